@@ -1,0 +1,157 @@
+# policyd - GNU Makefile.  `make` builds the three programs; `make check`
+# runs every test; `make SANITIZE=1 check` does so under ASan + UBSan;
+# `make deps` installs the Debian packages the build and tests need.
+
+VERSION := 0.1.0
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+SANLD := -fsanitize=address,undefined
+else
+BUILD ?= build/release
+OPT := -O2 -g -D_FORTIFY_SOURCE=2
+SANLD :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wshadow -Wvla
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) \
+	-fstack-protector-strong -fstack-clash-protection \
+	-DPOLICYD_VERSION='"$(VERSION)"' -Iinclude
+LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
+
+# Libraries, each through pkg-config.
+DAEMON_PKGS := sqlite3 libsodium libargon2 inih
+MODULE_PKGS := pam
+TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
+
+# The code shared by all three programs: codec, framing, client, wiping.
+COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
+DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
+	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
+	policyd/hash.c policyd/store_sqlite.c
+MODULE_SRC := pam_module/pam_policyd.c
+CTL_SRC := policyctl/policyctl.c
+
+obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
+COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
+COMMON_PIC := $(call obj,$(COMMON_SRC),pic)
+DAEMON_OBJ := $(call obj,$(DAEMON_SRC),pie)
+MODULE_OBJ := $(call obj,$(MODULE_SRC),pic)
+CTL_OBJ := $(call obj,$(CTL_SRC),pie)
+
+PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
+TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
+	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
+	$(BUILD)/tests/fuzz_wire
+
+# Debian packages: build, test and demo dependencies, in one place.
+DEPS := gcc make pkg-config libc6-dev binutils \
+	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
+	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
+
+.PHONY: all deps check demo fuzz clean
+all: $(PROGRAMS)
+
+$(BUILD)/pie/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd $(call pc_cflags,$(DAEMON_PKGS)) \
+		$(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -fPIC $(call pc_cflags,$(MODULE_PKGS)) \
+		$(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/policyd: $(DAEMON_OBJ) $(COMMON_PIE)
+	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
+		$(call pc_libs,$(DAEMON_PKGS)) -pthread
+
+$(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
+	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
+		pam_module/pam_policyd.map
+	$(CC) -shared $(LDHARD) $(LDFLAGS) \
+		-Wl,--version-script=pam_module/pam_policyd.map \
+		-o $@ $(MODULE_OBJ) $(COMMON_PIC) $(call pc_libs,$(MODULE_PKGS))
+
+# Tests.  Each binary links the real code it exercises.
+TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Itests \
+	$(call pc_cflags,$(TEST_PKGS) $(DAEMON_PKGS)) \
+	-DPAM_WRAPPER_MODULES='"$(shell $(PKG_CONFIG) --variable=modules \
+		pam_wrapper)"'
+TEST_LIB := $(BUILD)/pie/tests/testlib.o
+
+$(BUILD)/tests/test_wire: $(BUILD)/pie/tests/test_wire.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
+
+$(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^
+
+$(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o \
+		$(BUILD)/pie/policyd/config.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka inih)
+
+$(BUILD)/tests/test_server: $(BUILD)/pie/tests/test_server.o $(TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_pam: $(BUILD)/pie/tests/test_pam.o $(TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
+
+$(BUILD)/pie/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make deps: run as root to install:" $$missing >&2; \
+			exit 1; \
+		fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+check: deps
+	$(MAKE) all tests
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh
+
+.PHONY: tests
+tests: $(PROGRAMS) $(TESTS)
+
+demo: deps
+	$(MAKE) all
+	BUILD=$(BUILD) sh tests/demo.sh
+
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPOLICYD_LIBFUZZER \
+		-Iinclude tests/fuzz_wire.c common/wire.c -o $(BUILD)/fuzz/wire
+	$(BUILD)/fuzz/wire -max_total_time=$${FUZZ_SECONDS:-60} \
+		$(BUILD)/fuzz/corpus tests/corpus/wire || \
+		{ mkdir -p $(BUILD)/fuzz/corpus && $(BUILD)/fuzz/wire \
+		-max_total_time=$${FUZZ_SECONDS:-60} $(BUILD)/fuzz/corpus \
+		tests/corpus/wire; }
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,125 @@
+/*
+ * frame.c - framed, deadline-bounded socket I/O; see frame.h.
+ *
+ * Each read and write is preceded by poll() with the time left, and uses
+ * MSG_DONTWAIT, so a stalled peer costs at most the deadline.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "frame.h"
+
+int64_t
+frame_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+frame_wait(int fd, short events, int64_t deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		int64_t left = deadline_ms - frame_now_ms();
+		int rc;
+
+		if (left <= 0)
+			return FRAME_TIMEOUT;
+		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (rc > 0)
+			return FRAME_OK;
+		if (rc < 0 && errno != EINTR)
+			return FRAME_IO;
+	}
+}
+
+/* Reads exactly n bytes.  at_start says whether EOF here is a clean end. */
+static int
+read_full(int fd, uint8_t *p, size_t n, int at_start, int64_t deadline_ms)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r;
+		int rc = frame_wait(fd, POLLIN, deadline_ms);
+
+		if (rc != FRAME_OK)
+			return rc;
+		r = recv(fd, p + got, n - got, MSG_DONTWAIT);
+		if (r == 0)
+			return at_start && got == 0 ? FRAME_EOF : FRAME_IO;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return FRAME_IO;
+		}
+		got += (size_t)r;
+	}
+	return FRAME_OK;
+}
+
+static int
+write_full(int fd, const uint8_t *p, size_t n, int64_t deadline_ms)
+{
+	size_t put = 0;
+
+	while (put < n) {
+		ssize_t w;
+		int rc = frame_wait(fd, POLLOUT, deadline_ms);
+
+		if (rc != FRAME_OK)
+			return rc;
+		w = send(fd, p + put, n - put, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return FRAME_IO;
+		}
+		put += (size_t)w;
+	}
+	return FRAME_OK;
+}
+
+int
+frame_read(int fd, uint8_t *buf, size_t cap, size_t *len, int64_t deadline_ms)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+	int rc;
+
+	*len = 0;
+	rc = read_full(fd, hdr, sizeof(hdr), 1, deadline_ms);
+	if (rc != FRAME_OK)
+		return rc;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n > cap)
+		return FRAME_TOOBIG;
+	rc = read_full(fd, buf, n, 0, deadline_ms);
+	if (rc == FRAME_OK)
+		*len = n;
+	return rc;
+}
+
+int
+frame_write(int fd, const uint8_t *p, size_t len, int64_t deadline_ms)
+{
+	uint8_t hdr[4] = {
+		(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+		(uint8_t)(len >> 8), (uint8_t)len,
+	};
+	int rc;
+
+	if (len > UINT32_MAX)
+		return FRAME_TOOBIG;
+	rc = write_full(fd, hdr, sizeof(hdr), deadline_ms);
+	if (rc != FRAME_OK)
+		return rc;
+	return write_full(fd, p, len, deadline_ms);
+}

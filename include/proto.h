@@ -1,0 +1,101 @@
+/*
+ * proto.h - the policyd wire protocol, shared by pam_policyd.so, policyd
+ * and policyctl.
+ *
+ * A frame is a 4-byte big-endian payload length followed by the payload.
+ * A request payload is:
+ *
+ *   u8 version | u8 type | u32 request id | fields...
+ *
+ * and a reply payload is:
+ *
+ *   u8 version | u8 type | u32 request id | u8 status | fields...
+ *
+ * where the reply's type is the request's type with PROTO_REPLY set and its
+ * request id is the request's.  A field is u8 tag | u16 length | value.
+ * Integers are big-endian; strings are length-counted bytes that never carry
+ * a NUL; a record (PROTO_T_RECORD) is a field whose value is itself a
+ * sequence of fields.
+ */
+#ifndef POLICYD_PROTO_H
+#define POLICYD_PROTO_H
+
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_FRAME 65536u	/* largest payload either side accepts */
+#define PROTO_HEADER_LEN 6	/* version, type, request id */
+#define PROTO_MAX_NAME 32	/* user names, as useradd allows */
+#define PROTO_MAX_SECRET 4096	/* passwords, in bytes, before any policy */
+#define PROTO_MAX_TEXT 255	/* host, tty and service names */
+
+#define PAM_SOCKET_NAME "pam.sock"
+#define ADMIN_SOCKET_NAME "admin.sock"
+#define DEFAULT_RUNTIME_DIR "/run/policyd"
+
+/* Message types.  The reply to type T has type T | PROTO_REPLY. */
+enum proto_type {
+	PROTO_PING = 1,		/* both sockets, anyone */
+	PROTO_AUTH = 2,		/* pam.sock: user, password, rhost, tty, service */
+	PROTO_ACCT = 3,		/* pam.sock: user, service */
+	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
+	PROTO_USER_DEL = 17,	/* admin.sock: user */
+	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */
+	PROTO_USER_SHOW = 19,	/* admin.sock: user; reply: one record */
+	PROTO_USER_DISABLE = 20, /* admin.sock: user */
+	PROTO_USER_ENABLE = 21,	/* admin.sock: user */
+	PROTO_PASSWD = 22,	/* admin.sock: user, password */
+};
+#define PROTO_REPLY 0x80
+
+/* Reply statuses. */
+enum proto_status {
+	PROTO_OK = 0,
+	PROTO_DENIED = 1,	/* wrong credentials, or no such user */
+	PROTO_LOCKED = 2,
+	PROTO_EXPIRED = 3,
+	PROTO_MUST_CHANGE = 4,
+	PROTO_NEED_CODE = 5,
+	PROTO_POLICY = 6,	/* refused by a rule; PROTO_T_REASON says which */
+	PROTO_UNAVAILABLE = 7,	/* overloaded or the store failed */
+	PROTO_BAD_REQUEST = 8,	/* well-formed but unusable; see reason */
+	PROTO_FORBIDDEN = 9,
+	PROTO_DISABLED = 10,	/* right credentials, account disabled */
+	PROTO_NOT_FOUND = 11,	/* admin verbs, and ACCT (root or self) */
+	PROTO_EXISTS = 12,	/* admin verbs */
+	PROTO_STATUS_MAX = PROTO_EXISTS
+};
+
+/* Reason codes carried in PROTO_T_REASON. */
+enum proto_reason {
+	PROTO_R_NONE = 0,
+	PROTO_R_MISSING_FIELD = 1,
+	PROTO_R_BAD_NAME = 2,
+	PROTO_R_EMPTY = 3,
+	PROTO_R_TOO_LONG = 4,
+	PROTO_R_BAD_TEXT = 5,
+};
+
+/* Field tags. */
+enum proto_tag {
+	PROTO_T_USER = 1,	/* string */
+	PROTO_T_PASSWORD = 2,	/* string, secret */
+	PROTO_T_RHOST = 3,	/* string */
+	PROTO_T_TTY = 4,	/* string */
+	PROTO_T_SERVICE = 5,	/* string */
+	PROTO_T_REASON = 6,	/* u32, enum proto_reason */
+	PROTO_T_RECORD = 7,	/* nested fields: one user */
+	PROTO_T_AFTER = 8,	/* string: list names after this one */
+	PROTO_T_MORE = 9,	/* u8: 1 when a list continues */
+	PROTO_T_UID = 10,	/* u64: store's user id */
+	PROTO_T_DISABLED = 11,	/* u8 */
+	PROTO_T_CREATED = 12,	/* u64: seconds since the epoch */
+	PROTO_T_PW_CHANGED = 13, /* u64: seconds since the epoch */
+	PROTO_T_VERSION = 14,	/* string: daemon version */
+	PROTO_T_HASH_PARAMS = 15, /* string: "m=..,t=..,p=.." of the hash */
+};
+
+/* Human-readable name of a status, for policyctl and logs. */
+const char *proto_status_name(int status);
+
+#endif

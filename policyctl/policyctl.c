@@ -1,0 +1,485 @@
+/*
+ * policyctl - the administrator's tool, speaking to policyd's admin.sock.
+ *
+ * Exit status: 0 done, 1 refused by policyd (no such user, exists, ...),
+ * 2 usage error or no connection.  Messages go to stderr and name the
+ * cause.  Passwords are read from the terminal without echo (twice), or
+ * once from standard input with --password-stdin, and wiped after use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "proto.h"
+#include "wipe.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define TIMEOUT_MS 30000	/* a password hash may queue behind logins */
+
+struct ctl {
+	char socket[PATH_MAX];
+	int json;
+	int password_stdin;
+	const char *verb;	/* for messages: "user add" */
+	uint8_t reply[PROTO_MAX_FRAME];
+	struct wmsg msg;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: policyctl [-S RUNTIME_DIR] COMMAND\n"
+		"  user add NAME [--password-stdin]   create, asking a password\n"
+		"  user del NAME                      delete\n"
+		"  user list [--json]                 list users\n"
+		"  user show NAME [--json]            show one user\n"
+		"  user disable NAME                  refuse logins\n"
+		"  user enable NAME                   allow logins again\n"
+		"  passwd NAME [--password-stdin]     set a new password\n"
+		"  ping                               check that policyd answers\n"
+		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR ".\n");
+}
+
+static int
+refused(const struct ctl *c, const char *what)
+{
+	static const char *const why[] = {
+		[PROTO_R_MISSING_FIELD] = "incomplete request",
+		[PROTO_R_BAD_NAME] = "not a valid user name",
+		[PROTO_R_EMPTY] = "empty password",
+		[PROTO_R_TOO_LONG] = "password too long",
+	};
+	struct wfield f;
+	uint32_t reason = 0;
+	const char *text = proto_status_name(c->msg.status);
+
+	if (wire_find(&c->msg, PROTO_T_REASON, &f) == 0 &&
+	    wire_u32(&f, &reason) == 0 &&
+	    reason < sizeof(why) / sizeof(why[0]) && why[reason] != NULL)
+		text = why[reason];
+	else if (c->msg.status == PROTO_NOT_FOUND)
+		text = "no such user";
+	else if (c->msg.status == PROTO_EXISTS)
+		text = "user exists";
+	else if (c->msg.status == PROTO_FORBIDDEN)
+		text = "forbidden (run as root or a member of admin_group)";
+	fprintf(stderr, "policyctl: %s %s: %s\n", c->verb, what, text);
+	return c->msg.status == PROTO_UNAVAILABLE ? EXIT_USAGE : EXIT_REFUSED;
+}
+
+/* Sends the request built by fill() and stores the reply in c->msg.
+ * Returns 0 with any status, or EXIT_USAGE when there was no exchange. */
+static int
+call(struct ctl *c, uint8_t type, const char *user, const char *pw,
+     const char *after)
+{
+	uint8_t req[PROTO_MAX_SECRET + 256];
+	struct pclient pc;
+	struct wwriter w;
+	char err[PATH_MAX + 64];
+	int rc;
+
+	rc = client_open(&pc, c->socket, TIMEOUT_MS, err, sizeof(err));
+	if (rc != CLIENT_OK) {
+		fprintf(stderr, "policyctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	ww_init(&w, req, sizeof(req));
+	client_begin(&pc, &w, type);
+	if (user != NULL)
+		wire_put_str(&w, PROTO_T_USER, user);
+	if (pw != NULL)
+		wire_put_str(&w, PROTO_T_PASSWORD, pw);
+	if (after != NULL)
+		wire_put_str(&w, PROTO_T_AFTER, after);
+	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
+	wipe(req, sizeof(req));
+	client_close(&pc);
+	if (rc != CLIENT_OK) {
+		fprintf(stderr, "policyctl: %s: %s\n", c->socket,
+			client_strerror(rc));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Reads one line without its newline into buf; -1 at EOF or if too long. */
+static int
+read_line(FILE *fp, char *buf, size_t size)
+{
+	size_t n;
+
+	if (fgets(buf, (int)size, fp) == NULL)
+		return -1;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	else if (!feof(fp))
+		return -1;	/* longer than the buffer */
+	return 0;
+}
+
+static int
+ask_tty(FILE *tty, const char *prompt, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	int rc;
+
+	fputs(prompt, tty);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) != 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) != 0)
+		return -1;
+	rc = read_line(tty, buf, size);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputs("\n", tty);
+	return rc;
+}
+
+/* Fills pw (PROTO_MAX_SECRET + 2 bytes) with the new password. */
+static int
+read_password(const struct ctl *c, char *pw, size_t size)
+{
+	char again[PROTO_MAX_SECRET + 2];
+	FILE *tty;
+	int rc = -1;
+
+	if (c->password_stdin) {
+		if (read_line(stdin, pw, size) != 0) {
+			fprintf(stderr, "policyctl: no password on standard "
+					"input (or longer than %d bytes)\n",
+				PROTO_MAX_SECRET);
+			return -1;
+		}
+		return 0;
+	}
+	tty = fopen("/dev/tty", "r+e");
+	if (tty == NULL) {
+		fprintf(stderr, "policyctl: no terminal to ask a password "
+				"on; use --password-stdin\n");
+		return -1;
+	}
+	if (ask_tty(tty, "New password: ", pw, size) == 0 &&
+	    ask_tty(tty, "Retype new password: ", again, sizeof(again)) == 0) {
+		rc = strcmp(pw, again) == 0 ? 0 : -1;
+		if (rc != 0)
+			fprintf(stderr, "policyctl: passwords do not match\n");
+	}
+	wipe(again, sizeof(again));
+	fclose(tty);
+	return rc;
+}
+
+static void
+format_time(uint64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, size, "-");
+	else
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct user_view {
+	char name[PROTO_MAX_NAME + 1];
+	uint64_t id, created, pw_changed;
+	uint8_t disabled;
+	char cost[PROTO_MAX_TEXT + 1];
+};
+
+static int
+read_user_view(const struct wfield *rec, struct user_view *v)
+{
+	struct wfield f;
+
+	memset(v, 0, sizeof(*v));
+	if (wire_find_in(rec, PROTO_T_USER, &f) != 0 ||
+	    wire_str(&f, v->name, sizeof(v->name)) != 0)
+		return -1;
+	if (wire_find_in(rec, PROTO_T_UID, &f) == 0)
+		wire_u64(&f, &v->id);
+	if (wire_find_in(rec, PROTO_T_DISABLED, &f) == 0)
+		wire_u8(&f, &v->disabled);
+	if (wire_find_in(rec, PROTO_T_CREATED, &f) == 0)
+		wire_u64(&f, &v->created);
+	if (wire_find_in(rec, PROTO_T_PW_CHANGED, &f) == 0)
+		wire_u64(&f, &v->pw_changed);
+	if (wire_find_in(rec, PROTO_T_HASH_PARAMS, &f) == 0)
+		wire_str(&f, v->cost, sizeof(v->cost));
+	return 0;
+}
+
+/* Names are limited to [A-Za-z0-9._-$] by policyd, but the tool does not
+ * rely on that: anything else is escaped. */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void
+print_user(const struct user_view *v, int json, int detail)
+{
+	char created[32], changed[32];
+
+	format_time(v->created, created, sizeof(created));
+	format_time(v->pw_changed, changed, sizeof(changed));
+	if (json) {
+		printf("{\"name\":");
+		json_string(v->name);
+		printf(",\"id\":%llu,\"disabled\":%s,\"created\":\"%s\","
+		       "\"password_changed\":\"%s\"",
+		       (unsigned long long)v->id,
+		       v->disabled ? "true" : "false", created, changed);
+		if (detail) {
+			printf(",\"password_hash\":");
+			json_string(v->cost);
+		}
+		printf("}");
+	} else if (detail) {
+		printf("name:             %s\nid:               %llu\n"
+		       "state:            %s\ncreated:          %s\n"
+		       "password changed: %s\npassword hash:    %s\n",
+		       v->name, (unsigned long long)v->id,
+		       v->disabled ? "disabled" : "enabled", created, changed,
+		       v->cost);
+	} else {
+		printf("%-32s %-8s %-20s %s\n", v->name,
+		       v->disabled ? "disabled" : "enabled", created, changed);
+	}
+}
+
+/* Prints one page of a list; returns 1 if more follow, -1 on garbage. */
+static int
+print_page(struct ctl *c, char *after, int *first)
+{
+	struct wreader r = c->msg.fields;
+	struct user_view v;
+	struct wfield f;
+	int more = 0, rc;
+
+	while ((rc = wire_next(&r, &f)) == 1) {
+		if (f.tag == PROTO_T_MORE) {
+			more = 1;
+			continue;
+		}
+		if (f.tag != PROTO_T_RECORD || read_user_view(&f, &v) != 0)
+			return -1;
+		if (c->json)
+			printf("%s", *first ? "" : ",\n");
+		print_user(&v, c->json, 0);
+		*first = 0;
+		memcpy(after, v.name, sizeof(v.name));
+	}
+	return rc < 0 ? -1 : more;
+}
+
+static int
+cmd_list(struct ctl *c)
+{
+	char after[PROTO_MAX_NAME + 1] = "";
+	int first = 1, more, rc;
+
+	if (c->json)
+		printf("[");
+	else
+		printf("%-32s %-8s %-20s %s\n", "NAME", "STATE", "CREATED",
+		       "PASSWORD CHANGED");
+	do {
+		rc = call(c, PROTO_USER_LIST, NULL, NULL, after);
+		if (rc != 0)
+			return rc;
+		if (c->msg.status != PROTO_OK)
+			return refused(c, "");
+		more = print_page(c, after, &first);
+		if (more < 0) {
+			fprintf(stderr, "policyctl: malformed list\n");
+			return EXIT_USAGE;
+		}
+	} while (more);
+	if (c->json)
+		printf("]\n");
+	return 0;
+}
+
+static int
+cmd_show(struct ctl *c, const char *name)
+{
+	struct user_view v;
+	struct wfield rec;
+	int rc = call(c, PROTO_USER_SHOW, name, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (wire_find(&c->msg, PROTO_T_RECORD, &rec) != 0 ||
+	    read_user_view(&rec, &v) != 0) {
+		fprintf(stderr, "policyctl: malformed answer\n");
+		return EXIT_USAGE;
+	}
+	print_user(&v, c->json, 1);
+	if (c->json)
+		printf("\n");
+	return 0;
+}
+
+/* A verb on one user, with a new password when with_password. */
+static int
+cmd_simple(struct ctl *c, uint8_t type, const char *name, int with_password,
+	   const char *done)
+{
+	char pw[PROTO_MAX_SECRET + 2];
+	int rc = 0;
+
+	if (with_password && read_password(c, pw, sizeof(pw)) != 0) {
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	rc = call(c, type, name, with_password ? pw : NULL, NULL);
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		rc = refused(c, name);
+	else if (rc == 0)
+		fprintf(stderr, "policyctl: %s %s\n", name, done);
+out:
+	wipe(pw, sizeof(pw));
+	return rc;
+}
+
+static int
+cmd_ping(struct ctl *c)
+{
+	char version[PROTO_MAX_TEXT + 1];
+	int rc = call(c, PROTO_PING, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (wire_get_str(&c->msg, PROTO_T_VERSION, version,
+			 sizeof(version)) != 0)
+		snprintf(version, sizeof(version), "unknown");
+	printf("policyd %s answers on %s\n", version, c->socket);
+	return 0;
+}
+
+/* Takes the flags a command allows out of argv; returns the count of
+ * positional arguments left, or -1 on an unknown flag. */
+static int
+take_flags(struct ctl *c, int argc, char **argv, char **pos)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = 1;
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			c->password_stdin = 1;
+		else if (argv[i][0] == '-')
+			return -1;
+		else
+			pos[n++] = argv[i];
+	}
+	return n;
+}
+
+static int
+run_user(struct ctl *c, const char *verb, int n, char **pos)
+{
+	const char *name = n == 1 ? pos[0] : NULL;
+
+	if (strcmp(verb, "list") == 0 && n == 0)
+		return cmd_list(c);
+	if (name == NULL)
+		return -1;
+	if (strcmp(verb, "show") == 0)
+		return cmd_show(c, name);
+	if (strcmp(verb, "add") == 0)
+		return cmd_simple(c, PROTO_USER_ADD, name, 1, "added");
+	if (strcmp(verb, "del") == 0)
+		return cmd_simple(c, PROTO_USER_DEL, name, 0, "deleted");
+	if (strcmp(verb, "disable") == 0)
+		return cmd_simple(c, PROTO_USER_DISABLE, name, 0, "disabled");
+	if (strcmp(verb, "enable") == 0)
+		return cmd_simple(c, PROTO_USER_ENABLE, name, 0, "enabled");
+	return -1;
+}
+
+static int
+run(struct ctl *c, int argc, char **argv)
+{
+	char *pos[8];
+	int n;
+
+	if (argc < 1 || argc > 8)
+		return -1;
+	n = take_flags(c, argc - 1, argv + 1, pos);
+	if (n < 0)
+		return -1;
+	c->verb = argv[0];
+	if (strcmp(argv[0], "ping") == 0 && n == 0)
+		return cmd_ping(c);
+	if (strcmp(argv[0], "passwd") == 0 && n == 1)
+		return cmd_simple(c, PROTO_PASSWD, pos[0], 1,
+				  "password changed");
+	if (strcmp(argv[0], "user") == 0 && n >= 1) {
+		static char verb[64];
+
+		snprintf(verb, sizeof(verb), "user %s", pos[0]);
+		c->verb = verb;
+		return run_user(c, pos[0], n - 1, pos + 1);
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ctl c;
+	const char *dir = DEFAULT_RUNTIME_DIR;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "+S:h")) != -1) {
+		if (ch == 'S') {
+			dir = optarg;
+		} else {
+			usage(ch == 'h' ? stdout : stderr);
+			return ch == 'h' ? 0 : EXIT_USAGE;
+		}
+	}
+	if (snprintf(c.socket, sizeof(c.socket), "%s/" ADMIN_SOCKET_NAME,
+		     dir) >= (int)sizeof(c.socket)) {
+		fprintf(stderr, "policyctl: %s: path too long\n", dir);
+		return EXIT_USAGE;
+	}
+	rc = run(&c, argc - optind, argv + optind);
+	if (rc < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return rc;
+}

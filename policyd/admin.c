@@ -1,0 +1,205 @@
+/*
+ * admin.c - the administrative verbs of admin.sock: users and passwords.
+ * Replies never carry a password hash; "user show" gives its cost only.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dispatch.h"
+#include "hash.h"
+#include "log.h"
+#include "wipe.h"
+
+/* Room one listed user can take in a reply, with the trailing MORE. */
+#define RECORD_ROOM (3 + 3 + PROTO_MAX_NAME + 4 * (3 + 8) + 3 + 1 + 16)
+
+static int
+store_status(int rc)
+{
+	switch (rc) {
+	case STORE_OK:
+		return PROTO_OK;
+	case STORE_NOT_FOUND:
+		return PROTO_NOT_FOUND;
+	case STORE_EXISTS:
+		return PROTO_EXISTS;
+	default:
+		return PROTO_UNAVAILABLE;
+	}
+}
+
+static int
+hash_status(int rc)
+{
+	return rc == HASH_OK ? PROTO_OK : PROTO_UNAVAILABLE;
+}
+
+/* The uid a log line names as the actor. */
+static unsigned
+actor(const struct request *rq)
+{
+	return (unsigned)rq->peer->cred.uid;
+}
+
+/* Reads and hashes the request's new password into phc. */
+static int
+new_password_hash(struct request *rq, char phc[STORE_PHC_MAX])
+{
+	char pw[PROTO_MAX_SECRET + 1];
+	int status;
+
+	if (request_password(rq, pw, &status) != 0)
+		status = -1;
+	else if (status == PROTO_OK)
+		status = hash_status(hash_make(&rq->set.argon2, pw, strlen(pw),
+					       phc, rq->deadline_ms));
+	wipe(pw, sizeof(pw));
+	return status;
+}
+
+int
+admin_user_add(struct request *rq)
+{
+	char phc[STORE_PHC_MAX];
+	struct store_user u;
+	int status;
+
+	if (!valid_user_name(rq->user)) {
+		rq->reason = PROTO_R_BAD_NAME;
+		return PROTO_BAD_REQUEST;
+	}
+	status = store_status(store_user_get(rq->d->store, rq->user, &u));
+	WIPE_OBJ(u);
+	if (status == PROTO_OK)
+		return PROTO_EXISTS;
+	if (status != PROTO_NOT_FOUND)
+		return status;
+	status = new_password_hash(rq, phc);
+	if (status == PROTO_OK)
+		status = store_status(store_user_add(rq->d->store, rq->user, phc,
+						     time(NULL)));
+	if (status == PROTO_OK)
+		log_notice("user %s added by uid %u", rq->user, actor(rq));
+	wipe(phc, sizeof(phc));
+	return status;
+}
+
+int
+admin_user_del(struct request *rq)
+{
+	int status = store_status(store_user_del(rq->d->store, rq->user));
+
+	if (status == PROTO_OK)
+		log_notice("user %s deleted by uid %u", rq->user, actor(rq));
+	return status;
+}
+
+/* One user as a record; cost (the hash's parameters) only for "show". */
+static void
+put_user(struct wwriter *w, const struct store_user *u, const char *cost)
+{
+	size_t mark = wire_record_begin(w, PROTO_T_RECORD);
+
+	wire_put_str(w, PROTO_T_USER, u->name);
+	wire_put_u64(w, PROTO_T_UID, (uint64_t)u->id);
+	wire_put_u8(w, PROTO_T_DISABLED, (uint8_t)u->disabled);
+	wire_put_u64(w, PROTO_T_CREATED, (uint64_t)u->created);
+	wire_put_u64(w, PROTO_T_PW_CHANGED, (uint64_t)u->pw_changed);
+	if (cost != NULL)
+		wire_put_str(w, PROTO_T_HASH_PARAMS, cost);
+	wire_record_end(w, mark);
+}
+
+static int
+list_one(const struct store_user *u, void *arg)
+{
+	struct wwriter *w = arg;
+
+	if (w->cap - w->len < RECORD_ROOM)
+		return 1;	/* frame full: the client asks again */
+	put_user(w, u, NULL);
+	return 0;
+}
+
+int
+admin_user_list(struct request *rq)
+{
+	char after[PROTO_MAX_NAME + 1];
+	int more = 0, rc;
+
+	if (wire_get_str(rq->msg, PROTO_T_AFTER, after, sizeof(after)) < 0)
+		return -1;
+	rc = store_user_list(rq->d->store, after, SIZE_MAX, list_one, rq->out,
+			     &more);
+	if (rc != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	if (more)
+		wire_put_u8(rq->out, PROTO_T_MORE, 1);
+	return PROTO_OK;
+}
+
+int
+admin_user_show(struct request *rq)
+{
+	struct store_user u;
+	struct hash_cost c;
+	char cost[64] = "malformed";
+	int status;
+
+	status = store_status(store_user_get(rq->d->store, rq->user, &u));
+	if (status == PROTO_OK) {
+		if (hash_phc_cost(u.phc, &c) == 0)
+			snprintf(cost, sizeof(cost), "argon2id m=%u,t=%u,p=%u",
+				 c.memory_kib, c.time, c.parallelism);
+		put_user(rq->out, &u, cost);
+	}
+	WIPE_OBJ(u);
+	return status;
+}
+
+static int
+set_disabled(struct request *rq, int disabled)
+{
+	int status = store_status(
+		store_user_set_disabled(rq->d->store, rq->user, disabled));
+
+	if (status == PROTO_OK)
+		log_notice("user %s %s by uid %u", rq->user,
+			   disabled ? "disabled" : "enabled", actor(rq));
+	return status;
+}
+
+int
+admin_user_disable(struct request *rq)
+{
+	return set_disabled(rq, 1);
+}
+
+int
+admin_user_enable(struct request *rq)
+{
+	return set_disabled(rq, 0);
+}
+
+int
+admin_passwd(struct request *rq)
+{
+	char phc[STORE_PHC_MAX];
+	struct store_user u;
+	int status;
+
+	status = store_status(store_user_get(rq->d->store, rq->user, &u));
+	WIPE_OBJ(u);
+	if (status != PROTO_OK)
+		return status;
+	status = new_password_hash(rq, phc);
+	if (status == PROTO_OK)
+		status = store_status(store_user_set_password(
+			rq->d->store, rq->user, phc, time(NULL)));
+	if (status == PROTO_OK)
+		log_notice("password of user %s set by uid %u", rq->user,
+			   actor(rq));
+	wipe(phc, sizeof(phc));
+	return status;
+}

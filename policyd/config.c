@@ -1,0 +1,368 @@
+/*
+ * config.c - parsing and validating policyd.conf; see config.h.
+ *
+ * Keys are described by one table (section, name, kind, limits, where the
+ * value goes), so adding a key is adding a row.  inih does the INI syntax;
+ * this file feeds it line by line through a counting reader so every error
+ * can name its line, including errors only seen after the whole file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+
+enum kind { K_PATH, K_NAME, K_UINT, K_DURATION };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum kind kind;
+	uint64_t min, max;	/* K_UINT, K_DURATION (seconds) */
+	size_t offset;		/* into struct cfg */
+	size_t size;		/* of the destination */
+};
+
+#define FIELD(f) offsetof(struct cfg, f), sizeof(((struct cfg *)0)->f)
+
+static const struct key keys[] = {
+	{ "daemon", "runtime_dir", K_PATH, 0, 0, FIELD(runtime_dir) },
+	{ "daemon", "database", K_PATH, 0, 0, FIELD(database) },
+	{ "daemon", "user", K_NAME, 0, 0, FIELD(user) },
+	{ "daemon", "admin_group", K_NAME, 0, 0, FIELD(admin_group) },
+	{ "daemon", "hash_workers", K_UINT, 0, 256, FIELD(hash_workers) },
+	{ "daemon", "max_connections", K_UINT, 1, 4096,
+	  FIELD(max_connections) },
+	{ "daemon", "request_timeout", K_DURATION, 1, 3600,
+	  FIELD(request_timeout) },
+	{ "password", "argon2_memory", K_UINT, 8, 4194304,
+	  FIELD(argon2.memory_kib) },
+	{ "password", "argon2_time", K_UINT, 1, 100, FIELD(argon2.time) },
+	{ "password", "argon2_parallelism", K_UINT, 1, 16,
+	  FIELD(argon2.parallelism) },
+	{ "password", "argon2_max_memory", K_UINT, 8, 4194304,
+	  FIELD(argon2.max_memory_kib) },
+	{ "password", "argon2_max_time", K_UINT, 1, 100,
+	  FIELD(argon2.max_time) },
+	{ "password", "argon2_max_parallelism", K_UINT, 1, 16,
+	  FIELD(argon2.max_parallelism) },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define LINE_MAX_LEN 1024
+
+struct parse {
+	struct cfg cfg;
+	FILE *fp;
+	const char *path;
+	unsigned lineno;
+	unsigned seen[NKEYS];	/* line where each key was set, 0 if not */
+	char *err;
+	size_t errsz;
+	int failed;
+};
+
+void
+cfg_defaults(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->runtime_dir, sizeof(c->runtime_dir), "/run/policyd");
+	snprintf(c->database, sizeof(c->database),
+		 "/var/lib/policyd/policyd.db");
+	snprintf(c->user, sizeof(c->user), "policyd");
+	c->hash_workers = 0;
+	c->max_connections = 64;
+	c->request_timeout = 10;
+	c->argon2.memory_kib = 65536;
+	c->argon2.time = 3;
+	c->argon2.parallelism = 1;
+	c->argon2.max_memory_kib = 262144;
+	c->argon2.max_time = 10;
+	c->argon2.max_parallelism = 4;
+}
+
+__attribute__((format(printf, 3, 4))) static void
+fail_at(struct parse *p, unsigned line, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(p->err, p->errsz, "%s:%u: %s", p->path, line, reason);
+	else
+		snprintf(p->err, p->errsz, "%s: %s", p->path, reason);
+}
+
+int
+cfg_parse_duration(const char *s, uint64_t *seconds)
+{
+	static const struct {
+		char unit;
+		uint64_t mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	uint64_t n = 0;
+	const char *q = s;
+
+	if (strcmp(s, "0") == 0) {
+		*seconds = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*q))
+		return -1;
+	for (; isdigit((unsigned char)*q); q++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*q - '0');
+	}
+	if (q[0] == '\0' || q[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (*q != units[i].unit)
+			continue;
+		if (n > UINT64_MAX / units[i].mult)
+			return -1;
+		*seconds = n * units[i].mult;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_uint(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+/* User and group names as useradd accepts them: [a-z_][a-z0-9_-]*, or "". */
+static int
+valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 1;
+	if (!(islower((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+set_string(struct parse *p, const struct key *k, const char *value)
+{
+	char *dst = (char *)&p->cfg + k->offset;
+
+	if (k->kind == K_PATH && value[0] != '/') {
+		fail_at(p, p->lineno, "%s: must be an absolute path", k->name);
+		return;
+	}
+	if (k->kind == K_NAME && !valid_name(value)) {
+		fail_at(p, p->lineno, "%s: '%s' is not a valid name", k->name,
+			value);
+		return;
+	}
+	if (strlen(value) >= k->size) {
+		fail_at(p, p->lineno, "%s: value too long", k->name);
+		return;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+}
+
+static void
+set_number(struct parse *p, const struct key *k, const char *value)
+{
+	uint32_t *dst = (uint32_t *)(void *)((char *)&p->cfg + k->offset);
+	uint64_t v = 0;
+
+	if (k->kind == K_DURATION && cfg_parse_duration(value, &v) != 0) {
+		fail_at(p, p->lineno,
+			"%s: '%s' is not a duration (use a unit: 30s, 15m, "
+			"2h, 1d)", k->name, value);
+		return;
+	}
+	if (k->kind == K_UINT && parse_uint(value, &v) != 0) {
+		fail_at(p, p->lineno, "%s: '%s' is not a whole number",
+			k->name, value);
+		return;
+	}
+	if (v < k->min || v > k->max) {
+		fail_at(p, p->lineno, "%s: %s is out of range (%llu to %llu%s)",
+			k->name, value, (unsigned long long)k->min,
+			(unsigned long long)k->max,
+			k->kind == K_DURATION ? " seconds" : "");
+		return;
+	}
+	*dst = (uint32_t)v;
+}
+
+static int
+on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	int known_section = 0;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+
+		if (strcmp(section, k->section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(name, k->name) != 0)
+			continue;
+		if (p->seen[i] != 0) {
+			fail_at(p, p->lineno, "%s: set twice (first on line %u)",
+				name, p->seen[i]);
+			return 0;
+		}
+		p->seen[i] = p->lineno;
+		if (k->kind == K_PATH || k->kind == K_NAME)
+			set_string(p, k, value);
+		else
+			set_number(p, k, value);
+		return !p->failed;
+	}
+	if (!known_section)
+		fail_at(p, p->lineno, "unknown section [%s]", section);
+	else
+		fail_at(p, p->lineno, "unknown key '%s' in [%s]", name, section);
+	return 0;
+}
+
+/* inih reads through this, so p->lineno is the line being parsed. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t n;
+
+	if (fgets(str, num, p->fp) == NULL)
+		return NULL;
+	p->lineno++;
+	n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp))
+		fail_at(p, p->lineno, "line too long");
+	return str;
+}
+
+/* The line of a key for cross-key errors: where it was set, else none. */
+static unsigned
+line_of(const struct parse *p, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return p->seen[i];
+	return 0;
+}
+
+static void
+check_argon2(struct parse *p)
+{
+	const struct cfg_argon2 *a = &p->cfg.argon2;
+
+	if (a->memory_kib < 8 * a->parallelism)
+		fail_at(p, line_of(p, "argon2_memory"),
+			"argon2_memory must be at least 8 KiB per lane "
+			"(argon2_parallelism)");
+	else if (a->memory_kib > a->max_memory_kib)
+		fail_at(p, line_of(p, "argon2_memory"),
+			"argon2_memory exceeds argon2_max_memory (%u KiB)",
+			a->max_memory_kib);
+	else if (a->time > a->max_time)
+		fail_at(p, line_of(p, "argon2_time"),
+			"argon2_time exceeds argon2_max_time (%u)", a->max_time);
+	else if (a->parallelism > a->max_parallelism)
+		fail_at(p, line_of(p, "argon2_parallelism"),
+			"argon2_parallelism exceeds argon2_max_parallelism "
+			"(%u)", a->max_parallelism);
+}
+
+/* Opens the file the way every file the daemon trusts is opened: no
+ * symlink, a regular file, writable only by its owner, owned by root or
+ * by us. */
+static FILE *
+open_trusted(struct parse *p)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	fd = open(p->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		fail_at(p, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fail_at(p, 0, "not a regular file");
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		fail_at(p, 0, "owned by uid %u, not by root or the daemon",
+			(unsigned)st.st_uid);
+	} else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		fail_at(p, 0, "writable by group or others (mode %03o)",
+			(unsigned)(st.st_mode & 0777));
+	}
+	if (p->failed || (fp = fdopen(fd, "r")) == NULL) {
+		fail_at(p, 0, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+int
+cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
+{
+	struct parse *p;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		return -1;
+	}
+	cfg_defaults(&p->cfg);
+	p->path = path;
+	p->err = err;
+	p->errsz = errsz;
+	p->fp = open_trusted(p);
+	if (p->fp != NULL) {
+		rc = ini_parse_stream(read_line, p, on_entry, p);
+		if (rc != 0)
+			fail_at(p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+		else if (ferror(p->fp))
+			fail_at(p, 0, "read error");
+		fclose(p->fp);
+	}
+	if (!p->failed)
+		check_argon2(p);
+	rc = p->failed ? -1 : 0;
+	if (rc == 0)
+		*c = p->cfg;
+	free(p);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * config.h - policyd's configuration: one INI file, parsed with inih.
+ *
+ * Every key has a default (cfg_defaults), every value is range-checked,
+ * and an unknown section or key, a repeated key, a bad value, or a
+ * duration without a unit is an error naming the file and line.
+ */
+#ifndef POLICYD_CONFIG_H
+#define POLICYD_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_DEFAULT_PATH "/etc/policyd/policyd.conf"
+#define CFG_NAME_MAX 33		/* user and group names, with the NUL */
+
+/* Argon2id cost: the parameters new hashes get, and the most a stored hash
+ * may ask for before it is refused without being computed. */
+struct cfg_argon2 {
+	uint32_t memory_kib;
+	uint32_t time;
+	uint32_t parallelism;
+	uint32_t max_memory_kib;
+	uint32_t max_time;
+	uint32_t max_parallelism;
+};
+
+struct cfg {
+	/* [daemon] */
+	char runtime_dir[PATH_MAX];
+	char database[PATH_MAX];
+	char user[CFG_NAME_MAX];	/* "" keeps the starting user */
+	char admin_group[CFG_NAME_MAX];	/* "" means root only */
+	uint32_t hash_workers;		/* 0: one per CPU */
+	uint32_t max_connections;
+	uint32_t request_timeout;	/* seconds */
+	/* [password] */
+	struct cfg_argon2 argon2;
+};
+
+void cfg_defaults(struct cfg *c);
+
+/*
+ * Reads the file at path into *c (which starts from the defaults).  The
+ * file is opened without following a symlink and must be a regular file
+ * that nobody but its owner (root or the current user) can write.
+ * Returns 0, or -1 with "path:line: reason" (or "path: reason") in err;
+ * *c is only written on success.
+ */
+int cfg_load(const char *path, struct cfg *c, char *err, size_t errsz);
+
+/* Parses a duration such as "30s", "15m", "12h", "1d", or "0", into
+ * seconds.  Returns 0, or -1 if it has no unit, a bad unit, or overflows. */
+int cfg_parse_duration(const char *s, uint64_t *seconds);
+
+#endif

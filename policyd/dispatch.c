@@ -1,0 +1,238 @@
+/*
+ * dispatch.c - the table of message types, and authorization.
+ *
+ * Authority comes from the socket a request arrived on and the peer's
+ * kernel credentials.  On pam.sock, root may run the PAM verbs for anyone
+ * and any other user only for itself (as unix_chkpwd allows screen
+ * lockers); on admin.sock, root, the daemon's own user, or a member of
+ * admin_group.  A known verb from anyone else is answered "forbidden" and
+ * logged; an unknown type closes the connection.
+ */
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "frame.h"
+#include "log.h"
+#include "wipe.h"
+
+enum who {
+	WHO_ANYONE,
+	WHO_SELF,	/* root, or the user named in the request */
+	WHO_ADMIN,
+};
+
+struct route {
+	uint8_t type;
+	const char *name;
+	int sockets;	/* bit (1 << enum sock_kind) per socket served */
+	enum who who;
+	int needs_user;
+	int (*handler)(struct request *rq);
+};
+
+#define ON_PAM (1 << SOCK_PAM)
+#define ON_ADMIN (1 << SOCK_ADMIN)
+
+static const struct route routes[] = {
+	{ PROTO_PING, "ping", ON_PAM | ON_ADMIN, WHO_ANYONE, 0, auth_ping },
+	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate },
+	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
+	{ PROTO_USER_ADD, "user-add", ON_ADMIN, WHO_ADMIN, 1, admin_user_add },
+	{ PROTO_USER_DEL, "user-del", ON_ADMIN, WHO_ADMIN, 1, admin_user_del },
+	{ PROTO_USER_LIST, "user-list", ON_ADMIN, WHO_ADMIN, 0,
+	  admin_user_list },
+	{ PROTO_USER_SHOW, "user-show", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_user_show },
+	{ PROTO_USER_DISABLE, "user-disable", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_user_disable },
+	{ PROTO_USER_ENABLE, "user-enable", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_user_enable },
+	{ PROTO_PASSWD, "passwd", ON_ADMIN, WHO_ADMIN, 1, admin_passwd },
+};
+
+static const struct route *
+find_route(uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].type == type)
+			return &routes[i];
+	return NULL;
+}
+
+int
+valid_user_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PROTO_MAX_NAME || name[0] == '-' || name[0] == '.')
+		return 0;
+	if (name[n - 1] == '$')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+int
+request_password(struct request *rq, char *out, int *status)
+{
+	struct wfield f;
+
+	out[0] = '\0';
+	*status = PROTO_OK;
+	if (wire_find(rq->msg, PROTO_T_PASSWORD, &f) != 0) {
+		rq->reason = PROTO_R_MISSING_FIELD;
+		*status = PROTO_BAD_REQUEST;
+	} else if (f.len > PROTO_MAX_SECRET) {
+		rq->reason = PROTO_R_TOO_LONG;
+		*status = PROTO_POLICY;
+	} else if (f.len == 0) {
+		rq->reason = PROTO_R_EMPTY;
+		*status = PROTO_POLICY;
+	} else if (wire_str(&f, out, PROTO_MAX_SECRET + 1) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_self(const struct request *rq)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (getpwuid_r(rq->peer->cred.uid, &pw, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL)
+		return 0;
+	return strcmp(pw.pw_name, rq->user) == 0;
+}
+
+static int
+is_admin(const struct request *rq)
+{
+	const struct peer *p = rq->peer;
+
+	if (p->cred.uid == 0 || p->cred.uid == rq->d->uid)
+		return 1;
+	if (!rq->set.have_admin_gid)
+		return 0;
+	if (p->cred.gid == rq->set.admin_gid)
+		return 1;
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == rq->set.admin_gid)
+			return 1;
+	return 0;
+}
+
+static int
+allowed(const struct route *r, const struct request *rq)
+{
+	if ((r->sockets & (1 << rq->peer->sock)) == 0)
+		return 0;
+	switch (r->who) {
+	case WHO_ANYONE:
+		return 1;
+	case WHO_SELF:
+		return rq->peer->cred.uid == 0 || is_self(rq);
+	case WHO_ADMIN:
+		return is_admin(rq);
+	}
+	return 0;
+}
+
+/* Reads PROTO_T_USER.  A name too long to be valid becomes "", which no
+ * check accepts and every handler treats as an unknown user, so that it
+ * is answered like any other unknown name.  A NUL inside is malformed.
+ * Returns 0, 1 if absent, -1 if malformed. */
+static int
+read_user(struct request *rq)
+{
+	struct wfield f;
+
+	if (wire_find(rq->msg, PROTO_T_USER, &f) != 0)
+		return 1;
+	if (memchr(f.val, '\0', f.len) != NULL)
+		return -1;
+	if (f.len > PROTO_MAX_NAME) {
+		rq->user[0] = '\0';
+		return 0;
+	}
+	return wire_str(&f, rq->user, sizeof(rq->user));
+}
+
+/* Runs the route's checks and handler; returns a status, or -1. */
+static int
+route_request(const struct route *r, struct request *rq)
+{
+	int rc;
+
+	if (r->needs_user) {
+		rc = read_user(rq);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			rq->reason = PROTO_R_MISSING_FIELD;
+			return PROTO_BAD_REQUEST;
+		}
+	}
+	if (!allowed(r, rq)) {
+		log_notice("forbidden: %s from uid %u pid %d on %s", r->name,
+			   (unsigned)rq->peer->cred.uid, (int)rq->peer->cred.pid,
+			   rq->peer->sock == SOCK_PAM ? "pam.sock"
+						      : "admin.sock");
+		return PROTO_FORBIDDEN;
+	}
+	return r->handler(rq);
+}
+
+int
+dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
+	 size_t len, struct wwriter *out)
+{
+	struct request rq;
+	struct wmsg msg;
+	const struct route *r;
+	int status;
+
+	if (wire_parse(buf, len, 0, &msg) != 0) {
+		log_debug("malformed request from pid %d", (int)peer->cred.pid);
+		return -1;
+	}
+	r = find_route(msg.type);
+	if (r == NULL) {
+		log_debug("unknown message type %u from pid %d", msg.type,
+			  (int)peer->cred.pid);
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.d = d;
+	rq.peer = peer;
+	rq.msg = &msg;
+	rq.out = out;
+	daemon_settings(d, &rq.set);
+	rq.deadline_ms = frame_now_ms() + (int64_t)rq.set.request_timeout * 1000;
+	wire_begin_reply(out, msg.type, msg.id, PROTO_OK);
+	status = route_request(r, &rq);
+	if (status < 0) {
+		log_debug("malformed %s request from pid %d", r->name,
+			  (int)peer->cred.pid);
+		return -1;
+	}
+	if (status != PROTO_OK || ww_failed(out)) {
+		if (status == PROTO_OK)
+			status = PROTO_UNAVAILABLE;
+		wire_reset_reply(out, (uint8_t)status);
+		if (rq.reason != PROTO_R_NONE)
+			wire_put_u32(out, PROTO_T_REASON, rq.reason);
+	}
+	WIPE_OBJ(rq.user);
+	return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * dispatch.h - routing a request to its handler, after checking who may
+ * call it.  The table in dispatch.c lists every message type with the
+ * socket it belongs to and who may call it; handlers live in auth.c (the
+ * PAM verbs) and admin.c (the administrative verbs).
+ */
+#ifndef POLICYD_DISPATCH_H
+#define POLICYD_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+#include "proto.h"
+#include "wire.h"
+
+enum sock_kind { SOCK_PAM, SOCK_ADMIN };
+
+#define PEER_MAX_GROUPS 64
+
+/* Who is at the other end, as the kernel says (SO_PEERCRED and
+ * SO_PEERGROUPS), never as the message says. */
+struct peer {
+	enum sock_kind sock;
+	struct ucred cred;
+	gid_t groups[PEER_MAX_GROUPS];
+	size_t ngroups;
+};
+
+struct request {
+	struct daemon *d;
+	const struct peer *peer;
+	const struct wmsg *msg;
+	struct settings set;	/* snapshot for this request */
+	char user[PROTO_MAX_NAME + 1];	/* PROTO_T_USER, when the verb has one */
+	int64_t deadline_ms;
+	uint32_t reason;	/* enum proto_reason for an error status */
+	struct wwriter *out;	/* reply; handlers add fields for PROTO_OK */
+};
+
+/*
+ * Handles one request payload and writes the whole reply payload into out.
+ * Returns 0 when a reply is ready, or -1 when the request is malformed
+ * or of an unknown type, and the connection must be closed.
+ */
+int dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
+	     size_t len, struct wwriter *out);
+
+/* A handler returns an enum proto_status, or -1 for a malformed request. */
+int auth_ping(struct request *rq);
+int auth_authenticate(struct request *rq);
+int auth_account(struct request *rq);
+int admin_user_add(struct request *rq);
+int admin_user_del(struct request *rq);
+int admin_user_list(struct request *rq);
+int admin_user_show(struct request *rq);
+int admin_user_disable(struct request *rq);
+int admin_user_enable(struct request *rq);
+int admin_passwd(struct request *rq);
+
+/* Whether name is acceptable as a staff user name: 1 to 32 of
+ * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */
+int valid_user_name(const char *name);
+
+/* Reads PROTO_T_PASSWORD into out (PROTO_MAX_SECRET + 1 bytes), which the
+ * caller wipes.  Returns 0, or -1 if malformed (close the connection);
+ * otherwise sets a status and rq->reason: PROTO_BAD_REQUEST if absent,
+ * PROTO_POLICY with PROTO_R_EMPTY or PROTO_R_TOO_LONG. */
+int request_password(struct request *rq, char *out, int *status);
+
+#endif

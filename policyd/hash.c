@@ -1,0 +1,249 @@
+/*
+ * hash.c - argon2id hashing behind a bounded gate; see hash.h.
+ *
+ * The gate runs each hash on the calling connection's thread once a slot
+ * is free, which is a worker pool without a hand-off: the number of slots
+ * bounds CPU and memory, and the waiting count bounds the queue.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <argon2.h>
+#include <sodium.h>
+
+#include "frame.h"
+#include "hash.h"
+#include "wipe.h"
+
+#define SALT_LEN 16	/* 128 bits */
+#define HASH_LEN 32
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	unsigned workers, running, waiting, max_waiting;
+	char dummy[STORE_PHC_MAX];	/* guarded by lock */
+} gate = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+gate_enter(int64_t deadline_ms)
+{
+	int rc = HASH_OK;
+
+	pthread_mutex_lock(&gate.lock);
+	if (gate.running >= gate.workers && gate.waiting >= gate.max_waiting) {
+		pthread_mutex_unlock(&gate.lock);
+		return HASH_BUSY;
+	}
+	gate.waiting++;
+	while (gate.running >= gate.workers) {
+		int64_t left = deadline_ms - frame_now_ms();
+		struct timespec ts;
+
+		if (left <= 0) {
+			rc = HASH_BUSY;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += left / 1000;
+		ts.tv_nsec += (left % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&gate.freed, &gate.lock, &ts);
+	}
+	gate.waiting--;
+	if (rc == HASH_OK)
+		gate.running++;
+	pthread_mutex_unlock(&gate.lock);
+	return rc;
+}
+
+static void
+gate_leave(void)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.running--;
+	pthread_cond_signal(&gate.freed);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+/* Parses a decimal uint32 at *s, advancing it; -1 on no digits or
+ * overflow, or a leading zero (PHC forbids it). */
+static int
+parse_u32(const char **s, uint32_t *v)
+{
+	const char *p = *s;
+	uint64_t n = 0;
+
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > UINT32_MAX)
+			return -1;
+	}
+	*v = (uint32_t)n;
+	*s = p;
+	return 0;
+}
+
+static int
+expect(const char **s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (strncmp(*s, lit, n) != 0)
+		return -1;
+	*s += n;
+	return 0;
+}
+
+int
+hash_phc_cost(const char *phc, struct hash_cost *c)
+{
+	const char *s = phc;
+
+	if (expect(&s, "$argon2id$v=19$m=") != 0 ||
+	    parse_u32(&s, &c->memory_kib) != 0 || expect(&s, ",t=") != 0 ||
+	    parse_u32(&s, &c->time) != 0 || expect(&s, ",p=") != 0 ||
+	    parse_u32(&s, &c->parallelism) != 0 || expect(&s, "$") != 0)
+		return -1;
+	return 0;
+}
+
+/* A stored hash may cost no more than the configured maxima, so that a
+ * tampered row cannot make the daemon allocate gigabytes. */
+static int
+within_bounds(const struct cfg_argon2 *a, const char *phc)
+{
+	struct hash_cost c;
+
+	if (hash_phc_cost(phc, &c) != 0)
+		return 0;
+	return c.parallelism >= 1 && c.parallelism <= a->max_parallelism &&
+	       c.time >= 1 && c.time <= a->max_time &&
+	       c.memory_kib >= 8 * c.parallelism &&
+	       c.memory_kib <= a->max_memory_kib;
+}
+
+static int
+make_unbounded(const struct cfg_argon2 *a, const char *pw, size_t len,
+	       char out[STORE_PHC_MAX])
+{
+	uint8_t salt[SALT_LEN];
+	int rc;
+
+	if (a->parallelism == 1)
+		return crypto_pwhash_str_alg(out, pw, len, a->time,
+					     (size_t)a->memory_kib * 1024,
+					     crypto_pwhash_ALG_ARGON2ID13) == 0
+			       ? HASH_OK
+			       : HASH_ERROR;
+	randombytes_buf(salt, sizeof(salt));
+	rc = argon2id_hash_encoded(a->time, a->memory_kib, a->parallelism, pw,
+				   len, salt, sizeof(salt), HASH_LEN, out,
+				   STORE_PHC_MAX);
+	return rc == ARGON2_OK ? HASH_OK : HASH_ERROR;
+}
+
+int
+hash_make(const struct cfg_argon2 *a, const char *pw, size_t len,
+	  char out[STORE_PHC_MAX], int64_t deadline_ms)
+{
+	int rc = gate_enter(deadline_ms);
+
+	if (rc != HASH_OK)
+		return rc;
+	rc = make_unbounded(a, pw, len, out);
+	gate_leave();
+	return rc;
+}
+
+int
+hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
+	    size_t len, int64_t deadline_ms)
+{
+	int rc;
+
+	if (!within_bounds(a, phc))
+		return HASH_BAD;
+	rc = gate_enter(deadline_ms);
+	if (rc != HASH_OK)
+		return rc;
+	/* Parameters were checked above, so -1 means "does not match" (or
+	 * out of memory, which must fail closed the same way). */
+	rc = crypto_pwhash_str_verify(phc, pw, len) == 0 ? HASH_OK
+							  : HASH_MISMATCH;
+	gate_leave();
+	return rc;
+}
+
+int
+hash_verify_dummy(const struct cfg_argon2 *a, const char *pw, size_t len,
+		  int64_t deadline_ms)
+{
+	char dummy[STORE_PHC_MAX];
+	int rc;
+
+	pthread_mutex_lock(&gate.lock);
+	memcpy(dummy, gate.dummy, sizeof(dummy));
+	pthread_mutex_unlock(&gate.lock);
+	rc = hash_verify(a, dummy, pw, len, deadline_ms);
+	return rc == HASH_OK ? HASH_MISMATCH : rc;
+}
+
+int
+hash_reconfigure(const struct cfg_argon2 *a)
+{
+	char dummy[STORE_PHC_MAX], pw[32];
+	int rc;
+
+	randombytes_buf(pw, sizeof(pw));
+	rc = make_unbounded(a, pw, sizeof(pw), dummy);
+	wipe(pw, sizeof(pw));
+	if (rc != HASH_OK)
+		return -1;
+	pthread_mutex_lock(&gate.lock);
+	memcpy(gate.dummy, dummy, sizeof(dummy));
+	pthread_mutex_unlock(&gate.lock);
+	return 0;
+}
+
+int
+hash_init(const struct cfg_argon2 *a, unsigned workers, unsigned max_waiting)
+{
+	long ncpu;
+
+	if (sodium_init() < 0)
+		return -1;
+	if (workers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		workers = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	gate.workers = workers;
+	gate.max_waiting = max_waiting;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&gate.freed, &attr);
+	pthread_condattr_destroy(&attr);
+	return hash_reconfigure(a);
+}
+
+void
+hash_fini(void)
+{
+	pthread_cond_destroy(&gate.freed);
+}
+
+unsigned
+hash_workers(void)
+{
+	return gate.workers;
+}

@@ -1,0 +1,48 @@
+/* log.c - see log.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "log.h"
+
+static int to_stderr;
+static int debug_on;
+
+void
+log_init(int foreground, int debug)
+{
+	to_stderr = foreground;
+	debug_on = debug;
+	if (!foreground)
+		openlog("policyd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int
+log_debug_enabled(void)
+{
+	return debug_on;
+}
+
+void
+log_msg(int prio, const char *func, const char *fmt, ...)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error",
+		"warning", "notice", "info", "debug",
+	};
+	char line[1024];
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !debug_on)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!to_stderr) {
+		syslog(prio, "%s: %s", func, line);
+		return;
+	}
+	/* One fprintf per line: stdio locks the stream, so threads' lines do
+	 * not interleave. */
+	fprintf(stderr, "policyd[%s] %s: %s\n", names[prio & 7], func, line);
+}

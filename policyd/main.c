@@ -1,0 +1,337 @@
+/*
+ * main.c - policyd: parse the config, open the store, open the sockets,
+ * drop privileges, serve; tear down in reverse.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "hash.h"
+#include "log.h"
+#include "server.h"
+
+#ifndef POLICYD_VERSION
+#define POLICYD_VERSION "unknown"
+#endif
+
+struct identity {
+	uid_t uid;		/* to run as */
+	gid_t gid;
+	int switch_user;	/* setuid needed */
+	gid_t admin_gid;
+	int have_admin_gid;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t] [--version]\n"
+		    "  -f         stay in the foreground, log to stderr\n"
+		    "  -d         log debug messages\n"
+		    "  -c FILE    configuration file (default " CFG_DEFAULT_PATH
+		    ")\n"
+		    "  -t         check the configuration and exit\n");
+}
+
+void
+daemon_settings(struct daemon *d, struct settings *s)
+{
+	pthread_mutex_lock(&d->cfg_lock);
+	s->argon2 = d->cfg.argon2;
+	s->request_timeout = d->cfg.request_timeout;
+	s->max_connections = d->cfg.max_connections;
+	s->admin_gid = d->admin_gid;
+	s->have_admin_gid = d->have_admin_gid;
+	pthread_mutex_unlock(&d->cfg_lock);
+}
+
+static int
+lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
+{
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr == NULL) {
+		snprintf(err, errsz, "admin_group: no group named '%s'", name);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+static int
+resolve_identity(const struct cfg *c, struct identity *id, char *err,
+		 size_t errsz)
+{
+	struct passwd *pw;
+
+	memset(id, 0, sizeof(*id));
+	id->uid = geteuid();
+	id->gid = getegid();
+	if (c->admin_group[0] != '\0') {
+		if (lookup_group(c->admin_group, &id->admin_gid, err, errsz))
+			return -1;
+		id->have_admin_gid = 1;
+	}
+	if (c->user[0] == '\0')
+		return 0;
+	pw = getpwnam(c->user);
+	if (pw == NULL) {
+		snprintf(err, errsz,
+			 "user: no user named '%s' (create it with "
+			 "'useradd --system %s', or set user = to keep the "
+			 "starting user)", c->user, c->user);
+		return -1;
+	}
+	if (pw->pw_uid != id->uid && id->uid != 0) {
+		snprintf(err, errsz, "user: cannot become '%s' without root",
+			 c->user);
+		return -1;
+	}
+	id->switch_user = pw->pw_uid != id->uid;
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	return 0;
+}
+
+/* The store's directory and files belong to the daemon user, so that it
+ * can still write them (and SQLite its -wal and -shm files) after the
+ * switch.  Only needed when starting as root for another user. */
+static void
+give_store(const char *db, const struct identity *id)
+{
+	char path[PATH_MAX + 8];
+
+	if (!id->switch_user)
+		return;
+	snprintf(path, sizeof(path), "%s", db);
+	*strrchr(path, '/') = '\0';
+	if (path[0] != '\0' && chown(path, id->uid, id->gid) != 0)
+		log_warn("%s: chown: %s", path, strerror(errno));
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		if (chown(path, id->uid, id->gid) != 0 && errno != ENOENT)
+			log_warn("%s: chown: %s", path, strerror(errno));
+	}
+}
+
+static int
+make_db_dir(const char *db, char *err, size_t errsz)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	if (dir[0] == '\0' || mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+	return -1;
+}
+
+static int
+drop_privileges(const struct identity *id, char *err, size_t errsz)
+{
+	if (!id->switch_user)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(id->gid) != 0 ||
+	    setuid(id->uid) != 0) {
+		snprintf(err, errsz, "dropping privileges: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		snprintf(err, errsz, "dropping privileges: root regained");
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGHUP: the new file replaces the old only if all of it is valid.  The
+ * settings bound at start (paths, user, workers) wait for a restart. */
+static void
+reload(struct daemon *d)
+{
+	struct cfg next;
+	char err[PATH_MAX + 256];
+	gid_t gid = 0;
+	int have_gid;
+
+	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
+		log_err("reload refused, old configuration kept: %s", err);
+		return;
+	}
+	have_gid = next.admin_group[0] != '\0';
+	if (have_gid && lookup_group(next.admin_group, &gid, err, sizeof(err))) {
+		log_err("reload refused, old configuration kept: %s", err);
+		return;
+	}
+	if (hash_reconfigure(&next.argon2) != 0) {
+		log_err("reload refused: cannot hash with the new argon2 cost");
+		return;
+	}
+	pthread_mutex_lock(&d->cfg_lock);
+	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
+	    strcmp(next.database, d->cfg.database) != 0 ||
+	    strcmp(next.user, d->cfg.user) != 0 ||
+	    next.hash_workers != d->cfg.hash_workers)
+		log_warn("runtime_dir, database, user and hash_workers take "
+			 "effect at the next start");
+	d->cfg.request_timeout = next.request_timeout;
+	d->cfg.max_connections = next.max_connections;
+	d->cfg.argon2 = next.argon2;
+	memcpy(d->cfg.admin_group, next.admin_group, sizeof(next.admin_group));
+	d->admin_gid = gid;
+	d->have_admin_gid = have_gid;
+	pthread_mutex_unlock(&d->cfg_lock);
+	log_notice("configuration reloaded from %s", d->cfg_path);
+}
+
+static int
+block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+struct options {
+	const char *cfg_path;
+	int foreground, debug, test;
+};
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->cfg_path = CFG_DEFAULT_PATH;
+	while ((ch = getopt_long(argc, argv, "fdc:th", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'c':
+			o->cfg_path = optarg;
+			break;
+		case 't':
+			o->test = 1;
+			break;
+		case 'V':
+			printf("policyd %s\n", POLICYD_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/* Everything between reading the config and serving; on failure err says
+ * why.  Returns 0 with *srv ready, or -1. */
+static int
+start(struct daemon *d, const struct options *o, struct server **srv,
+      char *err, size_t errsz)
+{
+	struct identity id;
+
+	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
+		return -1;
+	d->admin_gid = id.admin_gid;
+	d->have_admin_gid = id.have_admin_gid;
+	if (!o->foreground && daemon(0, 0) != 0) {
+		snprintf(err, errsz, "daemon: %s", strerror(errno));
+		return -1;
+	}
+	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,
+		      d->cfg.max_connections) != 0) {
+		snprintf(err, errsz, "cannot initialise argon2id hashing");
+		return -1;
+	}
+	if (make_db_dir(d->cfg.database, err, errsz) != 0 ||
+	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
+		return -1;
+	give_store(d->cfg.database, &id);
+	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
+			errsz) != 0)
+		return -1;
+	if (drop_privileges(&id, err, errsz) != 0)
+		return -1;
+	d->uid = geteuid();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct server *srv = NULL;
+	struct options o = { 0 };
+	char err[PATH_MAX + 256];
+	int sigfd, rc = 1;
+
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	d.cfg_path = o.cfg_path;
+	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	if (o.test) {
+		printf("%s: ok\n", o.cfg_path);
+		return 0;
+	}
+	umask(077);
+	log_init(o.foreground, o.debug);
+	sigfd = block_signals();
+	if (sigfd < 0) {
+		fprintf(stderr, "policyd: signals: %s\n", strerror(errno));
+		return 1;
+	}
+	if (start(&d, &o, &srv, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		if (!o.foreground)
+			fprintf(stderr, "policyd: %s\n", err);
+		goto out;
+	}
+	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
+		   d.cfg.runtime_dir, hash_workers());
+	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;
+out:
+	server_close(srv);
+	store_close(d.store);
+	hash_fini();
+	close(sigfd);
+	if (rc == 0)
+		log_notice("stopped");
+	return rc;
+}

@@ -1,0 +1,382 @@
+/*
+ * server.c - accepting, framing, and connection lifetimes; see server.h.
+ *
+ * The main thread polls the two listening sockets and a signalfd.  A
+ * connection thread owns its descriptor and two frame buffers; the list
+ * of live connections lets shutdown half-close them (SHUT_RD), so a
+ * thread finishes the request in hand, writes its reply, then reads EOF.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "frame.h"
+#include "log.h"
+#include "server.h"
+#include "wipe.h"
+
+#define THREAD_STACK (512 * 1024)
+
+struct conn {
+	struct server *srv;
+	int fd;
+	struct peer peer;
+	struct conn *prev, *next;
+};
+
+struct server {
+	struct daemon *d;
+	int fds[2];			/* indexed by enum sock_kind */
+	char paths[2][sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	struct conn *conns;		/* guarded by lock */
+	unsigned nconns;		/* guarded by lock */
+};
+
+static int
+check_runtime_dir(const char *dir, uid_t owner, char *err, size_t errsz)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) == 0) {
+		/* Every local user must reach pam.sock, whatever the umask. */
+		if (chmod(dir, 0755) != 0 ||
+		    (chown(dir, owner, (gid_t)-1) != 0 && geteuid() == 0)) {
+			snprintf(err, errsz, "%s: chown: %s", dir,
+				 strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errsz, "%s: not a directory", dir);
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != owner) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errsz,
+			 "%s: must be owned by root or the daemon user and "
+			 "writable by no one else", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* A socket file left by a daemon that died is removed; a live one is an
+ * error, so two daemons never fight over one directory. */
+static int
+clear_stale(const char *path, char *err, size_t errsz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, live;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errsz, "%s: exists and is not a socket", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	if (live) {
+		snprintf(err, errsz, "%s: another policyd is running", path);
+		return -1;
+	}
+	return unlink(path);
+}
+
+static int
+listen_at(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
+	  size_t errsz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errsz, "%s: socket path too long", path);
+		return -1;
+	}
+	if (clear_stale(path, err, errsz) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, mode) != 0 ||
+	    (geteuid() == 0 && chown(path, owner, group) != 0) ||
+	    listen(fd, 128) != 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+server_open(struct daemon *d, uid_t owner, gid_t admin_gid, int have_admin_gid,
+	    struct server **out, char *err, size_t errsz)
+{
+	const char *dir = d->cfg.runtime_dir;
+	struct server *s;
+
+	err[0] = '\0';
+	*out = NULL;
+	if (check_runtime_dir(dir, owner, err, errsz) != 0)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	s->d = d;
+	s->fds[SOCK_PAM] = s->fds[SOCK_ADMIN] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	if (strlen(dir) + sizeof("/" ADMIN_SOCKET_NAME) > sizeof(s->paths[0])) {
+		snprintf(err, errsz, "%s: too long for a socket path", dir);
+		server_close(s);
+		return -1;
+	}
+	strcat(strcat(strcpy(s->paths[SOCK_PAM], dir), "/"), PAM_SOCKET_NAME);
+	strcat(strcat(strcpy(s->paths[SOCK_ADMIN], dir), "/"),
+	       ADMIN_SOCKET_NAME);
+	s->fds[SOCK_PAM] = listen_at(s->paths[SOCK_PAM], 0666, owner,
+				     (gid_t)-1, err, errsz);
+	if (s->fds[SOCK_PAM] >= 0)
+		s->fds[SOCK_ADMIN] = listen_at(
+			s->paths[SOCK_ADMIN], have_admin_gid ? 0660 : 0600,
+			owner, have_admin_gid ? admin_gid : (gid_t)-1, err,
+			errsz);
+	if (s->fds[SOCK_ADMIN] < 0) {
+		server_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static void
+forget(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	pthread_mutex_lock(&s->lock);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (--s->nconns == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	close(c->fd);
+	free(c);
+}
+
+static void
+serve(struct conn *c, uint8_t *in, uint8_t *out)
+{
+	struct settings set;
+	struct wwriter w;
+	size_t len;
+	int rc;
+
+	for (;;) {
+		daemon_settings(c->srv->d, &set);
+		rc = frame_read(c->fd, in, PROTO_MAX_FRAME, &len,
+				frame_now_ms() + (int64_t)set.request_timeout *
+							 1000);
+		if (rc != FRAME_OK) {
+			if (rc != FRAME_EOF)
+				log_debug("closing connection of pid %d: %s",
+					  (int)c->peer.cred.pid,
+					  rc == FRAME_TIMEOUT ? "timed out"
+					  : rc == FRAME_TOOBIG ? "frame too big"
+							       : "read error");
+			return;
+		}
+		ww_init(&w, out, PROTO_MAX_FRAME);
+		rc = dispatch(c->srv->d, &c->peer, in, len, &w);
+		wipe(in, len);
+		if (rc == 0)
+			rc = frame_write(c->fd, w.buf, w.len,
+					 frame_now_ms() +
+						 (int64_t)set.request_timeout *
+							 1000);
+		wipe(out, w.len);
+		if (rc != 0)
+			return;
+	}
+}
+
+static void *
+conn_main(void *arg)
+{
+	struct conn *c = arg;
+	uint8_t *in = malloc(PROTO_MAX_FRAME);
+	uint8_t *out = malloc(PROTO_MAX_FRAME);
+
+	if (in != NULL && out != NULL)
+		serve(c, in, out);
+	free(in);
+	free(out);
+	forget(c);
+	return NULL;
+}
+
+static int
+read_peer(int fd, enum sock_kind kind, struct peer *p)
+{
+	socklen_t len = sizeof(p->cred);
+
+	memset(p, 0, sizeof(*p));
+	p->sock = kind;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &p->cred, &len) != 0 ||
+	    len != sizeof(p->cred))
+		return -1;
+	len = sizeof(p->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
+		p->ngroups = len / sizeof(gid_t);
+	return 0;
+}
+
+/* Starts a thread for the connection, or closes it when at the limit. */
+static void
+admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	struct conn *c = calloc(1, sizeof(*c));
+	int ok = 0;
+
+	if (c == NULL || read_peer(fd, kind, &c->peer) != 0)
+		goto out;
+	c->srv = s;
+	c->fd = fd;
+	pthread_mutex_lock(&s->lock);
+	if (s->nconns < max_conns) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, THREAD_STACK);
+		ok = pthread_create(&tid, &attr, conn_main, c) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (ok) {
+		c->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = c;
+		s->conns = c;
+		s->nconns++;
+	}
+	pthread_mutex_unlock(&s->lock);
+out:
+	if (!ok) {
+		log_debug("refusing a connection: %u in use", max_conns);
+		close(fd);
+		free(c);
+	}
+}
+
+static void
+accept_on(struct server *s, enum sock_kind kind)
+{
+	struct settings set;
+	int fd;
+
+	fd = accept4(s->fds[kind], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	daemon_settings(s->d, &set);
+	admit(s, fd, kind, set.max_connections);
+}
+
+/* Returns 1 to go on serving, 0 to stop. */
+static int
+on_signal(struct server *s, int sigfd, void (*reload)(struct daemon *))
+{
+	struct signalfd_siginfo si;
+
+	if (read(sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 1;
+	if (si.ssi_signo == SIGHUP) {
+		reload(s->d);
+		return 1;
+	}
+	log_notice("signal %u: stopping", si.ssi_signo);
+	return 0;
+}
+
+int
+server_run(struct server *s, int sigfd, void (*reload)(struct daemon *))
+{
+	struct pollfd pfd[3] = {
+		{ .fd = s->fds[SOCK_PAM], .events = POLLIN },
+		{ .fd = s->fds[SOCK_ADMIN], .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -1;
+		}
+		if (pfd[2].revents & POLLIN && !on_signal(s, sigfd, reload))
+			return 0;
+		if (pfd[0].revents & POLLIN)
+			accept_on(s, SOCK_PAM);
+		if (pfd[1].revents & POLLIN)
+			accept_on(s, SOCK_ADMIN);
+	}
+}
+
+void
+server_close(struct server *s)
+{
+	if (s == NULL)
+		return;
+	for (int k = SOCK_PAM; k <= SOCK_ADMIN; k++) {
+		if (s->fds[k] < 0)
+			continue;
+		close(s->fds[k]);
+		unlink(s->paths[k]);
+	}
+	pthread_mutex_lock(&s->lock);
+	for (struct conn *c = s->conns; c != NULL; c = c->next)
+		shutdown(c->fd, SHUT_RD);
+	while (s->nconns > 0)
+		pthread_cond_wait(&s->idle, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

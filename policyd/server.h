@@ -1,0 +1,37 @@
+/*
+ * server.h - the two listening sockets and the connections on them.
+ *
+ * Each accepted connection gets a thread that reads frames under a
+ * deadline, dispatches them, and writes the replies.  At most
+ * max_connections run at once; one more is accepted and closed at once.
+ */
+#ifndef POLICYD_SERVER_H
+#define POLICYD_SERVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+
+struct server;
+
+/*
+ * Creates runtime_dir if needed (0755) and the sockets in it: pam.sock
+ * (0666) and admin.sock (0660 with group admin_gid, else 0600), both
+ * owned by owner.  Refuses a runtime_dir that is a symlink, or that anyone
+ * but root or owner can write, and refuses to start when another daemon
+ * answers on pam.sock.  Returns 0 or -1 with a reason in err.
+ */
+int server_open(struct daemon *d, uid_t owner, gid_t admin_gid,
+		int have_admin_gid, struct server **out, char *err,
+		size_t errsz);
+
+/* Serves until SIGTERM or SIGINT arrives on sigfd (a signalfd); calls
+ * reload for SIGHUP.  Returns 0. */
+int server_run(struct server *s, int sigfd, void (*reload)(struct daemon *));
+
+/* Stops accepting, lets requests in flight finish, waits for every
+ * connection thread, removes the sockets and frees s. */
+void server_close(struct server *s);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * store.h - the interface to policyd's store, where every credential lives.
+ *
+ * Callers above this header never see SQL.  Each function is one decision
+ * and one transaction, so a second backend (PostgreSQL, shared by a fleet)
+ * can implement the same functions without changes above it.  A store is
+ * safe to use from several threads at once.
+ *
+ * Functions return STORE_OK, a positive outcome (STORE_NOT_FOUND,
+ * STORE_EXISTS), or STORE_ERROR when the store failed (full disk, read-only
+ * file, corruption); on STORE_ERROR nothing was changed.
+ */
+#ifndef POLICYD_STORE_H
+#define POLICYD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define STORE_PHC_MAX 256	/* an argon2id PHC string, with its NUL */
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = 1,
+	STORE_EXISTS = 2,
+	STORE_ERROR = -1,
+};
+
+struct store;
+
+struct store_user {
+	int64_t id;
+	char name[PROTO_MAX_NAME + 1];
+	char phc[STORE_PHC_MAX];	/* the password hash: never log it */
+	int disabled;
+	int64_t created;		/* seconds since the epoch */
+	int64_t pw_changed;
+};
+
+/* Opens (creating if needed) and migrates the store at path.  On error
+ * returns STORE_ERROR with a reason in err. */
+int store_open(const char *path, struct store **out, char *err, size_t errsz);
+void store_close(struct store *st);
+
+int store_user_get(struct store *st, const char *name, struct store_user *u);
+int store_user_add(struct store *st, const char *name, const char *phc,
+		   int64_t now);
+int store_user_del(struct store *st, const char *name);
+int store_user_set_disabled(struct store *st, const char *name, int disabled);
+int store_user_set_password(struct store *st, const char *name,
+			    const char *phc, int64_t now);
+
+/*
+ * Calls cb for each user whose name sorts after `after` ("" for the
+ * first), in name order, until cb returns nonzero or max users were given.
+ * *more is set when users remain after the last one given.  The phc field
+ * is left empty: listing never reads hashes.
+ */
+typedef int (*store_user_cb)(const struct store_user *u, void *arg);
+int store_user_list(struct store *st, const char *after, size_t max,
+		    store_user_cb cb, void *arg, int *more);
+
+#endif

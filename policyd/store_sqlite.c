@@ -1,0 +1,356 @@
+/*
+ * store_sqlite.c - the SQLite backend of store.h, the embedded default.
+ *
+ * One connection, guarded by a mutex: SQLite serialises writers anyway,
+ * each call is short (hashing happens outside the store), and a single
+ * connection keeps the WAL and its checkpoints simple.  Statements are
+ * prepared once at open.  Write decisions run inside BEGIN IMMEDIATE, so
+ * two daemons sharing the file cannot interleave a read and a write.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Forward migrations: entry i takes the schema from version i to i + 1.
+ * Never edit a shipped entry; append a new one. */
+static const char *const migrations[] = {
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" password TEXT NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" pw_changed INTEGER NOT NULL"
+	");",
+};
+#define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
+
+enum stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_USER_GET,
+	S_USER_ADD,
+	S_USER_DEL,
+	S_USER_DISABLE,
+	S_USER_PASSWORD,
+	S_USER_LIST,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_USER_GET] = "SELECT id, name, password, disabled, created,"
+		       " pw_changed FROM users WHERE name = ?1",
+	[S_USER_ADD] = "INSERT INTO users (name, password, created, pw_changed)"
+		       " VALUES (?1, ?2, ?3, ?3)",
+	[S_USER_DEL] = "DELETE FROM users WHERE name = ?1",
+	[S_USER_DISABLE] = "UPDATE users SET disabled = ?2 WHERE name = ?1",
+	[S_USER_PASSWORD] = "UPDATE users SET password = ?2, pw_changed = ?3"
+			    " WHERE name = ?1",
+	[S_USER_LIST] = "SELECT id, name, '', disabled, created, pw_changed"
+			" FROM users WHERE name > ?1 ORDER BY name LIMIT ?2",
+};
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+/* Runs a statement to completion and resets it.  Returns the last step's
+ * result (SQLITE_DONE on success). */
+static int
+run(sqlite3_stmt *s)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+static int
+exec_script(sqlite3 *db, const char *sql, char *err, size_t errsz)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errsz, "%s", msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int
+user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Applies each missing migration in its own transaction, recording the
+ * new version in the same transaction. */
+static int
+migrate(sqlite3 *db, char *err, size_t errsz)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(db, &v) != 0) {
+		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, errsz,
+			 "schema version %d is newer than this policyd (%d)",
+			 v, SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec_script(db, "BEGIN IMMEDIATE", err, errsz) != 0)
+			return -1;
+		if (exec_script(db, migrations[v], err, errsz) != 0 ||
+		    exec_script(db, sql, err, errsz) != 0 ||
+		    exec_script(db, "COMMIT", err, errsz) != 0) {
+			exec_script(db, "ROLLBACK", sql, sizeof(sql));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+prepare_all(struct store *st, char *err, size_t errsz)
+{
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "%s", sqlite3_errmsg(st->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **out, char *err, size_t errsz)
+{
+	static const char pragmas[] =
+		"PRAGMA journal_mode = WAL;"
+		"PRAGMA synchronous = FULL;"
+		"PRAGMA foreign_keys = ON;"
+		"PRAGMA secure_delete = ON;";
+	struct store *st;
+	char why[256] = "";
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		return STORE_ERROR;
+	}
+	pthread_mutex_init(&st->lock, NULL);
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		snprintf(why, sizeof(why), "%s",
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec_script(st->db, pragmas, why, sizeof(why)) != 0 ||
+	    migrate(st->db, why, sizeof(why)) != 0 ||
+	    prepare_all(st, why, sizeof(why)) != 0)
+		goto fail;
+	*out = st;
+	return STORE_OK;
+fail:
+	snprintf(err, errsz, "%s: %s", path, why);
+	store_close(st);
+	return STORE_ERROR;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+static void
+copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, dstsz, "%s", t != NULL ? (const char *)t : "");
+}
+
+static void
+read_user(sqlite3_stmt *s, struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(s, 0);
+	copy_text(u->name, sizeof(u->name), s, 1);
+	copy_text(u->phc, sizeof(u->phc), s, 2);
+	u->disabled = sqlite3_column_int(s, 3) != 0;
+	u->created = sqlite3_column_int64(s, 4);
+	u->pw_changed = sqlite3_column_int64(s, 5);
+}
+
+int
+store_user_get(struct store *st, const char *name, struct store_user *u)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_GET];
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_user(s, u);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+}
+
+/*
+ * Runs one bound write statement as its own IMMEDIATE transaction, then
+ * releases the lock the caller took before binding.  Returns STORE_OK if
+ * it changed a row, STORE_NOT_FOUND if it changed none, STORE_EXISTS on a
+ * uniqueness conflict, STORE_ERROR otherwise.
+ */
+static int
+write_one(struct store *st, sqlite3_stmt *s)
+{
+	int rc, changed = 0;
+
+	rc = run(st->stmt[S_BEGIN]);
+	if (rc == SQLITE_DONE) {
+		rc = sqlite3_step(s);
+		changed = sqlite3_changes(st->db);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			rc = run(st->stmt[S_COMMIT]);
+		if (rc != SQLITE_DONE)
+			run(st->stmt[S_ROLLBACK]);
+	}
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return STORE_EXISTS;
+	if (rc != SQLITE_DONE)
+		return STORE_ERROR;
+	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int
+store_user_add(struct store *st, const char *name, const char *phc,
+	       int64_t now)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_ADD];
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, phc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	return write_one(st, s);
+}
+
+int
+store_user_del(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_DEL];
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return write_one(st, s);
+}
+
+int
+store_user_set_disabled(struct store *st, const char *name, int disabled)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_DISABLE];
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, disabled != 0);
+	return write_one(st, s);
+}
+
+int
+store_user_set_password(struct store *st, const char *name, const char *phc,
+			int64_t now)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_PASSWORD];
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, phc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	return write_one(st, s);
+}
+
+int
+store_user_list(struct store *st, const char *after, size_t max,
+		store_user_cb cb, void *arg, int *more)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_LIST];
+	struct store_user u;
+	size_t given = 0;
+	int rc;
+
+	*more = 0;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, after, -1, SQLITE_STATIC);
+	/* One row beyond max tells whether the list continues; a negative
+	 * LIMIT is no limit. */
+	sqlite3_bind_int64(s, 2, max < INT64_MAX ? (sqlite3_int64)max + 1
+						 : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (given == max) {
+			*more = 1;
+			break;
+		}
+		read_user(s, &u);
+		given++;
+		if (cb(&u, arg) != 0) {
+			*more = 1;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}

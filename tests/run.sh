@@ -1,0 +1,51 @@
+#!/bin/sh
+# Runs every test against the build in $BUILD (default build/release) and
+# prints one line per step, then "N passed, N failed".  Each step gets a
+# private temporary directory, removed afterwards; nothing outside it is
+# touched.
+set -u
+BUILD=$(cd "${BUILD:-build/release}" && pwd) || exit 2
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export POLICYD_BUILD="$BUILD"
+if [ "${SANITIZE:-}" = 1 ]; then
+	# pam_wrapper is preloaded ahead of the ASan runtime in test_pam.
+	export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:abort_on_error=1"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+
+passed=0
+failed=0
+failures=""
+
+step() {
+	name=$1
+	shift
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/policyd-test.XXXXXX") || exit 2
+	chmod 755 "$dir"
+	log="$dir.log"
+	if POLICYD_TEST_DIR="$dir" "$@" > "$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "PASS: $name"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		echo "FAIL: $name"
+		sed 's/^/    /' "$log"
+		for f in $(find "$dir" -name '*.log' 2>/dev/null); do
+			echo "    --- $f"
+			tail -n 40 "$f" | sed 's/^/    /'
+		done
+	fi
+	rm -rf "$dir" "$log"
+}
+
+step codec "$BUILD/tests/test_wire"
+step config "$BUILD/tests/test_config"
+step fuzz-corpus "$BUILD/tests/fuzz_wire" "$TOP/tests/corpus/wire"
+step build-hardening sh "$TOP/tests/test_build.sh"
+step server "$BUILD/tests/test_server"
+step pam "$BUILD/tests/test_pam"
+step policyctl sh "$TOP/tests/test_cli.sh"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }

@@ -1,0 +1,142 @@
+#!/bin/sh
+# policyctl and policyd -t against a real daemon: commands, output, exit
+# codes (0 done, 1 refused, 2 usage or connection error), and passwords
+# never echoed back.
+set -u
+B=$POLICYD_BUILD
+T=$POLICYD_TEST_DIR
+CTL="$B/policyctl -S $T/run"
+PW='Cli-test-password-1'
+pid=
+fails=0
+
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; }
+trap cleanup EXIT
+
+# expect STATUS DESCRIPTION COMMAND...: runs it, output in $T/out, $T/err.
+expect() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" > "$T/out" 2> "$T/err" < "${STDIN:-/dev/null}"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $what: exit $got, expected $want"
+		sed 's/^/    /' "$T/out" "$T/err"
+		fails=$((fails + 1))
+	else
+		echo "ok: $what"
+	fi
+}
+
+# has FILE TEXT DESCRIPTION
+has() {
+	if grep -qF -- "$2" "$1"; then
+		echo "ok: $3"
+	else
+		echo "FAIL: $3: '$2' not in:"
+		sed 's/^/    /' "$1"
+		fails=$((fails + 1))
+	fi
+}
+
+cat > "$T/policyd.conf" <<CONF
+[daemon]
+runtime_dir = $T/run
+database = $T/db/policyd.db
+user =
+[password]
+argon2_memory = 8192
+argon2_time = 1
+CONF
+chmod 600 "$T/policyd.conf"
+
+# policyd -t: a good file, then bad ones naming file and line.
+expect 0 "policyd -t accepts a valid file" "$B/policyd" -t -c "$T/policyd.conf"
+printf '[daemon]\nmax_connections = 10\nrequest_timeout = 10\n' > "$T/bad.conf"
+chmod 600 "$T/bad.conf"
+expect 1 "policyd -t refuses a duration without unit" "$B/policyd" -t -c "$T/bad.conf"
+has "$T/err" "$T/bad.conf:3: request_timeout" "the error names file and line"
+printf '[daemon]\nfrobnicate = 1\n' > "$T/bad.conf"
+expect 1 "policyd -t refuses an unknown key" "$B/policyd" -t -c "$T/bad.conf"
+has "$T/err" "$T/bad.conf:2: unknown key 'frobnicate'" "the unknown key is named"
+expect 1 "policyd refuses a missing file" "$B/policyd" -t -c "$T/none.conf"
+expect 2 "policyd refuses an unknown option" "$B/policyd" -x
+expect 0 "policyd --version" "$B/policyd" --version
+has "$T/out" "policyd 0." "the version is printed"
+
+expect 2 "no daemon: connection error" $CTL user list
+has "$T/err" "admin.sock" "the error names the socket"
+
+"$B/policyd" -f -c "$T/policyd.conf" 2> "$T/policyd.log" &
+pid=$!
+i=0
+until $CTL ping > /dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -gt 500 ] && { echo "FAIL: policyd did not start"; cat "$T/policyd.log"; exit 1; }
+	sleep 0.02
+done
+
+expect 2 "usage error: no command" $CTL
+expect 2 "usage error: unknown command" $CTL frobnicate
+expect 2 "usage error: missing name" $CTL user add
+expect 2 "usage error: unknown flag" $CTL user list --yaml
+printf '%s\n' "$PW" > "$T/pw"
+STDIN=$T/pw expect 0 "user add" $CTL user add alice --password-stdin
+STDIN=$T/pw expect 1 "user add of an existing user is refused" $CTL user add alice --password-stdin
+has "$T/err" "user exists" "the refusal says why"
+STDIN=$T/pw expect 1 "an invalid name is refused" $CTL user add 'bad/name' --password-stdin
+has "$T/err" "not a valid user name" "the refusal says why"
+printf '\n' > "$T/empty"
+STDIN=$T/empty expect 1 "an empty password is refused" $CTL user add bob --password-stdin
+has "$T/err" "empty password" "the refusal says why"
+expect 1 "no password at all is refused" $CTL user add bob --password-stdin
+STDIN=$T/pw expect 1 "no terminal and no --password-stdin" setsid $CTL user add bob
+has "$T/err" "use --password-stdin" "the error says what to do"
+STDIN=$T/pw expect 0 "a second user" $CTL user add bob --password-stdin
+
+expect 0 "user list" $CTL user list
+has "$T/out" "alice" "alice is listed"
+has "$T/out" "bob" "bob is listed"
+expect 0 "user list --json" $CTL user list --json
+has "$T/out" '{"name":"alice","id":1,"disabled":false,' "JSON list of users"
+expect 0 "user show --json" $CTL user show alice --json
+has "$T/out" '"password_hash":"argon2id m=8192,t=1,p=1"' "show gives the hash cost"
+expect 1 "user show of an unknown user" $CTL user show carol
+has "$T/err" "no such user" "the refusal says why"
+expect 0 "user disable" $CTL user disable bob
+expect 0 "user show" $CTL user show bob
+has "$T/out" "disabled" "bob shows as disabled"
+expect 0 "user enable" $CTL user enable bob
+printf 'Another-password-2\n' > "$T/pw2"
+STDIN=$T/pw2 expect 0 "passwd" $CTL passwd bob --password-stdin
+STDIN=$T/pw2 expect 1 "passwd of an unknown user" $CTL passwd carol --password-stdin
+expect 0 "user del" $CTL user del bob
+expect 1 "user del again" $CTL user del bob
+
+# Many users: the list pages through the 64 KiB frame limit.
+i=0
+while [ $i -lt 1500 ]; do
+	printf "INSERT INTO users (name, password, created, pw_changed) VALUES ('u%05d', 'x', 0, 0);\n" $i
+	i=$((i + 1))
+done | sqlite3 "$T/db/policyd.db"
+expect 0 "a long user list" $CTL user list --json
+n=$(grep -o '"name":' "$T/out" | wc -l)
+[ "$n" -eq 1501 ] && echo "ok: all 1501 users listed" ||
+	{ echo "FAIL: listed $n users, expected 1501"; fails=$((fails + 1)); }
+
+# Nothing ever printed or logged a password.
+for f in "$T/out" "$T/err" "$T/policyd.log"; do
+	if grep -qF -e "$PW" -e "Another-password-2" "$f"; then
+		echo "FAIL: a password appears in $f"
+		fails=$((fails + 1))
+	fi
+done
+[ $fails -eq 0 ] && echo "ok: no password in any output or log"
+
+kill "$pid"
+wait "$pid"
+st=$?
+pid=
+[ $st -eq 0 ] && echo "ok: SIGTERM exits 0" || { echo "FAIL: exit $st on SIGTERM"; fails=$((fails + 1)); }
+exit $fails

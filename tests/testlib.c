@@ -1,0 +1,281 @@
+/* testlib.c - see testlib.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "frame.h"
+#include "proto.h"
+#include "testlib.h"
+
+static const char *
+need_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || v[0] != '/') {
+		fprintf(stderr, "%s must be an absolute path (run through "
+				"tests/run.sh)\n", name);
+		exit(2);
+	}
+	return v;
+}
+
+const char *
+t_dir(void)
+{
+	return need_env("POLICYD_TEST_DIR");
+}
+
+const char *
+t_build(void)
+{
+	return need_env("POLICYD_BUILD");
+}
+
+int
+t_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void
+td_write_conf(struct tdaemon *t, const char *extra)
+{
+	FILE *fp = fopen(t->conf, "w");
+
+	if (fp == NULL) {
+		perror(t->conf);
+		exit(2);
+	}
+	/* inih merges repeated sections, so extra blocks may reopen them. */
+	fprintf(fp,
+		"[daemon]\nruntime_dir = %s\ndatabase = %s\nuser =\n"
+		"[password]\nargon2_memory = 8192\nargon2_time = 1\n%s",
+		t->run, t->db, extra != NULL ? extra : "");
+	fclose(fp);
+	chmod(t->conf, 0600);
+}
+
+void
+td_init(struct tdaemon *t, const char *dir, const char *extra)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "%s", dir);
+	mkdir(dir, 0755);
+	snprintf(t->conf, sizeof(t->conf), "%s/policyd.conf", dir);
+	snprintf(t->run, sizeof(t->run), "%s/run", dir);
+	snprintf(t->db, sizeof(t->db), "%s/db/policyd.db", dir);
+	snprintf(t->log, sizeof(t->log), "%s/policyd.log", dir);
+	snprintf(t->pam_sock, sizeof(t->pam_sock), "%s/" PAM_SOCKET_NAME,
+		 t->run);
+	snprintf(t->admin_sock, sizeof(t->admin_sock),
+		 "%s/" ADMIN_SOCKET_NAME, t->run);
+	td_write_conf(t, extra);
+}
+
+/* Ready: our own child (not some other daemon) answers a ping. */
+static int
+ping_ok(const struct tdaemon *t)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = t_connect(t->pam_sock), mine;
+
+	if (fd < 0)
+		return 0;
+	mine = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	       cred.pid == t->pid;
+	close(fd);
+	return mine &&
+	       t_request(t->pam_sock, PROTO_PING, NULL, NULL) == PROTO_OK;
+}
+
+int
+td_start(struct tdaemon *t)
+{
+	char prog[PATH_MAX + 16];
+	int fd, status;
+
+	snprintf(prog, sizeof(prog), "%s/policyd", t_build());
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (t->pid == 0) {
+		fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(prog, "policyd", "-f", "-d", "-c", t->conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 1000; i++) {
+		if (ping_ok(t))
+			return 0;
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			t->pid = 0;
+			return -1;
+		}
+		usleep(10000);
+	}
+	td_stop(t);
+	return -1;
+}
+
+int
+td_stop(struct tdaemon *t)
+{
+	int status;
+
+	if (t->pid <= 0)
+		return -1;
+	kill(t->pid, SIGTERM);
+	if (waitpid(t->pid, &status, 0) != t->pid)
+		return -1;
+	t->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+td_log_has(const struct tdaemon *t, const char *s)
+{
+	char buf[1 << 16];
+	size_t n;
+	FILE *fp = fopen(t->log, "r");
+
+	if (fp == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return strstr(buf, s) != NULL;
+}
+
+static void
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE *fp;
+	size_t n = 0;
+
+	if (buf == NULL)
+		return;
+	buf[0] = '\0';
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return;
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+}
+
+int
+td_ctl(const struct tdaemon *t, const char *input, char *out, size_t outsz,
+       char *err, size_t errsz, const char *args)
+{
+	char in_path[PATH_MAX + 16], out_path[PATH_MAX + 16];
+	char err_path[PATH_MAX + 16];
+	FILE *fp;
+	int rc;
+
+	snprintf(in_path, sizeof(in_path), "%s/ctl.in", t->dir);
+	snprintf(out_path, sizeof(out_path), "%s/ctl.out", t->dir);
+	snprintf(err_path, sizeof(err_path), "%s/ctl.err", t->dir);
+	fp = fopen(in_path, "w");
+	if (fp == NULL)
+		return -1;
+	fputs(input != NULL ? input : "", fp);
+	fclose(fp);
+	rc = t_sh("%s/policyctl -S %s %s < %s > %s 2> %s", t_build(), t->run,
+		  args, in_path, out_path, err_path);
+	slurp(out_path, out, outsz);
+	slurp(err_path, err, errsz);
+	unlink(in_path);
+	unlink(out_path);
+	unlink(err_path);
+	return rc;
+}
+
+int
+t_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+t_send_frame(int fd, const void *p, size_t len)
+{
+	return frame_write(fd, p, len, frame_now_ms() + 2000) == FRAME_OK
+		       ? 0
+		       : -1;
+}
+
+int
+t_closed_within(int fd, int ms)
+{
+	int64_t deadline = frame_now_ms() + ms;
+	char buf[256];
+
+	for (;;) {
+		ssize_t r;
+
+		if (frame_wait(fd, POLLIN, deadline) != FRAME_OK)
+			return 0;
+		r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno == ECONNRESET))
+			return 1;
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return 1;
+	}
+}
+
+int
+t_request(const char *sock, uint8_t type, const char *user, const char *pw)
+{
+	uint8_t req[PROTO_MAX_SECRET + 512], rep[PROTO_MAX_FRAME];
+	struct pclient c;
+	struct wwriter w;
+	struct wmsg m;
+	char err[512];
+
+	if (client_open(&c, sock, 10000, err, sizeof(err)) != CLIENT_OK)
+		return -1;
+	ww_init(&w, req, sizeof(req));
+	client_begin(&c, &w, type);
+	if (user != NULL)
+		wire_put_str(&w, PROTO_T_USER, user);
+	if (pw != NULL)
+		wire_put_str(&w, PROTO_T_PASSWORD, pw);
+	if (client_call(&c, &w, rep, sizeof(rep), &m) != CLIENT_OK) {
+		client_close(&c);
+		return -1;
+	}
+	client_close(&c);
+	return m.status;
+}
