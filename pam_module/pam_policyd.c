@@ -44,8 +44,13 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 		char *end;
 		long n;
 
-		if (strncmp(v, "socket=", 7) == 0 && v[7] == '/') {
-			snprintf(a->socket, sizeof(a->socket), "%s", v + 7);
+		if (strncmp(v, "socket=", 7) == 0) {
+			if (v[7] == '/')
+				snprintf(a->socket, sizeof(a->socket), "%s",
+					 v + 7);
+			else
+				pam_syslog(pamh, LOG_ERR, "socket= must be an "
+					   "absolute path: %s ignored", v);
 		} else if (strncmp(v, "timeout=", 8) == 0) {
 			n = strtol(v + 8, &end, 10);
 			if (*end == '\0' && n >= 1 && n <= 60)

@@ -306,17 +306,17 @@ cmd_list(struct ctl *c)
 	char after[PROTO_MAX_NAME + 1] = "";
 	int first = 1, more, rc;
 
-	if (c->json)
-		printf("[");
-	else
-		printf("%-32s %-8s %-20s %s\n", "NAME", "STATE", "CREATED",
-		       "PASSWORD CHANGED");
 	do {
 		rc = call(c, PROTO_USER_LIST, NULL, NULL, after);
 		if (rc != 0)
 			return rc;
 		if (c->msg.status != PROTO_OK)
 			return refused(c, "");
+		if (first && c->json)
+			printf("[");
+		else if (first)
+			printf("%-32s %-8s %-20s %s\n", "NAME", "STATE",
+			       "CREATED", "PASSWORD CHANGED");
 		more = print_page(c, after, &first);
 		if (more < 0) {
 			fprintf(stderr, "policyctl: malformed list\n");

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,9 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-#define LINE_MAX_LEN 1024
+/* Debian's inih reads lines into a fixed 200-byte buffer: 198 characters
+ * plus the newline and the terminator. */
+#define LINE_MAX_LEN 198
 
 struct parse {
 	struct cfg cfg;
@@ -254,11 +257,37 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 	return 0;
 }
 
+static int
+known_section(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].section) == len &&
+		    strncmp(keys[i].section, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Section headers are checked here, as inih reports neither a section
+ * without keys nor which section it saw in a malformed header. */
+static void
+check_section(struct parse *p, const char *line)
+{
+	const char *name = line + 1;
+	const char *end = strchr(name, ']');
+
+	if (end == NULL)
+		fail_at(p, p->lineno, "syntax error: '[' without ']'");
+	else if (!known_section(name, (size_t)(end - name)))
+		fail_at(p, p->lineno, "unknown section [%.*s]",
+			(int)(end - name), name);
+}
+
 /* inih reads through this, so p->lineno is the line being parsed. */
 static char *
 read_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
+	const char *q;
 	size_t n;
 
 	if (fgets(str, num, p->fp) == NULL)
@@ -266,7 +295,15 @@ read_line(char *str, int num, void *stream)
 	p->lineno++;
 	n = strlen(str);
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp))
-		fail_at(p, p->lineno, "line too long");
+		fail_at(p, p->lineno, "line too long (at most %d characters)",
+			LINE_MAX_LEN);
+	for (q = str; isspace((unsigned char)*q); q++)
+		;
+	if (*q == '[')
+		check_section(p, q);
+	/* After an error, hand inih an empty line: nothing more is set. */
+	if (p->failed)
+		str[0] = '\0';
 	return str;
 }
 
@@ -312,7 +349,9 @@ open_trusted(struct parse *p)
 	FILE *fp;
 	int fd;
 
-	fd = open(p->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang the open; cleared below. */
+	fd = open(p->path,
+		  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		fail_at(p, 0, "%s", strerror(errno));
 		return NULL;
@@ -326,12 +365,29 @@ open_trusted(struct parse *p)
 		fail_at(p, 0, "writable by group or others (mode %03o)",
 			(unsigned)(st.st_mode & 0777));
 	}
-	if (p->failed || (fp = fdopen(fd, "r")) == NULL) {
+	if (p->failed || fcntl(fd, F_SETFL, 0) != 0 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
 		fail_at(p, 0, "%s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	return fp;
+}
+
+/*
+ * The INI dialect (Debian's inih takes it at run time): no continuation
+ * lines, so an indented key is a key; ';' and '#' start a comment at the
+ * start of a line or after whitespace; the first error stops the parse.
+ */
+static void
+set_syntax(void)
+{
+	static char inline_prefixes[] = ";#";
+
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = true;
+	ini_inline_comment_prefixes = inline_prefixes;
+	ini_stop_on_first_error = true;
 }
 
 int
@@ -351,6 +407,7 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 	p->errsz = errsz;
 	p->fp = open_trusted(p);
 	if (p->fp != NULL) {
+		set_syntax();
 		rc = ini_parse_stream(read_line, p, on_entry, p);
 		if (rc != 0)
 			fail_at(p, rc > 0 ? (unsigned)rc : 0, "syntax error");

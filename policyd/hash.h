@@ -4,7 +4,9 @@
  * At most `workers` hashes run at once and at most `max_waiting` more wait
  * for a turn; a request that cannot start before its deadline, or finds
  * the queue full, gets HASH_BUSY and its caller answers "unavailable".
- * Memory used for hashing is thus bounded by workers x argon2 memory.
+ * Memory used for hashing is thus bounded by workers x argon2_memory for
+ * hashes made with the current cost, and by workers x argon2_max_memory
+ * at worst (a stored hash may be costlier, up to the maxima).
  *
  * New hashes use libsodium (libargon2 when parallelism > 1, which libsodium
  * cannot produce); verification uses libsodium, which reads any argon2id

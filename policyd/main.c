@@ -3,6 +3,8 @@
  * drop privileges, serve; tear down in reverse.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -104,36 +106,53 @@ resolve_identity(const struct cfg *c, struct identity *id, char *err,
 	return 0;
 }
 
-/* The store's directory and files belong to the daemon user, so that it
- * can still write them (and SQLite its -wal and -shm files) after the
- * switch.  Only needed when starting as root for another user. */
+/*
+ * The store's files belong to the daemon user, so that it can still write
+ * them (and SQLite its -wal and -shm files) after the switch; so does
+ * their directory, but only if policyd created it: an existing directory
+ * is never taken over, only checked.  Needed only when starting as root
+ * for another user.
+ */
 static void
-give_store(const char *db, const struct identity *id)
+give_store(const char *db, int dir_created, const struct identity *id)
 {
+	static const char *const suffix[] = { "", "-wal", "-shm" };
 	char path[PATH_MAX + 8];
+	struct stat st;
 
 	if (!id->switch_user)
 		return;
 	snprintf(path, sizeof(path), "%s", db);
 	*strrchr(path, '/') = '\0';
-	if (path[0] != '\0' && chown(path, id->uid, id->gid) != 0)
+	if (dir_created && chown(path, id->uid, id->gid) != 0)
 		log_warn("%s: chown: %s", path, strerror(errno));
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (size_t i = 0; i < 3; i++) {
+	else if (!dir_created && stat(path, &st) == 0 && st.st_uid != id->uid)
+		log_warn("%s: not owned by the daemon user; SQLite may be "
+			 "unable to create its -wal file after a restart",
+			 path);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
 		if (chown(path, id->uid, id->gid) != 0 && errno != ENOENT)
 			log_warn("%s: chown: %s", path, strerror(errno));
 	}
 }
 
+/* Creates the store's directory (0700) if missing; *created says so. */
 static int
-make_db_dir(const char *db, char *err, size_t errsz)
+make_db_dir(const char *db, int *created, char *err, size_t errsz)
 {
 	char dir[PATH_MAX];
 
+	*created = 0;
 	snprintf(dir, sizeof(dir), "%s", db);
 	*strrchr(dir, '/') = '\0';
-	if (dir[0] == '\0' || mkdir(dir, 0700) == 0 || errno == EEXIST)
+	if (dir[0] == '\0')
+		return 0;
+	if (mkdir(dir, 0700) == 0) {
+		*created = 1;
+		return 0;
+	}
+	if (errno == EEXIST)
 		return 0;
 	snprintf(err, errsz, "%s: %s", dir, strerror(errno));
 	return -1;
@@ -158,21 +177,15 @@ drop_privileges(const struct identity *id, char *err, size_t errsz)
 }
 
 /* SIGHUP: the new file replaces the old only if all of it is valid.  The
- * settings bound at start (paths, user, workers) wait for a restart. */
+ * settings bound at start (paths, user, group, workers) wait for a
+ * restart. */
 static void
 reload(struct daemon *d)
 {
 	struct cfg next;
 	char err[PATH_MAX + 256];
-	gid_t gid = 0;
-	int have_gid;
 
 	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
-		log_err("reload refused, old configuration kept: %s", err);
-		return;
-	}
-	have_gid = next.admin_group[0] != '\0';
-	if (have_gid && lookup_group(next.admin_group, &gid, err, sizeof(err))) {
 		log_err("reload refused, old configuration kept: %s", err);
 		return;
 	}
@@ -184,15 +197,13 @@ reload(struct daemon *d)
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
+	    strcmp(next.admin_group, d->cfg.admin_group) != 0 ||
 	    next.hash_workers != d->cfg.hash_workers)
-		log_warn("runtime_dir, database, user and hash_workers take "
-			 "effect at the next start");
+		log_warn("runtime_dir, database, user, admin_group and "
+			 "hash_workers take effect at the next start");
 	d->cfg.request_timeout = next.request_timeout;
 	d->cfg.max_connections = next.max_connections;
 	d->cfg.argon2 = next.argon2;
-	memcpy(d->cfg.admin_group, next.admin_group, sizeof(next.admin_group));
-	d->admin_gid = gid;
-	d->have_admin_gid = have_gid;
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
 }
@@ -253,34 +264,92 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	return optind == argc ? 0 : -1;
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Without -f the daemon detaches at once, but the starting process waits
+ * on a pipe until the daemon is ready or has failed, so that `policyd`
+ * exits 0 only once it serves, and prints why it could not start.  Only
+ * the daemon returns from here; *report is the pipe's write end.
+ */
+static int
+detach(int *report, char *err, size_t errsz)
+{
+	char why[PATH_MAX + 256];
+	int fds[2];
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		snprintf(err, errsz, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	switch (fork()) {
+	case -1:
+		snprintf(err, errsz, "fork: %s", strerror(errno));
+		return -1;
+	case 0:
+		close(fds[0]);
+		*report = fds[1];
+		return setsid() < 0 ? -1 : 0;
+	default:
+		close(fds[1]);
+		n = read(fds[0], why, sizeof(why) - 1);
+		if (n <= 0)
+			_exit(1);	/* died without a word */
+		why[n] = '\0';
+		if (strcmp(why, "ok") == 0)
+			_exit(0);
+		fprintf(stderr, "policyd: %s\n", why);
+		_exit(1);
+	}
+}
+
+/* Tells the waiting parent (if any) how the start went. */
+static void
+report_start(int *report, const char *msg)
+{
+	int devnull;
+
+	if (*report < 0)
+		return;
+	(void)!write(*report, msg, strlen(msg));
+	close(*report);
+	*report = -1;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		close(devnull);
+	}
 }
 
 /* Everything between reading the config and serving; on failure err says
  * why.  Returns 0 with *srv ready, or -1. */
 static int
-start(struct daemon *d, const struct options *o, struct server **srv,
-      char *err, size_t errsz)
+start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 {
 	struct identity id;
+	int created;
 
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
 		return -1;
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
-	if (!o->foreground && daemon(0, 0) != 0) {
-		snprintf(err, errsz, "daemon: %s", strerror(errno));
-		return -1;
-	}
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,
 		      d->cfg.max_connections) != 0) {
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return -1;
 	}
-	if (make_db_dir(d->cfg.database, err, errsz) != 0 ||
+	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
 		return -1;
-	give_store(d->cfg.database, &id);
+	give_store(d->cfg.database, created, &id);
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
 		return -1;
@@ -290,41 +359,68 @@ start(struct daemon *d, const struct options *o, struct server **srv,
 	return 0;
 }
 
+/* -t: the file, and the names in it, as the real start would see them. */
+static int
+check_only(const struct options *o, const struct cfg *c)
+{
+	struct identity id;
+	char err[PATH_MAX + 256];
+
+	if (resolve_identity(c, &id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
+		return 1;
+	}
+	printf("%s: ok\n", o->cfg_path);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct daemon d = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct server *srv = NULL;
 	struct options o = { 0 };
-	char err[PATH_MAX + 256];
-	int sigfd, rc = 1;
+	char err[PATH_MAX + 256], *abs_path;
+	int sigfd, report = -1, rc = 1;
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
-	d.cfg_path = o.cfg_path;
 	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
 		return 1;
 	}
-	if (o.test) {
-		printf("%s: ok\n", o.cfg_path);
-		return 0;
+	if (o.test)
+		return check_only(&o, &d.cfg);
+	/* SIGHUP re-reads the file after a detached start's chdir("/"). */
+	abs_path = realpath(o.cfg_path, NULL);
+	if (abs_path == NULL) {
+		fprintf(stderr, "policyd: %s: %s\n", o.cfg_path,
+			strerror(errno));
+		return 1;
 	}
+	d.cfg_path = abs_path;
 	umask(077);
+	if (!o.foreground && (detach(&report, err, sizeof(err)) != 0 ||
+			      chdir("/") != 0)) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
 	log_init(o.foreground, o.debug);
 	sigfd = block_signals();
 	if (sigfd < 0) {
-		fprintf(stderr, "policyd: signals: %s\n", strerror(errno));
+		snprintf(err, sizeof(err), "signals: %s", strerror(errno));
+		log_err("%s", err);
+		report_start(&report, err);
 		return 1;
 	}
-	if (start(&d, &o, &srv, err, sizeof(err)) != 0) {
+	if (start(&d, &srv, err, sizeof(err)) != 0) {
 		log_err("%s", err);
-		if (!o.foreground)
-			fprintf(stderr, "policyd: %s\n", err);
+		report_start(&report, err);
 		goto out;
 	}
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
+	report_start(&report, "ok");
 	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;
 out:
 	server_close(srv);
@@ -333,5 +429,6 @@ out:
 	close(sigfd);
 	if (rc == 0)
 		log_notice("stopped");
+	free(abs_path);
 	return rc;
 }

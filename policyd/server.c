@@ -264,7 +264,26 @@ read_peer(int fd, enum sock_kind kind, struct peer *p)
 	return 0;
 }
 
-/* Starts a thread for the connection, or closes it when at the limit. */
+/* Whether one more connection from this peer fits.  Root (sshd, login,
+ * su) may use every slot; any other user at most an eighth of them (and
+ * at least two), so that one local user holding connections open cannot
+ * lock everyone out.  Called with s->lock held. */
+static int
+room_for(const struct server *s, const struct peer *p, unsigned max_conns)
+{
+	unsigned mine = 0, share = max_conns / 8 > 2 ? max_conns / 8 : 2;
+
+	if (s->nconns >= max_conns)
+		return 0;
+	if (p->cred.uid == 0)
+		return 1;
+	for (const struct conn *c = s->conns; c != NULL; c = c->next)
+		if (c->peer.cred.uid == p->cred.uid)
+			mine++;
+	return mine < share;
+}
+
+/* Starts a thread for the connection, or closes it when at a limit. */
 static void
 admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
 {
@@ -278,7 +297,7 @@ admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
 	c->srv = s;
 	c->fd = fd;
 	pthread_mutex_lock(&s->lock);
-	if (s->nconns < max_conns) {
+	if (room_for(s, &c->peer, max_conns)) {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, THREAD_STACK);
@@ -295,7 +314,7 @@ admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
 	pthread_mutex_unlock(&s->lock);
 out:
 	if (!ok) {
-		log_debug("refusing a connection: %u in use", max_conns);
+		log_debug("refusing a connection: limit reached");
 		close(fd);
 		free(c);
 	}

@@ -3,7 +3,8 @@
  *
  * Each accepted connection gets a thread that reads frames under a
  * deadline, dispatches them, and writes the replies.  At most
- * max_connections run at once; one more is accepted and closed at once.
+ * max_connections run at once, and a user other than root holds at most
+ * an eighth of them; a connection over a limit is closed at once.
  */
 #ifndef POLICYD_SERVER_H
 #define POLICYD_SERVER_H

@@ -46,6 +46,7 @@ step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
 step policyctl sh "$TOP/tests/test_cli.sh"
+step pamtester sh "$TOP/tests/test_pamtester.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }

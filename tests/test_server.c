@@ -547,6 +547,45 @@ test_connection_limit(void **state)
 	assert_int_equal(td_stop(&t), 0);
 }
 
+static struct tdaemon *share_daemon;
+
+/* As nobody: two connections fit (16 / 8), a third is closed at once. */
+static int
+nobody_fills_share(void)
+{
+	int a = t_connect(share_daemon->pam_sock);
+	int b = t_connect(share_daemon->pam_sock);
+	int c;
+
+	if (a < 0 || b < 0)
+		return 1;
+	usleep(100000);
+	c = t_connect(share_daemon->pam_sock);
+	if (c < 0 || !t_closed_within(c, 3000))
+		return 2;
+	return 0;
+}
+
+static void
+test_per_user_share(void **state)
+{
+	struct tdaemon t;
+	char dir[PATH_MAX];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	subdir(dir, sizeof(dir), "share");
+	td_init(&t, dir, "[daemon]\nmax_connections = 16\n");
+	assert_int_equal(td_start(&t), 0);
+	share_daemon = &t;
+	assert_int_equal(as_nobody(nobody_fills_share), 0);
+	/* Root is not held to the share. */
+	assert_int_equal(t_request(t.pam_sock, PROTO_PING, NULL, NULL),
+			 PROTO_OK);
+	assert_int_equal(td_stop(&t), 0);
+}
+
 static void
 test_runtime_dir_checked(void **state)
 {
@@ -583,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_stop_and_restart),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_per_user_share),
 		cmocka_unit_test(test_runtime_dir_checked),
 	};
 	int failed;

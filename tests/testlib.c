@@ -110,6 +110,37 @@ ping_ok(const struct tdaemon *t)
 	       t_request(t->pam_sock, PROTO_PING, NULL, NULL) == PROTO_OK;
 }
 
+/* Every daemon started and not yet stopped, so that a test that fails
+ * half-way (cmocka jumps out of it) still leaves no process behind. */
+static pid_t started[64];
+
+static void
+kill_started(void)
+{
+	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (started[i] <= 0)
+			continue;
+		kill(started[i], SIGKILL);
+		waitpid(started[i], NULL, 0);
+		started[i] = 0;
+	}
+}
+
+static void
+track(pid_t old, pid_t new)
+{
+	static int registered;
+
+	if (!registered && atexit(kill_started) == 0)
+		registered = 1;
+	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (started[i] == old) {
+			started[i] = new;
+			return;
+		}
+	}
+}
+
 int
 td_start(struct tdaemon *t)
 {
@@ -127,10 +158,12 @@ td_start(struct tdaemon *t)
 		execl(prog, "policyd", "-f", "-d", "-c", t->conf, (char *)NULL);
 		_exit(127);
 	}
+	track(0, t->pid);
 	for (int i = 0; i < 1000; i++) {
 		if (ping_ok(t))
 			return 0;
 		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			track(t->pid, 0);
 			t->pid = 0;
 			return -1;
 		}
@@ -150,8 +183,20 @@ td_stop(struct tdaemon *t)
 	kill(t->pid, SIGTERM);
 	if (waitpid(t->pid, &status, 0) != t->pid)
 		return -1;
+	track(t->pid, 0);
 	t->pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void
+td_kill(struct tdaemon *t)
+{
+	if (t->pid <= 0)
+		return;
+	kill(t->pid, SIGKILL);
+	waitpid(t->pid, NULL, 0);
+	track(t->pid, 0);
+	t->pid = 0;
 }
 
 int

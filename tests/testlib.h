@@ -40,6 +40,8 @@ void td_write_conf(struct tdaemon *t, const char *extra);
 int td_start(struct tdaemon *t);
 /* SIGTERM and wait; returns the exit status, or -1. */
 int td_stop(struct tdaemon *t);
+/* SIGKILL and reap: a crash, leaving its socket files behind. */
+void td_kill(struct tdaemon *t);
 /* Whether the daemon's log contains s. */
 int td_log_has(const struct tdaemon *t, const char *s);
 

@@ -1,0 +1,93 @@
+#!/bin/sh
+# make demo: a real policyd on a throwaway directory, a staff account made
+# with policyctl, and real logins through libpam (pamtester, with
+# pam_wrapper reading a private service directory).  Cleans up after
+# itself; touches nothing outside its temporary directory.
+set -eu
+BUILD=$(cd "${BUILD:-build/release}" && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/policyd-demo.XXXXXX")
+chmod 755 "$T"
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+PASSWORD='Demo-staff-password-7'
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+run() {
+	printf '  $ %s\n' "$*" | sed "s|$BUILD/||; s| -S $T/run||"
+	"$@" 2>&1 | sed 's/^/    /'
+}
+
+cat > "$T/policyd.conf" <<CONF
+[daemon]
+runtime_dir = $T/run
+database = $T/db/policyd.db
+user =
+[password]
+argon2_memory = 65536
+argon2_time = 3
+CONF
+chmod 600 "$T/policyd.conf"
+mkdir "$T/pam.d"
+cat > "$T/pam.d/demo" <<PAM
+auth     required $BUILD/pam_policyd.so socket=$T/run/pam.sock
+account  required $BUILD/pam_policyd.so socket=$T/run/pam.sock
+PAM
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
+	> "$T/pam.d/other"
+
+login() {
+	# pamtester answers the Password: prompt from standard input.
+	printf '  $ pamtester -I rhost=192.0.2.10 demo %s authenticate ' "$1"
+	printf 'acct_mgmt   # password: %s\n' "$2"
+	printf '%s\n' "$3" | LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		pamtester -I rhost=192.0.2.10 demo "$1" authenticate \
+		acct_mgmt 2>&1 | sed 's/^/    /; s/Password: //' || true
+}
+
+say "1. Start policyd (argon2id m=64 MiB, t=3) on $T/run"
+"$BUILD/policyd" -f -c "$T/policyd.conf" 2> "$T/policyd.log" &
+pid=$!
+i=0
+until "$BUILD/policyctl" -S "$T/run" ping > /dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 500 ] || { cat "$T/policyd.log"; exit 1; }
+	sleep 0.02
+done
+run "$BUILD/policyctl" -S "$T/run" ping
+
+say "2. Create a staff account with policyctl"
+printf '%s\n' "$PASSWORD" > "$T/pw"
+printf '  $ policyctl user add alice --password-stdin\n'
+"$BUILD/policyctl" -S "$T/run" user add alice --password-stdin < "$T/pw" 2>&1 |
+	sed 's/^/    /'
+run "$BUILD/policyctl" -S "$T/run" user show alice
+
+say "3. Log in through PAM with the right password"
+login alice "(right)" "$PASSWORD"
+
+say "4. A wrong password, then a user that does not exist: the same answer"
+login alice "(wrong)" "not-the-password"
+login mallory "(any)" "$PASSWORD"
+
+say "5. Disable the account: the right password no longer opens it"
+run "$BUILD/policyctl" -S "$T/run" user disable alice
+login alice "(right)" "$PASSWORD"
+run "$BUILD/policyctl" -S "$T/run" user enable alice
+
+say "6. Stop policyd: logins fail closed"
+kill "$pid"
+wait "$pid" || true
+pid=
+login alice "(right)" "$PASSWORD"
+
+say "What policyd logged"
+sed 's/^/    /' "$T/policyd.log"
+if grep -qF "$PASSWORD" "$T/policyd.log"; then
+	echo "demo: the password reached the log" >&2
+	exit 1
+fi
+printf '\nDone; %s removed.\n' "$T"
