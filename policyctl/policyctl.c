@@ -158,6 +158,8 @@ read_password(const struct ctl *c, char *pw, size_t size)
 	int rc = -1;
 
 	if (c->password_stdin) {
+		/* Unbuffered, so no copy stays behind in stdio's buffer. */
+		setvbuf(stdin, NULL, _IONBF, 0);
 		if (read_line(stdin, pw, size) != 0) {
 			fprintf(stderr, "policyctl: no password on standard "
 					"input (or longer than %d bytes)\n",
@@ -172,6 +174,7 @@ read_password(const struct ctl *c, char *pw, size_t size)
 				"on; use --password-stdin\n");
 		return -1;
 	}
+	setvbuf(tty, NULL, _IONBF, 0);
 	if (ask_tty(tty, "New password: ", pw, size) == 0 &&
 	    ask_tty(tty, "Retype new password: ", again, sizeof(again)) == 0) {
 		rc = strcmp(pw, again) == 0 ? 0 : -1;

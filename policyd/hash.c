@@ -218,6 +218,7 @@ hash_reconfigure(const struct cfg_argon2 *a)
 int
 hash_init(const struct cfg_argon2 *a, unsigned workers, unsigned max_waiting)
 {
+	pthread_condattr_t attr;
 	long ncpu;
 
 	if (sodium_init() < 0)
@@ -228,7 +229,6 @@ hash_init(const struct cfg_argon2 *a, unsigned workers, unsigned max_waiting)
 	}
 	gate.workers = workers;
 	gate.max_waiting = max_waiting;
-	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&gate.freed, &attr);

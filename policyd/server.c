@@ -240,8 +240,11 @@ conn_main(void *arg)
 	uint8_t *in = malloc(PROTO_MAX_FRAME);
 	uint8_t *out = malloc(PROTO_MAX_FRAME);
 
-	if (in != NULL && out != NULL)
+	if (in != NULL && out != NULL) {
 		serve(c, in, out);
+		/* A frame cut off half-way was never dispatched or wiped. */
+		wipe(in, PROTO_MAX_FRAME);
+	}
 	free(in);
 	free(out);
 	forget(c);

@@ -586,6 +586,107 @@ test_per_user_share(void **state)
 	assert_int_equal(td_stop(&t), 0);
 }
 
+/* The uid policyd runs as, from /proc. */
+static long
+running_uid(pid_t pid)
+{
+	char path[64], line[256];
+	long uid = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, "Uid:", 4) == 0) {
+			long r, e, sv, fs;
+
+			if (sscanf(line + 4, "%ld %ld %ld %ld", &r, &e, &sv,
+				   &fs) == 4 && r == e && e == sv && sv == fs)
+				uid = r;
+		}
+	fclose(fp);
+	return uid;
+}
+
+/* Started as root with user = nobody: it serves as nobody, from the store
+ * and sockets it opened as root, and restarts cleanly. */
+static void
+test_privilege_drop(void **state)
+{
+	struct tdaemon t;
+	char dir[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	subdir(dir, sizeof(dir), "drop");
+	td_init(&t, dir, "[daemon]\nuser = nobody\n");
+	/* td_init wrote "user =": start from a file without it. */
+	assert_int_equal(t_sh("sed -i '/^user =$/d' %s", t.conf), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(running_uid(t.pid), 65534);
+	assert_int_equal(stat(t.pam_sock, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(st.st_mode & 0777, 0666);
+	assert_int_equal(stat(t.admin_sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	add_user(&t, "grace", PW);
+	assert_int_equal(t_request(t.pam_sock, PROTO_AUTH, "grace", PW),
+			 PROTO_OK);
+	assert_int_equal(td_stop(&t), 0);
+	assert_int_not_equal(stat(t.pam_sock, &st), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(t_request(t.pam_sock, PROTO_AUTH, "grace", PW),
+			 PROTO_OK);
+	assert_int_equal(td_stop(&t), 0);
+}
+
+/* SIGTERM while a verification is running: the reply still arrives, then
+ * the daemon exits 0. */
+static void
+test_sigterm_drains(void **state)
+{
+	const uint8_t salt[16] = "policyd-testsalt";
+	uint8_t req[256], rep[256];
+	struct tdaemon t;
+	char dir[PATH_MAX], phc[256];
+	struct wwriter w;
+	struct wmsg m;
+	size_t len;
+	int fd;
+
+	(void)state;
+	subdir(dir, sizeof(dir), "drain");
+	td_init(&t, dir, NULL);
+	assert_int_equal(td_start(&t), 0);
+	add_user(&t, "heidi", PW);
+	/* A costly hash (128 MiB, t=3), still inside the maxima. */
+	assert_int_equal(argon2id_hash_encoded(3, 131072, 1, PW, strlen(PW),
+					       salt, sizeof(salt), 32, phc,
+					       sizeof(phc)), ARGON2_OK);
+	set_stored_hash(&t, "heidi", phc);
+	fd = t_connect(t.pam_sock);
+	assert_true(fd >= 0);
+	ww_init(&w, req, sizeof(req));
+	wire_begin_request(&w, PROTO_AUTH, 42);
+	wire_put_str(&w, PROTO_T_USER, "heidi");
+	wire_put_str(&w, PROTO_T_PASSWORD, PW);
+	assert_int_equal(t_send_frame(fd, req, w.len), 0);
+	usleep(30000);
+	kill(t.pid, SIGTERM);
+	assert_int_equal(frame_read(fd, rep, sizeof(rep), &len,
+				    frame_now_ms() + 10000), FRAME_OK);
+	assert_int_equal(wire_parse(rep, len, 1, &m), 0);
+	assert_int_equal(m.id, 42);
+	assert_int_equal(m.status, PROTO_OK);
+	assert_true(t_closed_within(fd, 5000));
+	close(fd);
+	assert_int_equal(td_stop(&t), 0);
+}
+
 static void
 test_runtime_dir_checked(void **state)
 {
@@ -623,6 +724,8 @@ main(void)
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_per_user_share),
+		cmocka_unit_test(test_privilege_drop),
+		cmocka_unit_test(test_sigterm_drains),
 		cmocka_unit_test(test_runtime_dir_checked),
 	};
 	int failed;
