@@ -5,11 +5,13 @@
 # itself; touches nothing outside its temporary directory.
 set -eu
 BUILD=$(cd "${BUILD:-build/release}" && pwd)
+B=$BUILD
 T=$(mktemp -d "${TMPDIR:-/tmp}/policyd-demo.XXXXXX")
 chmod 755 "$T"
 pid=
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	stop_daemon 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -21,16 +23,7 @@ run() {
 	"$@" 2>&1 | sed 's/^/    /'
 }
 
-cat > "$T/policyd.conf" <<CONF
-[daemon]
-runtime_dir = $T/run
-database = $T/db/policyd.db
-user =
-[password]
-argon2_memory = 65536
-argon2_time = 3
-CONF
-chmod 600 "$T/policyd.conf"
+write_conf 65536 3
 mkdir "$T/pam.d"
 cat > "$T/pam.d/demo" <<PAM
 auth     required $BUILD/pam_policyd.so socket=$T/run/pam.sock
@@ -50,13 +43,7 @@ login() {
 }
 
 say "1. Start policyd (argon2id m=64 MiB, t=3) on $T/run"
-"$BUILD/policyd" -f -c "$T/policyd.conf" 2> "$T/policyd.log" &
-pid=$!
-i=0
-until "$BUILD/policyctl" -S "$T/run" ping > /dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 500 ] || { cat "$T/policyd.log"; exit 1; }
-	sleep 0.02
-done
+start_daemon
 run "$BUILD/policyctl" -S "$T/run" ping
 
 say "2. Create a staff account with policyctl"
@@ -79,9 +66,7 @@ login alice "(right)" "$PASSWORD"
 run "$BUILD/policyctl" -S "$T/run" user enable alice
 
 say "6. Stop policyd: logins fail closed"
-kill "$pid"
-wait "$pid" || true
-pid=
+stop_daemon || true
 login alice "(right)" "$PASSWORD"
 
 say "What policyd logged"

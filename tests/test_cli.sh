@@ -10,8 +10,8 @@ PW='Cli-test-password-1'
 pid=
 fails=0
 
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+trap stop_daemon EXIT
 
 # expect STATUS DESCRIPTION COMMAND...: runs it, output in $T/out, $T/err.
 expect() {
@@ -40,16 +40,7 @@ has() {
 	fi
 }
 
-cat > "$T/policyd.conf" <<CONF
-[daemon]
-runtime_dir = $T/run
-database = $T/db/policyd.db
-user =
-[password]
-argon2_memory = 8192
-argon2_time = 1
-CONF
-chmod 600 "$T/policyd.conf"
+write_conf 8192 1
 
 # policyd -t: a good file, then bad ones naming file and line.
 expect 0 "policyd -t accepts a valid file" "$B/policyd" -t -c "$T/policyd.conf"
@@ -68,14 +59,7 @@ has "$T/out" "policyd 0." "the version is printed"
 expect 2 "no daemon: connection error" $CTL user list
 has "$T/err" "admin.sock" "the error names the socket"
 
-"$B/policyd" -f -c "$T/policyd.conf" 2> "$T/policyd.log" &
-pid=$!
-i=0
-until $CTL ping > /dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && { echo "FAIL: policyd did not start"; cat "$T/policyd.log"; exit 1; }
-	sleep 0.02
-done
+start_daemon || exit 1
 
 expect 2 "usage error: no command" $CTL
 expect 2 "usage error: unknown command" $CTL frobnicate
@@ -134,9 +118,7 @@ for f in "$T/out" "$T/err" "$T/policyd.log"; do
 done
 [ $fails -eq 0 ] && echo "ok: no password in any output or log"
 
-kill "$pid"
-wait "$pid"
+stop_daemon
 st=$?
-pid=
 [ $st -eq 0 ] && echo "ok: SIGTERM exits 0" || { echo "FAIL: exit $st on SIGTERM"; fails=$((fails + 1)); }
 exit $fails

@@ -7,19 +7,10 @@ T=$POLICYD_TEST_DIR
 PW='Pamtester-pass-9'
 pid=
 fails=0
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+trap stop_daemon EXIT
 
-cat > "$T/policyd.conf" <<CONF
-[daemon]
-runtime_dir = $T/run
-database = $T/db/policyd.db
-user =
-[password]
-argon2_memory = 8192
-argon2_time = 1
-CONF
-chmod 600 "$T/policyd.conf"
+write_conf 8192 1
 mkdir "$T/pam.d"
 M="$B/pam_policyd.so socket=$T/run/pam.sock"
 printf 'auth required %s nodelay\naccount required %s\n' "$M" "$M" \
@@ -52,14 +43,7 @@ has() {
 		fails=$((fails + 1)); fi
 }
 
-"$B/policyd" -f -c "$T/policyd.conf" 2> "$T/policyd.log" &
-pid=$!
-i=0
-until "$B/policyctl" -S "$T/run" ping > /dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -gt 500 ] && { echo "FAIL: no daemon"; cat "$T/policyd.log"; exit 1; }
-	sleep 0.02
-done
+start_daemon || exit 1
 printf '%s\n' "$PW" | "$B/policyctl" -S "$T/run" user add alice --password-stdin 2>/dev/null
 
 pt 0 "$PW" alice authenticate acct_mgmt
@@ -79,7 +63,7 @@ has "Your account is disabled" "a disabled user is told, after the password"
 pt 1 "$PW" alice acct_mgmt
 has "Your account is disabled" "the account phase refuses too"
 
-kill "$pid"; wait "$pid"; pid=
+stop_daemon
 pt 1 "$PW" alice authenticate
 has "cannot retrieve authentication info" "daemon stopped: PAM_AUTHINFO_UNAVAIL"
 
