@@ -14,7 +14,7 @@ log_init(int foreground, int debug)
 	to_stderr = foreground;
 	debug_on = debug;
 	if (!foreground)
-		openlog("policyd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog("policyd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 }
 
 int

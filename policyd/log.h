@@ -1,5 +1,6 @@
 /*
- * log.h - policyd's logging: syslog (LOG_DAEMON) by default, stderr in the
+ * log.h - policyd's logging: syslog (LOG_AUTHPRIV, as its lines name users
+ * and hosts) by default, stderr in the
  * foreground.  Every line records the function it came from.  Never pass
  * a password, code, secret or hash; log a user name that may not exist
  * only at debug level (it may be a password typed into the wrong field).

@@ -36,7 +36,19 @@ step() {
 			tail -n 40 "$f" | sed 's/^/    /'
 		done
 	fi
+	reap "$dir"
 	rm -rf "$dir" "$log"
+}
+
+# A test that crashed may have left a daemon it started: stop every
+# process whose command line names the step's directory, by its pid.
+reap() {
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$1/"; then
+			echo "    (stopping leftover process ${p#/proc/})"
+			kill -9 "${p#/proc/}" 2>/dev/null
+		fi
+	done
 }
 
 step codec "$BUILD/tests/test_wire"
