@@ -55,7 +55,7 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
 
-.PHONY: all deps check demo fuzz clean
+.PHONY: all deps deps-fuzz install-packages check demo fuzz clean
 all: $(PROGRAMS)
 
 $(BUILD)/pie/%.o: %.c
@@ -115,8 +115,17 @@ $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Only `make fuzz` needs these.
+FUZZ_DEPS := clang libclang-rt-14-dev
+
 deps:
-	@missing=$$(for p in $(DEPS); do \
+	@$(MAKE) -s install-packages PACKAGES="$(DEPS)"
+
+deps-fuzz:
+	@$(MAKE) -s install-packages PACKAGES="$(FUZZ_DEPS)"
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -141,15 +150,12 @@ demo: deps
 	$(MAKE) all
 	BUILD=$(BUILD) sh tests/demo.sh
 
-fuzz:
-	@mkdir -p $(BUILD)/fuzz
+fuzz: deps-fuzz
+	@mkdir -p $(BUILD)/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -DPOLICYD_LIBFUZZER \
 		-Iinclude tests/fuzz_wire.c common/wire.c -o $(BUILD)/fuzz/wire
-	$(BUILD)/fuzz/wire -max_total_time=$${FUZZ_SECONDS:-60} \
-		$(BUILD)/fuzz/corpus tests/corpus/wire || \
-		{ mkdir -p $(BUILD)/fuzz/corpus && $(BUILD)/fuzz/wire \
-		-max_total_time=$${FUZZ_SECONDS:-60} $(BUILD)/fuzz/corpus \
-		tests/corpus/wire; }
+	$(BUILD)/fuzz/wire -max_total_time=$${FUZZ_SECONDS:-60} -max_len=70000 \
+		$(BUILD)/fuzz/corpus tests/corpus/wire
 
 clean:
 	rm -rf build
