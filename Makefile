@@ -27,6 +27,8 @@ LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 DAEMON_PKGS := sqlite3 libsodium libargon2 inih
 MODULE_PKGS := pam
 TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
+# libzxcvbn (Debian's libzxcvbn-dev) ships no pkg-config file.
+ZXCVBN_LIBS := -lzxcvbn -lm
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
@@ -34,7 +36,9 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
-	policyd/hash.c policyd/store_sqlite.c
+	policyd/hash.c policyd/store_sqlite.c \
+	policyd/password.c policyd/rules.c policyd/settings.c \
+	policyd/trusted.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c
 
@@ -47,15 +51,18 @@ CTL_OBJ := $(call obj,$(CTL_SRC),pie)
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
+	$(BUILD)/tests/test_rules \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
+	$(BUILD)/tests/test_password \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
+	libzxcvbn-dev \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
 
-.PHONY: all deps deps-fuzz install-packages check demo fuzz clean
+.PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
 
 $(BUILD)/pie/%.o: %.c
@@ -70,7 +77,7 @@ $(BUILD)/pic/%.o: %.c
 
 $(BUILD)/policyd: $(DAEMON_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
-		$(call pc_libs,$(DAEMON_PKGS)) -pthread
+		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) -pthread
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^
@@ -97,19 +104,33 @@ $(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) -o $@ $^
 
 $(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o \
-		$(BUILD)/pie/policyd/config.o
+		$(BUILD)/pie/policyd/config.o $(BUILD)/pie/policyd/trusted.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka inih)
+
+$(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o \
+		$(BUILD)/pie/policyd/rules.o $(BUILD)/pie/policyd/trusted.o \
+		$(BUILD)/pie/common/wipe.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka) $(ZXCVBN_LIBS) \
+		-pthread
 
 $(BUILD)/tests/test_server: $(BUILD)/pie/tests/test_server.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
 
+PAM_TEST_LIB := $(BUILD)/pie/tests/pamlib.o
+
 $(BUILD)/tests/test_pam: $(BUILD)/pie/tests/test_pam.o $(TEST_LIB) \
-		$(COMMON_PIE)
+		$(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
+
+$(BUILD)/tests/test_password: $(BUILD)/pie/tests/test_password.o \
+		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -149,6 +170,22 @@ tests: $(PROGRAMS) $(TESTS)
 demo: deps
 	$(MAKE) all
 	BUILD=$(BUILD) sh tests/demo.sh
+
+# Figures, never assertions: see bench/.
+$(BUILD)/bench/bench_password: $(BUILD)/pie/bench/bench_password.o $(TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium) -pthread
+
+$(BUILD)/pie/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+bench: deps
+	$(MAKE) all $(BUILD)/bench/bench_password
+	@dir=$$(mktemp -d); chmod 755 $$dir; \
+	POLICYD_BUILD=$$(pwd)/$(BUILD) POLICYD_TEST_DIR=$$dir \
+		$(BUILD)/bench/bench_password; rc=$$?; rm -rf $$dir; exit $$rc
 
 fuzz: deps-fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus

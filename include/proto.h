@@ -38,13 +38,16 @@ enum proto_type {
 	PROTO_PING = 1,		/* both sockets, anyone */
 	PROTO_AUTH = 2,		/* pam.sock: user, password, rhost, tty, service */
 	PROTO_ACCT = 3,		/* pam.sock: user, service */
+	PROTO_CHPASS = 4,	/* pam.sock: user, [password], new password */
 	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
 	PROTO_USER_DEL = 17,	/* admin.sock: user */
 	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */
 	PROTO_USER_SHOW = 19,	/* admin.sock: user; reply: one record */
 	PROTO_USER_DISABLE = 20, /* admin.sock: user */
 	PROTO_USER_ENABLE = 21,	/* admin.sock: user */
-	PROTO_PASSWD = 22,	/* admin.sock: user, password */
+	PROTO_PASSWD = 22,	/* admin.sock: user, new password */
+	PROTO_PWCHECK = 23,	/* admin.sock: user, new password; no change */
+	PROTO_EXPIRE = 24,	/* admin.sock: user; must change at next login */
 };
 #define PROTO_REPLY 0x80
 
@@ -56,7 +59,7 @@ enum proto_status {
 	PROTO_EXPIRED = 3,
 	PROTO_MUST_CHANGE = 4,
 	PROTO_NEED_CODE = 5,
-	PROTO_POLICY = 6,	/* refused by a rule; PROTO_T_REASON says which */
+	PROTO_POLICY = 6,	/* refused by rules: one PROTO_T_REASON each */
 	PROTO_UNAVAILABLE = 7,	/* overloaded or the store failed */
 	PROTO_BAD_REQUEST = 8,	/* well-formed but unusable; see reason */
 	PROTO_FORBIDDEN = 9,
@@ -73,7 +76,14 @@ enum proto_reason {
 	PROTO_R_BAD_NAME = 2,
 	PROTO_R_EMPTY = 3,
 	PROTO_R_TOO_LONG = 4,
-	PROTO_R_BAD_TEXT = 5,
+	PROTO_R_BAD_TEXT = 5,	/* invalid UTF-8, or a NUL */
+	PROTO_R_TOO_SHORT = 6,	/* see PROTO_T_MIN_LENGTH */
+	PROTO_R_FEW_CLASSES = 7, /* see PROTO_T_MIN_CLASSES */
+	PROTO_R_HAS_NAME = 8,
+	PROTO_R_TOO_COMMON = 9,
+	PROTO_R_REUSED = 10,
+	PROTO_R_TOO_RECENT = 11,
+	PROTO_R_MAX = PROTO_R_TOO_RECENT
 };
 
 /* Field tags. */
@@ -93,6 +103,11 @@ enum proto_tag {
 	PROTO_T_PW_CHANGED = 13, /* u64: seconds since the epoch */
 	PROTO_T_VERSION = 14,	/* string: daemon version */
 	PROTO_T_HASH_PARAMS = 15, /* string: "m=..,t=..,p=.." of the hash */
+	PROTO_T_NEW_PASSWORD = 16, /* string, secret */
+	PROTO_T_MIN_LENGTH = 17, /* u32, with PROTO_R_TOO_SHORT */
+	PROTO_T_MIN_CLASSES = 18, /* u32, with PROTO_R_FEW_CLASSES */
+	PROTO_T_DAYS_LEFT = 19,	/* u32: password expires in so many days */
+	PROTO_T_MUST_CHANGE = 20, /* u8 */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -29,7 +30,15 @@ struct args {
 	int debug;
 	int use_first_pass;
 	int try_first_pass;
+	int use_authtok;
 	int nodelay;
+	int retry;
+};
+
+/* A reply, kept so that its fields (reasons, days left) can be read. */
+struct reply {
+	uint8_t buf[REPLY_MAX];
+	struct wmsg m;
 };
 
 static void
@@ -39,6 +48,7 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 	snprintf(a->socket, sizeof(a->socket), "%s",
 		 DEFAULT_RUNTIME_DIR "/" PAM_SOCKET_NAME);
 	a->timeout_ms = 5000;
+	a->retry = 3;
 	for (int i = 0; i < argc; i++) {
 		const char *v = argv[i];
 		char *end;
@@ -64,6 +74,15 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 			a->use_first_pass = 1;
 		} else if (strcmp(v, "try_first_pass") == 0) {
 			a->try_first_pass = 1;
+		} else if (strncmp(v, "retry=", 6) == 0) {
+			n = strtol(v + 6, &end, 10);
+			if (*end == '\0' && n >= 1 && n <= 10)
+				a->retry = (int)n;
+			else
+				pam_syslog(pamh, LOG_ERR, "bad %s: kept %d", v,
+					   a->retry);
+		} else if (strcmp(v, "use_authtok") == 0) {
+			a->use_authtok = 1;
 		} else if (strcmp(v, "nodelay") == 0) {
 			a->nodelay = 1;
 		} else {
@@ -87,18 +106,19 @@ put_item(pam_handle_t *pamh, struct wwriter *w, int item, uint8_t tag)
 }
 
 /*
- * Sends one request about user (with pw when not NULL, and the PAM
- * context for authentication) and returns the daemon's status, or -1 if
- * it could not be reached, timed out, or answered garbage.
+ * Sends one request about user: with pw (the password, or the current one
+ * for a change) and newpw when not NULL, and the PAM context for
+ * authentication.  Returns the daemon's status, with the reply in *r, or
+ * -1 if it could not be reached, timed out, or answered garbage.
  */
 static int
 ask_daemon(pam_handle_t *pamh, const struct args *a, uint8_t type,
-	   const char *user, const char *pw)
+	   const char *user, const char *pw, const char *newpw,
+	   struct reply *r)
 {
-	uint8_t req[REQUEST_MAX], rep[REPLY_MAX];
+	uint8_t req[REQUEST_MAX];
 	struct pclient c;
 	struct wwriter w;
-	struct wmsg m;
 	char err[256];
 	int rc, status = -1;
 
@@ -110,15 +130,18 @@ ask_daemon(pam_handle_t *pamh, const struct args *a, uint8_t type,
 	ww_init(&w, req, sizeof(req));
 	client_begin(&c, &w, type);
 	wire_put_str(&w, PROTO_T_USER, user);
-	if (pw != NULL) {
+	if (pw != NULL)
 		wire_put_str(&w, PROTO_T_PASSWORD, pw);
+	if (newpw != NULL)
+		wire_put_str(&w, PROTO_T_NEW_PASSWORD, newpw);
+	if (type == PROTO_AUTH) {
 		put_item(pamh, &w, PAM_RHOST, PROTO_T_RHOST);
 		put_item(pamh, &w, PAM_TTY, PROTO_T_TTY);
 		put_item(pamh, &w, PAM_SERVICE, PROTO_T_SERVICE);
 	}
-	rc = client_call(&c, &w, rep, sizeof(rep), &m);
+	rc = client_call(&c, &w, r->buf, sizeof(r->buf), &r->m);
 	if (rc == CLIENT_OK)
-		status = m.status;
+		status = r->m.status;
 	else
 		pam_syslog(pamh, LOG_ERR, "%s: %s", a->socket,
 			   client_strerror(rc));
@@ -191,6 +214,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *user = NULL;
 	char *pw = NULL;
+	struct reply r;
 	struct args a;
 	int rv = PAM_AUTH_ERR, asked = 0;
 
@@ -208,7 +232,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* Nothing this long can be right; no need to ask. */
 	if (strlen(user) > PROTO_MAX_TEXT || strlen(pw) > PROTO_MAX_SECRET)
 		goto out;
-	rv = auth_result(pamh, ask_daemon(pamh, &a, PROTO_AUTH, user, pw));
+	rv = auth_result(pamh, ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL,
+					  &r));
 	if (rv == PAM_SUCCESS && asked &&
 	    pam_set_item(pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS)
 		rv = PAM_AUTH_ERR;
@@ -227,20 +252,42 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/* A u32 field of the reply, or def. */
+static uint32_t
+reply_u32(const struct reply *r, uint8_t tag, uint32_t def)
+{
+	struct wfield f;
+	uint32_t v;
+
+	if (wire_find(&r->m, tag, &f) != 0 || wire_u32(&f, &v) != 0)
+		return def;
+	return v;
+}
+
 int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *user = NULL;
+	struct reply r;
 	struct args a;
+	uint32_t days;
 
 	(void)flags;
 	parse_args(pamh, argc, argv, &a);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
 		return PAM_USER_UNKNOWN;
-	switch (ask_daemon(pamh, &a, PROTO_ACCT, user, NULL)) {
+	switch (ask_daemon(pamh, &a, PROTO_ACCT, user, NULL, NULL, &r)) {
 	case PROTO_OK:
+		days = reply_u32(&r, PROTO_T_DAYS_LEFT, UINT32_MAX);
+		if (days != UINT32_MAX)
+			pam_info(pamh, "Your password will expire in %u "
+				       "day%s.", days, days == 1 ? "" : "s");
 		return PAM_SUCCESS;
+	case PROTO_MUST_CHANGE:
+		pam_error(pamh, "You are required to change your password "
+				"now.");
+		return PAM_NEW_AUTHTOK_REQD;
 	case PROTO_DISABLED:
 		pam_error(pamh, "Your account is disabled; contact your "
 				"administrator.");
@@ -255,7 +302,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 }
 
-/* Sessions and password changes arrive with later versions. */
+/* Sessions arrive with later versions. */
 int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		    const char **argv)
@@ -278,12 +325,207 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 	return PAM_IGNORE;
 }
 
+/* Tells the user every rule the new password broke, from reason codes:
+ * the text is made here, never sent by the daemon. */
+static void
+tell_refusal(pam_handle_t *pamh, const struct reply *r)
+{
+	struct wreader rd = r->m.fields;
+	struct wfield f;
+	uint32_t reason;
+
+	while (wire_next(&rd, &f) == 1) {
+		if (f.tag != PROTO_T_REASON || wire_u32(&f, &reason) != 0)
+			continue;
+		switch (reason) {
+		case PROTO_R_TOO_SHORT:
+			pam_error(pamh, "The password is too short: use at "
+					"least %u characters.",
+				  reply_u32(r, PROTO_T_MIN_LENGTH, 12));
+			break;
+		case PROTO_R_FEW_CLASSES:
+			pam_error(pamh, "Use at least %u of: lower case, upper "
+					"case, digits, symbols.",
+				  reply_u32(r, PROTO_T_MIN_CLASSES, 3));
+			break;
+		case PROTO_R_HAS_NAME:
+			pam_error(pamh, "The password must not contain the "
+					"user name.");
+			break;
+		case PROTO_R_TOO_COMMON:
+			pam_error(pamh, "The password is too easy to guess: "
+					"avoid words, names, dates and "
+					"patterns.");
+			break;
+		case PROTO_R_REUSED:
+			pam_error(pamh, "The password was used before: "
+					"choose a new one.");
+			break;
+		case PROTO_R_TOO_RECENT:
+			pam_error(pamh, "The password was changed too "
+					"recently: try again later.");
+			break;
+		case PROTO_R_TOO_LONG:
+			pam_error(pamh, "The password is too long.");
+			break;
+		case PROTO_R_EMPTY:
+			pam_error(pamh, "No password given.");
+			break;
+		default:
+			pam_error(pamh, "The password contains characters "
+					"that are not allowed.");
+			break;
+		}
+	}
+}
+
+/* The current password: PAM_OLDAUTHTOK if a module above has it, else
+ * asked (and kept there for the modules below).  A copy to wipe. */
+static int
+get_old(pam_handle_t *pamh, char **old)
+{
+	const void *item = NULL;
+	char *resp = NULL;
+
+	*old = NULL;
+	if (pam_get_item(pamh, PAM_OLDAUTHTOK, &item) == PAM_SUCCESS &&
+	    item != NULL) {
+		*old = strdup(item);
+		return *old != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+	}
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp,
+		       "Current password: ") != PAM_SUCCESS || resp == NULL) {
+		wipe_strfree(resp);
+		return PAM_CONV_ERR;
+	}
+	if (pam_set_item(pamh, PAM_OLDAUTHTOK, resp) != PAM_SUCCESS) {
+		wipe_strfree(resp);
+		return PAM_BUF_ERR;
+	}
+	*old = resp;
+	return PAM_SUCCESS;
+}
+
+/* The new password, asked twice (or PAM_AUTHTOK with use_authtok).
+ * PAM_TRY_AGAIN when the two did not match. */
+static int
+get_new(pam_handle_t *pamh, const struct args *a, char **pw)
+{
+	const void *item = NULL;
+	char *again = NULL;
+	int rv;
+
+	*pw = NULL;
+	if (a->use_authtok) {
+		if (pam_get_item(pamh, PAM_AUTHTOK, &item) != PAM_SUCCESS ||
+		    item == NULL)
+			return PAM_AUTHTOK_ERR;
+		*pw = strdup(item);
+		return *pw != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+	}
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, pw, "New password: ") !=
+		    PAM_SUCCESS || *pw == NULL ||
+	    pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &again,
+		       "Retype new password: ") != PAM_SUCCESS ||
+	    again == NULL) {
+		rv = PAM_CONV_ERR;
+	} else if (strcmp(*pw, again) != 0) {
+		pam_error(pamh, "The passwords do not match.");
+		rv = PAM_TRY_AGAIN;
+	} else {
+		rv = PAM_SUCCESS;
+	}
+	wipe_strfree(again);
+	if (rv != PAM_SUCCESS) {
+		wipe_strfree(*pw);
+		*pw = NULL;
+	}
+	return rv;
+}
+
+/* One attempt at the change.  PAM_TRY_AGAIN: refused, may ask again. */
+static int
+change_once(pam_handle_t *pamh, const struct args *a, const char *user,
+	    const char *old)
+{
+	struct reply r;
+	char *pw = NULL;
+	int rv = get_new(pamh, a, &pw);
+
+	if (rv != PAM_SUCCESS)
+		return rv;
+	rv = PAM_AUTHTOK_ERR;
+	switch (ask_daemon(pamh, a, PROTO_CHPASS, user, old, pw, &r)) {
+	case PROTO_OK:
+		rv = pam_set_item(pamh, PAM_AUTHTOK, pw) == PAM_SUCCESS
+			     ? PAM_SUCCESS
+			     : PAM_AUTHTOK_ERR;
+		break;
+	case PROTO_POLICY:
+		tell_refusal(pamh, &r);
+		rv = a->use_authtok ||
+				     reply_u32(&r, PROTO_T_REASON, 0) ==
+					     PROTO_R_TOO_RECENT
+			     ? PAM_AUTHTOK_ERR
+			     : PAM_TRY_AGAIN;
+		break;
+	case PROTO_DENIED:
+		pam_error(pamh, "The current password is not correct.");
+		rv = PAM_AUTH_ERR;
+		break;
+	case PROTO_DISABLED:
+		pam_error(pamh, "Your account is disabled; contact your "
+				"administrator.");
+		rv = PAM_PERM_DENIED;
+		break;
+	case PROTO_NOT_FOUND:
+		rv = PAM_USER_UNKNOWN;
+		break;
+	}
+	wipe_strfree(pw);
+	return rv;
+}
+
+/*
+ * PAM_PRELIM_CHECK: is the daemon there, and does it know the user?
+ * PAM_UPDATE_AUTHTOK: the current password (unless root changes another
+ * user's, as with pam_unix), then the new one, asked again up to retry=N
+ * times while refused.
+ */
 int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_IGNORE;
+	const char *user = NULL;
+	char *old = NULL;
+	struct reply r;
+	struct args a;
+	int rv = PAM_AUTHTOK_ERR, status;
+
+	parse_args(pamh, argc, argv, &a);
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
+	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
+		return PAM_USER_UNKNOWN;
+	if (flags & PAM_PRELIM_CHECK) {
+		status = ask_daemon(pamh, &a, PROTO_ACCT, user, NULL, NULL, &r);
+		return status == PROTO_NOT_FOUND ? PAM_USER_UNKNOWN
+		       : status < 0 || status == PROTO_UNAVAILABLE
+			       ? PAM_TRY_AGAIN
+			       : PAM_SUCCESS;
+	}
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_SERVICE_ERR;
+	if (getuid() != 0 || (flags & PAM_CHANGE_EXPIRED_AUTHTOK)) {
+		rv = get_old(pamh, &old);
+		if (rv != PAM_SUCCESS)
+			goto out;
+	}
+	for (int i = 0; i < a.retry; i++) {
+		rv = change_once(pamh, &a, user, old);
+		if (rv != PAM_TRY_AGAIN)
+			break;
+		rv = PAM_AUTHTOK_ERR;
+	}
+out:
+	wipe_strfree(old);
+	return rv;
 }

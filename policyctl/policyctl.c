@@ -28,6 +28,7 @@ struct ctl {
 	char socket[PATH_MAX];
 	int json;
 	int password_stdin;
+	int expire;
 	const char *verb;	/* for messages: "user add" */
 	uint8_t reply[PROTO_MAX_FRAME];
 	struct wmsg msg;
@@ -45,34 +46,71 @@ usage(FILE *fp)
 		"  user disable NAME                  refuse logins\n"
 		"  user enable NAME                   allow logins again\n"
 		"  passwd NAME [--password-stdin]     set a new password\n"
+		"  passwd NAME --expire               force a change at next "
+		"login\n"
+		"  password check NAME                check a password from "
+		"stdin\n"
 		"  ping                               check that policyd answers\n"
 		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR ".\n");
 }
 
-static int
-refused(const struct ctl *c, const char *what)
+static const char *
+reason_text(uint32_t reason)
 {
 	static const char *const why[] = {
 		[PROTO_R_MISSING_FIELD] = "incomplete request",
 		[PROTO_R_BAD_NAME] = "not a valid user name",
 		[PROTO_R_EMPTY] = "empty password",
 		[PROTO_R_TOO_LONG] = "password too long",
+		[PROTO_R_BAD_TEXT] = "not valid UTF-8 text, or holds a NUL",
+		[PROTO_R_TOO_SHORT] = "too short",
+		[PROTO_R_FEW_CLASSES] = "too few character classes (lower, "
+					"upper, digits, symbols)",
+		[PROTO_R_HAS_NAME] = "contains the user name",
+		[PROTO_R_TOO_COMMON] = "too common or easy to guess",
+		[PROTO_R_REUSED] = "used before (current or in the history)",
+		[PROTO_R_TOO_RECENT] = "changed too recently",
 	};
-	struct wfield f;
-	uint32_t reason = 0;
-	const char *text = proto_status_name(c->msg.status);
 
-	if (wire_find(&c->msg, PROTO_T_REASON, &f) == 0 &&
-	    wire_u32(&f, &reason) == 0 &&
-	    reason < sizeof(why) / sizeof(why[0]) && why[reason] != NULL)
-		text = why[reason];
-	else if (c->msg.status == PROTO_NOT_FOUND)
-		text = "no such user";
-	else if (c->msg.status == PROTO_EXISTS)
-		text = "user exists";
-	else if (c->msg.status == PROTO_FORBIDDEN)
-		text = "forbidden (run as root or a member of admin_group)";
-	fprintf(stderr, "policyctl: %s %s: %s\n", c->verb, what, text);
+	if (reason < sizeof(why) / sizeof(why[0]) && why[reason] != NULL)
+		return why[reason];
+	return "refused";
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case PROTO_NOT_FOUND:
+		return "no such user";
+	case PROTO_EXISTS:
+		return "user exists";
+	case PROTO_FORBIDDEN:
+		return "forbidden (run as root or a member of admin_group)";
+	default:
+		return proto_status_name(status);
+	}
+}
+
+/* Prints why policyd refused: each reason it gave, or its status. */
+static int
+refused(const struct ctl *c, const char *what)
+{
+	struct wreader r = c->msg.fields;
+	struct wfield f;
+	uint32_t reason;
+	int told = 0;
+
+	while (wire_next(&r, &f) == 1) {
+		if (f.tag != PROTO_T_REASON || wire_u32(&f, &reason) != 0)
+			continue;
+		fprintf(stderr, "policyctl: %s %s: %s\n", c->verb, what,
+			reason_text(reason));
+		told = 1;
+	}
+	if (!told)
+		fprintf(stderr, "policyctl: %s %s: %s\n", c->verb, what,
+			status_text(c->msg.status));
 	return c->msg.status == PROTO_UNAVAILABLE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
@@ -202,6 +240,7 @@ struct user_view {
 	char name[PROTO_MAX_NAME + 1];
 	uint64_t id, created, pw_changed;
 	uint8_t disabled;
+	uint8_t must_change;
 	char cost[PROTO_MAX_TEXT + 1];
 };
 
@@ -222,6 +261,8 @@ read_user_view(const struct wfield *rec, struct user_view *v)
 		wire_u64(&f, &v->created);
 	if (wire_find_in(rec, PROTO_T_PW_CHANGED, &f) == 0)
 		wire_u64(&f, &v->pw_changed);
+	if (wire_find_in(rec, PROTO_T_MUST_CHANGE, &f) == 0)
+		wire_u8(&f, &v->must_change);
 	if (wire_find_in(rec, PROTO_T_HASH_PARAMS, &f) == 0)
 		wire_str(&f, v->cost, sizeof(v->cost));
 	return 0;
@@ -257,9 +298,10 @@ print_user(const struct user_view *v, int json, int detail)
 		printf("{\"name\":");
 		json_string(v->name);
 		printf(",\"id\":%llu,\"disabled\":%s,\"created\":\"%s\","
-		       "\"password_changed\":\"%s\"",
+		       "\"password_changed\":\"%s\",\"must_change\":%s",
 		       (unsigned long long)v->id,
-		       v->disabled ? "true" : "false", created, changed);
+		       v->disabled ? "true" : "false", created, changed,
+		       v->must_change ? "true" : "false");
 		if (detail) {
 			printf(",\"password_hash\":");
 			json_string(v->cost);
@@ -268,10 +310,11 @@ print_user(const struct user_view *v, int json, int detail)
 	} else if (detail) {
 		printf("name:             %s\nid:               %llu\n"
 		       "state:            %s\ncreated:          %s\n"
-		       "password changed: %s\npassword hash:    %s\n",
+		       "password changed: %s\nmust change:      %s\n"
+		       "password hash:    %s\n",
 		       v->name, (unsigned long long)v->id,
 		       v->disabled ? "disabled" : "enabled", created, changed,
-		       v->cost);
+		       v->must_change ? "yes" : "no", v->cost);
 	} else {
 		printf("%-32s %-8s %-20s %s\n", v->name,
 		       v->disabled ? "disabled" : "enabled", created, changed);
@@ -402,6 +445,8 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->json = 1;
 		else if (strcmp(argv[i], "--password-stdin") == 0)
 			c->password_stdin = 1;
+		else if (strcmp(argv[i], "--expire") == 0)
+			c->expire = 1;
 		else if (argv[i][0] == '-')
 			return -1;
 		else
@@ -446,9 +491,20 @@ run(struct ctl *c, int argc, char **argv)
 	c->verb = argv[0];
 	if (strcmp(argv[0], "ping") == 0 && n == 0)
 		return cmd_ping(c);
+	if (strcmp(argv[0], "passwd") == 0 && n == 1 && c->expire)
+		return cmd_simple(c, PROTO_EXPIRE, pos[0], 0,
+				  "must change password at next login");
 	if (strcmp(argv[0], "passwd") == 0 && n == 1)
 		return cmd_simple(c, PROTO_PASSWD, pos[0], 1,
 				  "password changed");
+	if (strcmp(argv[0], "password") == 0 && n == 2 &&
+	    strcmp(pos[0], "check") == 0) {
+		c->verb = "password check";
+		/* On a terminal it is asked without echo (twice). */
+		c->password_stdin = !isatty(STDIN_FILENO);
+		return cmd_simple(c, PROTO_PWCHECK, pos[1], 1,
+				  "password passes every rule");
+	}
 	if (strcmp(argv[0], "user") == 0 && n >= 1) {
 		static char verb[64];
 

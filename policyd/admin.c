@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "hash.h"
 #include "log.h"
+#include "password.h"
 #include "wipe.h"
 
 /* Room one listed user can take in a reply, with the trailing MORE. */
@@ -42,26 +43,24 @@ actor(const struct request *rq)
 	return (unsigned)rq->peer->cred.uid;
 }
 
-/* Reads and hashes the request's new password into phc. */
+/* Reads the request's password into pw and checks it as a new password
+ * for u (NULL: a new user).  Returns a status. */
 static int
-new_password_hash(struct request *rq, char phc[STORE_PHC_MAX])
+read_new_password(struct request *rq, const struct store_user *u, char *pw)
 {
-	char pw[PROTO_MAX_SECRET + 1];
 	int status;
 
-	if (request_password(rq, pw, &status) != 0)
-		status = -1;
-	else if (status == PROTO_OK)
-		status = hash_status(hash_make(&rq->set.argon2, pw, strlen(pw),
-					       phc, rq->deadline_ms));
-	wipe(pw, sizeof(pw));
-	return status;
+	if (request_password(rq, PROTO_T_PASSWORD, pw, &status) != 0)
+		return -1;
+	if (status != PROTO_OK)
+		return status;
+	return password_check(rq, rq->user, u, pw);
 }
 
 int
 admin_user_add(struct request *rq)
 {
-	char phc[STORE_PHC_MAX];
+	char pw[PROTO_MAX_SECRET + 1], phc[STORE_PHC_MAX];
 	struct store_user u;
 	int status;
 
@@ -75,12 +74,16 @@ admin_user_add(struct request *rq)
 		return PROTO_EXISTS;
 	if (status != PROTO_NOT_FOUND)
 		return status;
-	status = new_password_hash(rq, phc);
+	status = read_new_password(rq, NULL, pw);
+	if (status == PROTO_OK)
+		status = hash_status(hash_make(&rq->set.argon2, pw, strlen(pw),
+					       phc, rq->deadline_ms));
 	if (status == PROTO_OK)
 		status = store_status(store_user_add(rq->d->store, rq->user, phc,
 						     time(NULL)));
 	if (status == PROTO_OK)
 		log_notice("user %s added by uid %u", rq->user, actor(rq));
+	wipe(pw, sizeof(pw));
 	wipe(phc, sizeof(phc));
 	return status;
 }
@@ -106,6 +109,7 @@ put_user(struct wwriter *w, const struct store_user *u, const char *cost)
 	wire_put_u8(w, PROTO_T_DISABLED, (uint8_t)u->disabled);
 	wire_put_u64(w, PROTO_T_CREATED, (uint64_t)u->created);
 	wire_put_u64(w, PROTO_T_PW_CHANGED, (uint64_t)u->pw_changed);
+	wire_put_u8(w, PROTO_T_MUST_CHANGE, (uint8_t)u->must_change);
 	if (cost != NULL)
 		wire_put_str(w, PROTO_T_HASH_PARAMS, cost);
 	wire_record_end(w, mark);
@@ -182,24 +186,52 @@ admin_user_enable(struct request *rq)
 	return set_disabled(rq, 0);
 }
 
-int
-admin_passwd(struct request *rq)
+/* passwd sets a checked password; pwcheck only says what it would break. */
+static int
+set_or_check(struct request *rq, int set)
 {
-	char phc[STORE_PHC_MAX];
+	char pw[PROTO_MAX_SECRET + 1];
 	struct store_user u;
 	int status;
 
 	status = store_status(store_user_get(rq->d->store, rq->user, &u));
-	WIPE_OBJ(u);
-	if (status != PROTO_OK)
-		return status;
-	status = new_password_hash(rq, phc);
 	if (status == PROTO_OK)
-		status = store_status(store_user_set_password(
-			rq->d->store, rq->user, phc, time(NULL)));
-	if (status == PROTO_OK)
+		status = read_new_password(rq, &u, pw);
+	else
+		pw[0] = '\0';
+	if (status == PROTO_OK && set)
+		status = password_set(rq, &u, pw);
+	if (status == PROTO_OK && set)
 		log_notice("password of user %s set by uid %u", rq->user,
 			   actor(rq));
-	wipe(phc, sizeof(phc));
+	else if (!set)
+		/* It tells whether a guess is a current or old password. */
+		log_notice("password of user %s checked by uid %u: %s",
+			   rq->user, actor(rq), proto_status_name(status));
+	wipe(pw, sizeof(pw));
+	WIPE_OBJ(u);
+	return status;
+}
+
+int
+admin_passwd(struct request *rq)
+{
+	return set_or_check(rq, 1);
+}
+
+int
+admin_pwcheck(struct request *rq)
+{
+	return set_or_check(rq, 0);
+}
+
+int
+admin_expire(struct request *rq)
+{
+	int status = store_status(store_user_expire(rq->d->store, rq->user));
+
+	if (status == PROTO_OK)
+		log_notice("user %s must change password (set by uid %u)",
+			   rq->user, actor(rq));
 	return status;
 }

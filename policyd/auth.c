@@ -7,10 +7,12 @@
  * is disabled is told only after the right password.
  */
 #include <string.h>
+#include <time.h>
 
 #include "dispatch.h"
 #include "hash.h"
 #include "log.h"
+#include "password.h"
 #include "wipe.h"
 
 #ifndef POLICYD_VERSION
@@ -111,7 +113,7 @@ auth_authenticate(struct request *rq)
 
 	memset(&u, 0, sizeof(u));
 	if (read_context(rq, rhost, service) != 0 ||
-	    request_password(rq, pw, &status) != 0) {
+	    request_password(rq, PROTO_T_PASSWORD, pw, &status) != 0) {
 		status = -1;
 		goto out;
 	}
@@ -125,16 +127,42 @@ auth_authenticate(struct request *rq)
 		goto out;
 	rc = verify_user(rq, pw, strlen(pw), &u, &found);
 	status = auth_status(rq, rc, &u, found, rhost, service);
+	if (status == PROTO_OK)
+		password_upgrade(rq, &u, pw);
 out:
 	wipe(pw, sizeof(pw));
 	WIPE_OBJ(u);
 	return status;
 }
 
+/* Whether u must choose a new password now (an administrator asked, or
+ * max_age passed); else, through *days_left, whether it expires within
+ * warn_age (UINT32_MAX when not). */
+static int
+must_change(const struct request *rq, const struct store_user *u,
+	    uint32_t *days_left)
+{
+	const struct cfg_policy *p = &rq->set.policy;
+	int64_t age = (int64_t)time(NULL) - u->pw_changed, left;
+
+	*days_left = UINT32_MAX;
+	if (u->must_change)
+		return 1;
+	if (p->max_age == 0)
+		return 0;
+	left = (int64_t)p->max_age - age;
+	if (left <= 0)
+		return 1;
+	if (left <= (int64_t)p->warn_age)
+		*days_left = (uint32_t)((left + 86399) / 86400);
+	return 0;
+}
+
 int
 auth_account(struct request *rq)
 {
 	struct store_user u;
+	uint32_t days;
 	int rc;
 
 	rc = store_user_get(rq->d->store, rq->user, &u);
@@ -143,5 +171,105 @@ auth_account(struct request *rq)
 		return PROTO_UNAVAILABLE;
 	if (rc == STORE_NOT_FOUND)
 		return PROTO_NOT_FOUND;
-	return u.disabled ? PROTO_DISABLED : PROTO_OK;
+	if (u.disabled)
+		return PROTO_DISABLED;
+	if (must_change(rq, &u, &days))
+		return PROTO_MUST_CHANGE;
+	if (days != UINT32_MAX)
+		wire_put_u32(rq->out, PROTO_T_DAYS_LEFT, days);
+	return PROTO_OK;
+}
+
+/* Changing too soon lets a user cycle through `history` passwords back to
+ * an old one; an administrator's reset or an expiry lifts the wait. */
+static int
+too_recent(const struct request *rq, const struct store_user *u)
+{
+	uint32_t days;
+
+	if (must_change(rq, u, &days))
+		return 0;
+	return (int64_t)time(NULL) - u->pw_changed <
+	       (int64_t)rq->set.policy.min_age;
+}
+
+/* Who asks: the user with the current password (have_old), or root with
+ * none.  Verifies and loads u; returns a status. */
+static int
+chpass_caller(struct request *rq, const char *old, int have_old,
+	      struct store_user *u)
+{
+	int rc, found;
+
+	if (!have_old) {
+		if (rq->peer->cred.uid != 0) {
+			rq->reason = PROTO_R_MISSING_FIELD;
+			return PROTO_BAD_REQUEST;
+		}
+		rc = store_user_get(rq->d->store, rq->user, u);
+		return rc == STORE_OK	       ? PROTO_OK
+		       : rc == STORE_NOT_FOUND ? PROTO_NOT_FOUND
+					       : PROTO_UNAVAILABLE;
+	}
+	if (old[0] == '\0')	/* empty, too long or not text: wrong */
+		return PROTO_DENIED;
+	rc = verify_user(rq, old, strlen(old), u, &found);
+	if (rc == HASH_BUSY || rc == HASH_ERROR)
+		return PROTO_UNAVAILABLE;
+	if (rc != HASH_OK)
+		return PROTO_DENIED;
+	return u->disabled ? PROTO_DISABLED : PROTO_OK;
+}
+
+/*
+ * A user changes their password, giving the current one; or root, giving
+ * none, sets another user's (then min_age does not apply).  Until the
+ * current password is verified nothing is told about the user, as for a
+ * login.
+ */
+int
+auth_chpass(struct request *rq)
+{
+	char old[PROTO_MAX_SECRET + 1], pw[PROTO_MAX_SECRET + 1];
+	struct store_user u;
+	struct wfield f;
+	uint32_t new_reason;
+	int status = -1, old_status, new_status, have_old;
+
+	memset(&u, 0, sizeof(u));
+	old[0] = '\0';
+	have_old = wire_find(rq->msg, PROTO_T_PASSWORD, &f) == 0;
+	if ((have_old && request_password(rq, PROTO_T_PASSWORD, old,
+					  &old_status) != 0) ||
+	    request_password(rq, PROTO_T_NEW_PASSWORD, pw, &new_status) != 0)
+		goto out;
+	new_reason = rq->reason;
+	rq->reason = PROTO_R_NONE;
+	if (new_status == PROTO_BAD_REQUEST) {
+		rq->reason = new_reason;
+		status = PROTO_BAD_REQUEST;
+		goto out;
+	}
+	status = chpass_caller(rq, old, have_old, &u);
+	if (status != PROTO_OK)
+		goto out;
+	if (have_old && too_recent(rq, &u)) {
+		rq->reason = PROTO_R_TOO_RECENT;
+		status = PROTO_POLICY;
+	} else if (new_status != PROTO_OK) {
+		rq->reason = new_reason;
+		status = new_status;
+	} else {
+		status = password_check(rq, u.name, &u, pw);
+		if (status == PROTO_OK)
+			status = password_set(rq, &u, pw);
+	}
+	if (status == PROTO_OK)
+		log_notice("password of user %s changed%s", u.name,
+			   have_old ? "" : " by root");
+out:
+	wipe(old, sizeof(old));
+	wipe(pw, sizeof(pw));
+	WIPE_OBJ(u);
+	return status;
 }

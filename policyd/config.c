@@ -21,8 +21,10 @@
 #include <ini.h>
 
 #include "config.h"
+#include "trusted.h"
 
-enum kind { K_PATH, K_NAME, K_UINT, K_DURATION };
+/* K_FILE is an optional absolute path: "" for none. */
+enum kind { K_PATH, K_FILE, K_NAME, K_UINT, K_DURATION };
 
 struct key {
 	const char *section;
@@ -56,6 +58,19 @@ static const struct key keys[] = {
 	  FIELD(argon2.max_time) },
 	{ "password", "argon2_max_parallelism", K_UINT, 1, 16,
 	  FIELD(argon2.max_parallelism) },
+	{ "password", "min_length", K_UINT, 8, 1024, FIELD(policy.min_length) },
+	{ "password", "max_length", K_UINT, 8, 1024, FIELD(policy.max_length) },
+	{ "password", "min_classes", K_UINT, 1, 4, FIELD(policy.min_classes) },
+	{ "password", "min_entropy", K_UINT, 0, 200,
+	  FIELD(policy.min_entropy) },
+	{ "password", "blocklist", K_FILE, 0, 0, FIELD(policy.blocklist) },
+	{ "password", "history", K_UINT, 0, 100, FIELD(policy.history) },
+	{ "password", "min_age", K_DURATION, 0, 365 * 86400,
+	  FIELD(policy.min_age) },
+	{ "password", "max_age", K_DURATION, 0, 3650 * 86400,
+	  FIELD(policy.max_age) },
+	{ "password", "warn_age", K_DURATION, 0, 365 * 86400,
+	  FIELD(policy.warn_age) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -91,6 +106,14 @@ cfg_defaults(struct cfg *c)
 	c->argon2.max_memory_kib = 262144;
 	c->argon2.max_time = 10;
 	c->argon2.max_parallelism = 4;
+	c->policy.min_length = 12;
+	c->policy.max_length = 256;
+	c->policy.min_classes = 3;
+	c->policy.min_entropy = 40;
+	c->policy.history = 12;
+	c->policy.min_age = 86400;
+	c->policy.max_age = 0;
+	c->policy.warn_age = 7 * 86400;
 }
 
 __attribute__((format(printf, 3, 4))) static void
@@ -181,7 +204,8 @@ set_string(struct parse *p, const struct key *k, const char *value)
 {
 	char *dst = (char *)&p->cfg + k->offset;
 
-	if (k->kind == K_PATH && value[0] != '/') {
+	if ((k->kind == K_PATH || (k->kind == K_FILE && value[0] != '\0')) &&
+	    value[0] != '/') {
 		fail_at(p, p->lineno, "%s: must be an absolute path", k->name);
 		return;
 	}
@@ -244,7 +268,7 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			return 0;
 		}
 		p->seen[i] = p->lineno;
-		if (k->kind == K_PATH || k->kind == K_NAME)
+		if (k->kind == K_PATH || k->kind == K_FILE || k->kind == K_NAME)
 			set_string(p, k, value);
 		else
 			set_number(p, k, value);
@@ -318,6 +342,19 @@ line_of(const struct parse *p, const char *name)
 }
 
 static void
+check_policy(struct parse *p)
+{
+	const struct cfg_policy *c = &p->cfg.policy;
+
+	if (c->max_length < c->min_length)
+		fail_at(p, line_of(p, "max_length"),
+			"max_length is below min_length (%u)", c->min_length);
+	else if (c->max_age != 0 && c->min_age >= c->max_age)
+		fail_at(p, line_of(p, "min_age"),
+			"min_age must be shorter than max_age");
+}
+
+static void
 check_argon2(struct parse *p)
 {
 	const struct cfg_argon2 *a = &p->cfg.argon2;
@@ -339,41 +376,6 @@ check_argon2(struct parse *p)
 			"(%u)", a->max_parallelism);
 }
 
-/* Opens the file the way every file the daemon trusts is opened: no
- * symlink, a regular file, writable only by its owner, owned by root or
- * by us. */
-static FILE *
-open_trusted(struct parse *p)
-{
-	struct stat st;
-	FILE *fp;
-	int fd;
-
-	/* O_NONBLOCK: a FIFO must not hang the open; cleared below. */
-	fd = open(p->path,
-		  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		fail_at(p, 0, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fail_at(p, 0, "not a regular file");
-	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		fail_at(p, 0, "owned by uid %u, not by root or the daemon",
-			(unsigned)st.st_uid);
-	} else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		fail_at(p, 0, "writable by group or others (mode %03o)",
-			(unsigned)(st.st_mode & 0777));
-	}
-	if (p->failed || fcntl(fd, F_SETFL, 0) != 0 ||
-	    (fp = fdopen(fd, "r")) == NULL) {
-		fail_at(p, 0, "%s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	return fp;
-}
-
 /*
  * The INI dialect (Debian's inih takes it at run time): no continuation
  * lines, so an indented key is a key; ';' and '#' start a comment at the
@@ -393,6 +395,7 @@ set_syntax(void)
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 {
+	char why[256];
 	struct parse *p;
 	int rc;
 
@@ -405,7 +408,9 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 	p->path = path;
 	p->err = err;
 	p->errsz = errsz;
-	p->fp = open_trusted(p);
+	p->fp = trusted_open(path, why, sizeof(why));
+	if (p->fp == NULL)
+		fail_at(p, 0, "%s", why);
 	if (p->fp != NULL) {
 		set_syntax();
 		rc = ini_parse_stream(read_line, p, on_entry, p);
@@ -417,6 +422,8 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 	}
 	if (!p->failed)
 		check_argon2(p);
+	if (!p->failed)
+		check_policy(p);
 	rc = p->failed ? -1 : 0;
 	if (rc == 0)
 		*c = p->cfg;

@@ -26,6 +26,19 @@ struct cfg_argon2 {
 	uint32_t max_parallelism;
 };
 
+/* The rules a new password must pass, and how long one lasts. */
+struct cfg_policy {
+	uint32_t min_length;	/* characters */
+	uint32_t max_length;
+	uint32_t min_classes;
+	uint32_t min_entropy;	/* bits, as zxcvbn estimates them */
+	char blocklist[PATH_MAX];	/* "" for none */
+	uint32_t history;	/* earlier passwords that may not come back */
+	uint32_t min_age;	/* seconds */
+	uint32_t max_age;	/* seconds; 0 never expires */
+	uint32_t warn_age;	/* seconds */
+};
+
 struct cfg {
 	/* [daemon] */
 	char runtime_dir[PATH_MAX];
@@ -37,6 +50,7 @@ struct cfg {
 	uint32_t request_timeout;	/* seconds */
 	/* [password] */
 	struct cfg_argon2 argon2;
+	struct cfg_policy policy;
 };
 
 void cfg_defaults(struct cfg *c);

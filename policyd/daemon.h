@@ -6,11 +6,20 @@
 #define POLICYD_DAEMON_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
 #include "store.h"
+
+/* The words zxcvbn treats as known besides the user name: the host name
+ * and the blocklist.  Shared by requests; replaced on SIGHUP, freed when
+ * the last request using it is done. */
+struct words {
+	unsigned refs;		/* guarded by the daemon's cfg_lock */
+	char **list;		/* NULL-terminated */
+};
 
 struct daemon {
 	struct store *store;
@@ -18,13 +27,17 @@ struct daemon {
 	uid_t uid;		/* ours, after dropping privileges */
 	pthread_mutex_t cfg_lock;
 	struct cfg cfg;		/* guarded by cfg_lock */
+	struct words *words;	/* guarded by cfg_lock */
 	gid_t admin_gid;	/* guarded by cfg_lock */
 	int have_admin_gid;	/* guarded by cfg_lock */
 };
 
-/* The settings a request needs, copied under the lock. */
+/* The settings a request needs, copied under the lock; words is held
+ * until settings_release. */
 struct settings {
 	struct cfg_argon2 argon2;
+	struct cfg_policy policy;
+	struct words *words;
 	uint32_t request_timeout;
 	uint32_t max_connections;
 	gid_t admin_gid;
@@ -32,5 +45,12 @@ struct settings {
 };
 
 void daemon_settings(struct daemon *d, struct settings *s);
+void settings_release(struct daemon *d, struct settings *s);
+
+/* Loads the known words for cfg (blocklist file and host name): a new
+ * struct words with one reference, or NULL with a reason in err. */
+struct words *words_load(const struct cfg *cfg, char *err, size_t errsz);
+/* Drops a reference; call with cfg_lock held, or before threads run. */
+void words_unref(struct words *w);
 
 #endif

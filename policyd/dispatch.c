@@ -39,6 +39,7 @@ static const struct route routes[] = {
 	{ PROTO_PING, "ping", ON_PAM | ON_ADMIN, WHO_ANYONE, 0, auth_ping },
 	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate },
 	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
+	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass },
 	{ PROTO_USER_ADD, "user-add", ON_ADMIN, WHO_ADMIN, 1, admin_user_add },
 	{ PROTO_USER_DEL, "user-del", ON_ADMIN, WHO_ADMIN, 1, admin_user_del },
 	{ PROTO_USER_LIST, "user-list", ON_ADMIN, WHO_ADMIN, 0,
@@ -50,6 +51,9 @@ static const struct route routes[] = {
 	{ PROTO_USER_ENABLE, "user-enable", ON_ADMIN, WHO_ADMIN, 1,
 	  admin_user_enable },
 	{ PROTO_PASSWD, "passwd", ON_ADMIN, WHO_ADMIN, 1, admin_passwd },
+	{ PROTO_PWCHECK, "password-check", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_pwcheck },
+	{ PROTO_EXPIRE, "expire", ON_ADMIN, WHO_ADMIN, 1, admin_expire },
 };
 
 static const struct route *
@@ -82,13 +86,13 @@ valid_user_name(const char *name)
 }
 
 int
-request_password(struct request *rq, char *out, int *status)
+request_password(struct request *rq, uint8_t tag, char *out, int *status)
 {
 	struct wfield f;
 
 	out[0] = '\0';
 	*status = PROTO_OK;
-	if (wire_find(rq->msg, PROTO_T_PASSWORD, &f) != 0) {
+	if (wire_find(rq->msg, tag, &f) != 0) {
 		rq->reason = PROTO_R_MISSING_FIELD;
 		*status = PROTO_BAD_REQUEST;
 	} else if (f.len > PROTO_MAX_SECRET) {
@@ -96,6 +100,9 @@ request_password(struct request *rq, char *out, int *status)
 		*status = PROTO_POLICY;
 	} else if (f.len == 0) {
 		rq->reason = PROTO_R_EMPTY;
+		*status = PROTO_POLICY;
+	} else if (memchr(f.val, '\0', f.len) != NULL) {
+		rq->reason = PROTO_R_BAD_TEXT;
 		*status = PROTO_POLICY;
 	} else if (wire_str(&f, out, PROTO_MAX_SECRET + 1) != 0) {
 		return -1;
@@ -193,6 +200,25 @@ route_request(const struct route *r, struct request *rq)
 	return r->handler(rq);
 }
 
+/* The reasons of an error reply, and the limits that explain them. */
+static void
+put_reasons(const struct request *rq, struct wwriter *out)
+{
+	uint32_t all = rq->reasons;
+
+	if (rq->reason != PROTO_R_NONE)
+		all |= 1u << rq->reason;
+	for (uint32_t r = 1; r <= PROTO_R_MAX; r++)
+		if (all & (1u << r))
+			wire_put_u32(out, PROTO_T_REASON, r);
+	if (all & (1u << PROTO_R_TOO_SHORT))
+		wire_put_u32(out, PROTO_T_MIN_LENGTH,
+			     rq->set.policy.min_length);
+	if (all & (1u << PROTO_R_FEW_CLASSES))
+		wire_put_u32(out, PROTO_T_MIN_CLASSES,
+			     rq->set.policy.min_classes);
+}
+
 int
 dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	 size_t len, struct wwriter *out)
@@ -224,15 +250,16 @@ dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	if (status < 0) {
 		log_debug("malformed %s request from pid %d", r->name,
 			  (int)peer->cred.pid);
+		settings_release(d, &rq.set);
 		return -1;
 	}
 	if (status != PROTO_OK || ww_failed(out)) {
 		if (status == PROTO_OK)
 			status = PROTO_UNAVAILABLE;
 		wire_reset_reply(out, (uint8_t)status);
-		if (rq.reason != PROTO_R_NONE)
-			wire_put_u32(out, PROTO_T_REASON, rq.reason);
+		put_reasons(&rq, out);
 	}
 	WIPE_OBJ(rq.user);
+	settings_release(d, &rq.set);
 	return 0;
 }

@@ -37,6 +37,7 @@ struct request {
 	char user[PROTO_MAX_NAME + 1];	/* PROTO_T_USER, when the verb has one */
 	int64_t deadline_ms;
 	uint32_t reason;	/* enum proto_reason for an error status */
+	uint32_t reasons;	/* or several: bit (1 << reason) each */
 	struct wwriter *out;	/* reply; handlers add fields for PROTO_OK */
 };
 
@@ -52,6 +53,7 @@ int dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 int auth_ping(struct request *rq);
 int auth_authenticate(struct request *rq);
 int auth_account(struct request *rq);
+int auth_chpass(struct request *rq);
 int admin_user_add(struct request *rq);
 int admin_user_del(struct request *rq);
 int admin_user_list(struct request *rq);
@@ -59,15 +61,19 @@ int admin_user_show(struct request *rq);
 int admin_user_disable(struct request *rq);
 int admin_user_enable(struct request *rq);
 int admin_passwd(struct request *rq);
+int admin_pwcheck(struct request *rq);
+int admin_expire(struct request *rq);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of
  * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */
 int valid_user_name(const char *name);
 
-/* Reads PROTO_T_PASSWORD into out (PROTO_MAX_SECRET + 1 bytes), which the
- * caller wipes.  Returns 0, or -1 if malformed (close the connection);
- * otherwise sets a status and rq->reason: PROTO_BAD_REQUEST if absent,
- * PROTO_POLICY with PROTO_R_EMPTY or PROTO_R_TOO_LONG. */
-int request_password(struct request *rq, char *out, int *status);
+/* Reads a password field (tag) into out (PROTO_MAX_SECRET + 1 bytes),
+ * which the caller wipes.  Returns 0, or -1 if malformed (close the
+ * connection); otherwise sets a status and rq->reason: PROTO_BAD_REQUEST
+ * if absent, PROTO_POLICY with PROTO_R_EMPTY or PROTO_R_TOO_LONG.  A NUL
+ * inside is PROTO_R_BAD_TEXT, not malformed: it is a refused password. */
+int request_password(struct request *rq, uint8_t tag, char *out,
+		     int *status);
 
 #endif

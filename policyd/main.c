@@ -44,18 +44,6 @@ usage(FILE *fp)
 		    "  -t         check the configuration and exit\n");
 }
 
-void
-daemon_settings(struct daemon *d, struct settings *s)
-{
-	pthread_mutex_lock(&d->cfg_lock);
-	s->argon2 = d->cfg.argon2;
-	s->request_timeout = d->cfg.request_timeout;
-	s->max_connections = d->cfg.max_connections;
-	s->admin_gid = d->admin_gid;
-	s->have_admin_gid = d->have_admin_gid;
-	pthread_mutex_unlock(&d->cfg_lock);
-}
-
 static int
 lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
 {
@@ -183,17 +171,29 @@ static void
 reload(struct daemon *d)
 {
 	struct cfg next;
+	struct words *words;
 	char err[PATH_MAX + 256];
 
 	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
 		log_err("reload refused, old configuration kept: %s", err);
 		return;
 	}
+	words = words_load(&next, err, sizeof(err));
+	if (words == NULL) {
+		log_err("reload refused, old configuration kept: %s", err);
+		return;
+	}
 	if (hash_reconfigure(&next.argon2) != 0) {
 		log_err("reload refused: cannot hash with the new argon2 cost");
+		pthread_mutex_lock(&d->cfg_lock);
+		words_unref(words);
+		pthread_mutex_unlock(&d->cfg_lock);
 		return;
 	}
 	pthread_mutex_lock(&d->cfg_lock);
+	words_unref(d->words);
+	d->words = words;
+	d->cfg.policy = next.policy;
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
@@ -339,6 +339,9 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
 		return -1;
+	d->words = words_load(&d->cfg, err, errsz);
+	if (d->words == NULL)
+		return -1;
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,
@@ -366,10 +369,14 @@ check_only(const struct options *o, const struct cfg *c)
 	struct identity id;
 	char err[PATH_MAX + 256];
 
-	if (resolve_identity(c, &id, err, sizeof(err)) != 0) {
+	struct words *words;
+
+	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    (words = words_load(c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
 		return 1;
 	}
+	words_unref(words);
 	printf("%s: ok\n", o->cfg_path);
 	return 0;
 }
@@ -425,6 +432,7 @@ main(int argc, char **argv)
 out:
 	server_close(srv);
 	store_close(d.store);
+	words_unref(d.words);
 	hash_fini();
 	close(sigfd);
 	if (rc == 0)

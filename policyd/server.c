@@ -207,6 +207,7 @@ serve(struct conn *c, uint8_t *in, uint8_t *out)
 
 	for (;;) {
 		daemon_settings(c->srv->d, &set);
+		settings_release(c->srv->d, &set);
 		rc = frame_read(c->fd, in, PROTO_MAX_FRAME, &len,
 				frame_now_ms() + (int64_t)set.request_timeout *
 							 1000);
@@ -337,6 +338,7 @@ accept_on(struct server *s, enum sock_kind kind)
 		return;
 	}
 	daemon_settings(s->d, &set);
+	settings_release(s->d, &set);
 	admit(s, fd, kind, set.max_connections);
 }
 

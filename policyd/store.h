@@ -24,6 +24,7 @@ enum store_rc {
 	STORE_OK = 0,
 	STORE_NOT_FOUND = 1,
 	STORE_EXISTS = 2,
+	STORE_CHANGED = 3,	/* the row changed since the caller read it */
 	STORE_ERROR = -1,
 };
 
@@ -34,6 +35,7 @@ struct store_user {
 	char name[PROTO_MAX_NAME + 1];
 	char phc[STORE_PHC_MAX];	/* the password hash: never log it */
 	int disabled;
+	int must_change;		/* an admin asked for a new password */
 	int64_t created;		/* seconds since the epoch */
 	int64_t pw_changed;
 };
@@ -48,8 +50,26 @@ int store_user_add(struct store *st, const char *name, const char *phc,
 		   int64_t now);
 int store_user_del(struct store *st, const char *name);
 int store_user_set_disabled(struct store *st, const char *name, int disabled);
-int store_user_set_password(struct store *st, const char *name,
-			    const char *phc, int64_t now);
+int store_user_expire(struct store *st, const char *name);
+
+/* The user's retired hashes, newest first: at most max, into
+ * phcs[0..*n).  The caller wipes them. */
+int store_history(struct store *st, int64_t user_id,
+		  char (*phcs)[STORE_PHC_MAX], size_t max, size_t *n);
+
+/*
+ * Replaces u's password hash with phc, if u->phc is still the stored one
+ * (else STORE_CHANGED, and nothing is written).  The old hash joins the
+ * history, of which the newest `keep` entries stay; pw_changed becomes
+ * now and must_change is cleared.  One transaction.
+ */
+int store_password_change(struct store *st, const struct store_user *u,
+			  const char *phc, int64_t now, uint32_t keep);
+
+/* Replaces u's hash with the same password hashed at a new cost (after a
+ * login), if u->phc is still the stored one; history and dates stay. */
+int store_password_rehash(struct store *st, const struct store_user *u,
+			  const char *phc);
 
 /*
  * Calls cb for each user whose name sorts after `after` ("" for the

@@ -27,6 +27,15 @@ static const char *const migrations[] = {
 	" created INTEGER NOT NULL,"
 	" pw_changed INTEGER NOT NULL"
 	");",
+	/* 2: must-change flag and password history. */
+	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE password_history ("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" password TEXT NOT NULL,"
+	" retired INTEGER NOT NULL"
+	");"
+	"CREATE INDEX password_history_user ON password_history(user_id, id);",
 };
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -38,8 +47,12 @@ enum stmt {
 	S_USER_ADD,
 	S_USER_DEL,
 	S_USER_DISABLE,
-	S_USER_PASSWORD,
 	S_USER_LIST,
+	S_USER_EXPIRE,
+	S_HISTORY,
+	S_HISTORY_ADD,
+	S_HISTORY_PRUNE,
+	S_PASSWORD_SWAP,
 	S_COUNT
 };
 
@@ -48,15 +61,30 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_USER_GET] = "SELECT id, name, password, disabled, created,"
-		       " pw_changed FROM users WHERE name = ?1",
+		       " pw_changed, must_change FROM users WHERE name = ?1",
 	[S_USER_ADD] = "INSERT INTO users (name, password, created, pw_changed)"
 		       " VALUES (?1, ?2, ?3, ?3)",
 	[S_USER_DEL] = "DELETE FROM users WHERE name = ?1",
 	[S_USER_DISABLE] = "UPDATE users SET disabled = ?2 WHERE name = ?1",
-	[S_USER_PASSWORD] = "UPDATE users SET password = ?2, pw_changed = ?3"
-			    " WHERE name = ?1",
-	[S_USER_LIST] = "SELECT id, name, '', disabled, created, pw_changed"
-			" FROM users WHERE name > ?1 ORDER BY name LIMIT ?2",
+	[S_USER_LIST] = "SELECT id, name, '', disabled, created, pw_changed,"
+			" must_change FROM users WHERE name > ?1"
+			" ORDER BY name LIMIT ?2",
+	[S_USER_EXPIRE] = "UPDATE users SET must_change = 1 WHERE name = ?1",
+	[S_HISTORY] = "SELECT password FROM password_history"
+		      " WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
+	[S_HISTORY_ADD] = "INSERT INTO password_history"
+			  " (user_id, password, retired) VALUES (?1, ?2, ?3)",
+	/* Keeps the newest ?2 entries of the user. */
+	[S_HISTORY_PRUNE] = "DELETE FROM password_history WHERE user_id = ?1"
+			    " AND id NOT IN (SELECT id FROM password_history"
+			    " WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)",
+	/* Replaces the hash only if it is still the one the caller read. */
+	[S_PASSWORD_SWAP] = "UPDATE users SET password = ?3,"
+			    " pw_changed = CASE WHEN ?4 THEN ?5"
+			    " ELSE pw_changed END,"
+			    " must_change = CASE WHEN ?4 THEN 0"
+			    " ELSE must_change END"
+			    " WHERE id = ?1 AND password = ?2",
 };
 
 struct store {
@@ -223,6 +251,7 @@ read_user(sqlite3_stmt *s, struct store_user *u)
 	u->disabled = sqlite3_column_int(s, 3) != 0;
 	u->created = sqlite3_column_int64(s, 4);
 	u->pw_changed = sqlite3_column_int64(s, 5);
+	u->must_change = sqlite3_column_int(s, 6) != 0;
 }
 
 int
@@ -309,16 +338,107 @@ store_user_set_disabled(struct store *st, const char *name, int disabled)
 }
 
 int
-store_user_set_password(struct store *st, const char *name, const char *phc,
-			int64_t now)
+store_user_expire(struct store *st, const char *name)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_PASSWORD];
+	sqlite3_stmt *s = st->stmt[S_USER_EXPIRE];
 
 	pthread_mutex_lock(&st->lock);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, phc, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
 	return write_one(st, s);
+}
+
+int
+store_history(struct store *st, int64_t user_id, char (*phcs)[STORE_PHC_MAX],
+	      size_t max, size_t *n)
+{
+	sqlite3_stmt *s = st->stmt[S_HISTORY];
+	int rc;
+
+	*n = 0;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		copy_text(phcs[(*n)++], STORE_PHC_MAX, s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+/* Binds and steps one statement of a larger transaction; SQLITE_DONE or
+ * the error. */
+static int
+step_bound(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+/* The swap, and with `retire` the history bookkeeping, in one
+ * transaction; called with the lock held. */
+static int
+swap_locked(struct store *st, const struct store_user *u, const char *phc,
+	    int retire, int64_t now, uint32_t keep)
+{
+	sqlite3_stmt *swap = st->stmt[S_PASSWORD_SWAP];
+	sqlite3_stmt *add = st->stmt[S_HISTORY_ADD];
+	sqlite3_stmt *prune = st->stmt[S_HISTORY_PRUNE];
+	int rc, changed;
+
+	if (run(st->stmt[S_BEGIN]) != SQLITE_DONE)
+		return STORE_ERROR;
+	sqlite3_bind_int64(swap, 1, u->id);
+	sqlite3_bind_text(swap, 2, u->phc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(swap, 3, phc, -1, SQLITE_STATIC);
+	sqlite3_bind_int(swap, 4, retire);
+	sqlite3_bind_int64(swap, 5, now);
+	rc = step_bound(swap);
+	changed = sqlite3_changes(st->db);
+	if (rc == SQLITE_DONE && changed == 1 && retire) {
+		sqlite3_bind_int64(add, 1, u->id);
+		sqlite3_bind_text(add, 2, u->phc, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(add, 3, now);
+		rc = step_bound(add);
+		sqlite3_bind_int64(prune, 1, u->id);
+		sqlite3_bind_int64(prune, 2, keep);
+		if (rc == SQLITE_DONE)
+			rc = step_bound(prune);
+	}
+	if (rc == SQLITE_DONE && changed == 1)
+		rc = run(st->stmt[S_COMMIT]);
+	if (rc != SQLITE_DONE || changed != 1) {
+		run(st->stmt[S_ROLLBACK]);
+		return rc != SQLITE_DONE ? STORE_ERROR : STORE_CHANGED;
+	}
+	return STORE_OK;
+}
+
+int
+store_password_change(struct store *st, const struct store_user *u,
+		      const char *phc, int64_t now, uint32_t keep)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = swap_locked(st, u, phc, 1, now, keep);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int
+store_password_rehash(struct store *st, const struct store_user *u,
+		      const char *phc)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = swap_locked(st, u, phc, 0, 0, 0);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }
 
 int

@@ -53,10 +53,12 @@ reap() {
 
 step codec "$BUILD/tests/test_wire"
 step config "$BUILD/tests/test_config"
+step rules "$BUILD/tests/test_rules"
 step fuzz-corpus "$BUILD/tests/fuzz_wire" "$TOP/tests/corpus/wire"
 step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
+step password "$BUILD/tests/test_password"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 

@@ -92,7 +92,7 @@ expect 0 "user disable" $CTL user disable bob
 expect 0 "user show" $CTL user show bob
 has "$T/out" "disabled" "bob shows as disabled"
 expect 0 "user enable" $CTL user enable bob
-printf 'Another-password-2\n' > "$T/pw2"
+printf 'Another-Quiet-Lake-52\n' > "$T/pw2"
 STDIN=$T/pw2 expect 0 "passwd" $CTL passwd bob --password-stdin
 STDIN=$T/pw2 expect 1 "passwd of an unknown user" $CTL passwd carol --password-stdin
 expect 0 "user del" $CTL user del bob
@@ -111,7 +111,7 @@ n=$(grep -o '"name":' "$T/out" | wc -l)
 
 # Nothing ever printed or logged a password.
 for f in "$T/out" "$T/err" "$T/policyd.log"; do
-	if grep -qF -e "$PW" -e "Another-password-2" "$f"; then
+	if grep -qF -e "$PW" -e "Another-Quiet-Lake-52" "$f"; then
 		echo "FAIL: a password appears in $f"
 		fails=$((fails + 1))
 	fi

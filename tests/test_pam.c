@@ -1,10 +1,8 @@
 /*
- * test_pam.c - pam_policyd.so through the real libpam, under pam_wrapper
- * and libpamtest, against a real policyd on a private socket and store.
- *
- * pam_wrapper reads its service files once, when the process starts, so
- * main() writes them and then re-executes this program with pam_wrapper
- * preloaded.
+ * test_pam.c - pam_policyd.so's auth and account phases through the real
+ * libpam, under pam_wrapper and libpamtest, against a real policyd on a
+ * private socket and store; and against fake daemons that hang, answer
+ * garbage, or are not the daemon at all.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,94 +25,12 @@
 #include <security/pam_appl.h>
 
 #include "proto.h"
+#include "pamlib.h"
 #include "testlib.h"
 
-#ifndef PAM_WRAPPER_MODULES
-#define PAM_WRAPPER_MODULES "/usr/lib/x86_64-linux-gnu/pam_wrapper"
-#endif
-
 #define PW "Staff-login-2026"
-#define MAX_SEEN 8
 
 static struct tdaemon d;
-
-/* What the user saw and typed. */
-struct conv {
-	const char *answers[4];
-	int next;
-	char *prompts[MAX_SEEN];
-	int nprompts;
-	char *errors[MAX_SEEN];
-	int nerrors;
-	char *infos[MAX_SEEN];
-	int ninfos;
-};
-
-static void
-conv_free(struct conv *c)
-{
-	for (int i = 0; i < c->nprompts; i++)
-		free(c->prompts[i]);
-	for (int i = 0; i < c->nerrors; i++)
-		free(c->errors[i]);
-	for (int i = 0; i < c->ninfos; i++)
-		free(c->infos[i]);
-	memset(c, 0, sizeof(*c));
-}
-
-static int
-record(char **list, int *n, const char *msg)
-{
-	if (*n >= MAX_SEEN)
-		return -1;
-	list[(*n)++] = strdup(msg);
-	return 0;
-}
-
-static int
-conv_fn(int num, const struct pam_message **msg, struct pam_response **resp,
-	void *appdata)
-{
-	struct conv *c = appdata;
-	struct pam_response *r = calloc((size_t)num, sizeof(*r));
-
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < num; i++) {
-		int st = msg[i]->msg_style;
-
-		if (st == PAM_ERROR_MSG) {
-			record(c->errors, &c->nerrors, msg[i]->msg);
-		} else if (st == PAM_TEXT_INFO) {
-			record(c->infos, &c->ninfos, msg[i]->msg);
-		} else {
-			record(c->prompts, &c->nprompts, msg[i]->msg);
-			if (c->next >= 4 || c->answers[c->next] == NULL) {
-				free(r);
-				return PAM_CONV_ERR;
-			}
-			r[i].resp = strdup(c->answers[c->next++]);
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
-/* Runs one PAM operation (and optionally a second) and returns the
- * first's result; the conversation is left in *c for inspection. */
-static int
-pam_run(const char *service, const char *user, struct conv *c,
-	enum pamtest_ops op, enum pamtest_ops op2)
-{
-	struct pam_testcase tc[2] = {
-		pam_test(op, PAM_SUCCESS),
-		pam_test(op2, PAM_SUCCESS),
-	};
-	size_t n = (int)op2 >= 0 ? 2 : 1;
-
-	_pamtest_conv(service, user, conv_fn, c, tc, n, NULL);
-	return tc[0].op_rv;
-}
 
 static int
 auth(const char *service, const char *user, const char *pw, struct conv *c)
@@ -428,22 +344,6 @@ test_impostor_socket(void **state)
 	test_fake_daemon(FAKE_SILENT, 0777, 0);
 }
 
-static void
-write_service(const char *dir, const char *name, const char *text)
-{
-	char path[PATH_MAX + 64];
-	FILE *fp;
-
-	t_fmt(path, "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	if (fp == NULL) {
-		perror(path);
-		exit(2);
-	}
-	fputs(text, fp);
-	fclose(fp);
-}
-
 /* Writes the private service directory, then re-executes this program
  * under pam_wrapper. */
 static void
@@ -479,17 +379,7 @@ become_wrapped(char **argv)
 	t_fmt(text, "auth required %s %s nodelay timeout=1\n",
 		 mod, fake);
 	write_service(dir, "policyd_fake", text);
-	setenv("PAM_WRAPPER", "1", 1);
-	setenv("PAM_WRAPPER_SERVICE_DIR", dir, 1);
-	/* No RTLD_DEEPBIND, which the sanitizers refuse.  Debian 12's
-	 * pam_wrapper 1.1.4 reads the uid_wrapper name for this switch;
-	 * later versions read the pam_wrapper one. */
-	setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-	setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-	setenv("LD_PRELOAD", "libpam_wrapper.so", 1);
-	execv("/proc/self/exe", argv);
-	perror("execv");
-	exit(2);
+	pamlib_exec_wrapped(argv, dir);
 }
 
 int

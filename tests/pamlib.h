@@ -1,0 +1,44 @@
+/*
+ * pamlib.h - driving the real libpam from the tests: a conversation that
+ * records every prompt and message and answers from a list, PAM service
+ * files, and re-executing a test under pam_wrapper (which reads its
+ * service directory once, when the process starts).
+ */
+#ifndef POLICYD_PAMLIB_H
+#define POLICYD_PAMLIB_H
+
+#include <libpamtest.h>
+#include <security/pam_appl.h>
+
+#ifndef PAM_WRAPPER_MODULES
+#define PAM_WRAPPER_MODULES "/usr/lib/x86_64-linux-gnu/pam_wrapper"
+#endif
+
+#define MAX_SEEN 8
+
+/* What the user saw and typed. */
+struct conv {
+	const char *answers[MAX_SEEN];	/* to the prompts, in order */
+	int next;
+	char *prompts[MAX_SEEN];
+	int nprompts;
+	char *errors[MAX_SEEN];
+	int nerrors;
+	char *infos[MAX_SEEN];
+	int ninfos;
+};
+
+void conv_free(struct conv *c);
+/* A pam_conv function; appdata is a struct conv. */
+int conv_fn(int num, const struct pam_message **msg,
+	    struct pam_response **resp, void *appdata);
+/* Runs op (then op2 unless it is -1) with flags for op; returns op's
+ * result.  The conversation is left in *c. */
+int pam_run(const char *service, const char *user, struct conv *c,
+	    enum pamtest_ops op, enum pamtest_ops op2);
+void write_service(const char *dir, const char *name, const char *text);
+/* Re-executes this program under pam_wrapper with service_dir. */
+void pamlib_exec_wrapped(char **argv, const char *service_dir)
+	__attribute__((noreturn));
+
+#endif
