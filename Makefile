@@ -27,8 +27,10 @@ LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 DAEMON_PKGS := sqlite3 libsodium libargon2 inih
 MODULE_PKGS := pam
 TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
-# libzxcvbn (Debian's libzxcvbn-dev) ships no pkg-config file.
+# libzxcvbn and libpasswdqc (Debian's -dev packages) ship no pkg-config
+# file.
 ZXCVBN_LIBS := -lzxcvbn -lm
+PASSWDQC_LIBS := -lpasswdqc
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
@@ -38,7 +40,7 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
-	policyd/trusted.c
+	policyd/trusted.c policyd/breached.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c
 
@@ -59,7 +61,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 # Debian packages: build, test and demo dependencies, in one place.
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
-	libzxcvbn-dev \
+	libzxcvbn-dev libpasswdqc-dev passwdqc \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
@@ -77,7 +79,8 @@ $(BUILD)/pic/%.o: %.c
 
 $(BUILD)/policyd: $(DAEMON_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
-		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) -pthread
+		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
+		-pthread
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^

@@ -83,7 +83,8 @@ enum proto_reason {
 	PROTO_R_TOO_COMMON = 9,
 	PROTO_R_REUSED = 10,
 	PROTO_R_TOO_RECENT = 11,
-	PROTO_R_MAX = PROTO_R_TOO_RECENT
+	PROTO_R_BREACHED = 12,	/* in the breached-password filter */
+	PROTO_R_MAX = PROTO_R_BREACHED
 };
 
 /* Field tags. */

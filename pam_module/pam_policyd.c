@@ -368,6 +368,10 @@ tell_refusal(pam_handle_t *pamh, const struct reply *r)
 		case PROTO_R_TOO_LONG:
 			pam_error(pamh, "The password is too long.");
 			break;
+		case PROTO_R_BREACHED:
+			pam_error(pamh, "The password appears in a list of "
+					"breached passwords: choose another.");
+			break;
 		case PROTO_R_EMPTY:
 			pam_error(pamh, "No password given.");
 			break;

@@ -70,6 +70,7 @@ reason_text(uint32_t reason)
 		[PROTO_R_TOO_COMMON] = "too common or easy to guess",
 		[PROTO_R_REUSED] = "used before (current or in the history)",
 		[PROTO_R_TOO_RECENT] = "changed too recently",
+		[PROTO_R_BREACHED] = "in the list of breached passwords",
 	};
 
 	if (reason < sizeof(why) / sizeof(why[0]) && why[reason] != NULL)

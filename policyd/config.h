@@ -33,6 +33,7 @@ struct cfg_policy {
 	uint32_t min_classes;
 	uint32_t min_entropy;	/* bits, as zxcvbn estimates them */
 	char blocklist[PATH_MAX];	/* "" for none */
+	char breached_filter[PATH_MAX];	/* "" for none */
 	uint32_t history;	/* earlier passwords that may not come back */
 	uint32_t min_age;	/* seconds */
 	uint32_t max_age;	/* seconds; 0 never expires */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "breached.h"
 #include "hash.h"
 #include "log.h"
 #include "password.h"
@@ -44,6 +45,10 @@ rule_reasons(const struct request *rq, const char *name, const char *pw)
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (broken & map[i].rule)
 			out |= 1u << map[i].reason;
+	/* A lookup that fails refuses too: the list is there to be used. */
+	if (broken == 0 && p->breached_filter[0] != '\0' &&
+	    breached_lookup(p->breached_filter, pw) != 0)
+		out |= 1u << PROTO_R_BREACHED;
 	return out;
 }
 

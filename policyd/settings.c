@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "breached.h"
 #include "daemon.h"
 #include "rules.h"
 
@@ -68,11 +69,17 @@ add_host(char **list)
 	return grown;
 }
 
+/* The files the rules read: the blocklist, loaded here, and the breached
+ * filter, only checked here (it is read at each lookup). */
 struct words *
 words_load(const struct cfg *cfg, char *err, size_t errsz)
 {
-	struct words *w = calloc(1, sizeof(*w));
+	struct words *w;
 
+	if (cfg->policy.breached_filter[0] != '\0' &&
+	    breached_usable(cfg->policy.breached_filter, err, errsz) != 0)
+		return NULL;
+	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;

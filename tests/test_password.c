@@ -22,6 +22,7 @@
 #include "testlib.h"
 
 #define PW "Kq7#vX2mPz9!"
+#define BREACHED "Zw8!Kp3#Qm6$"	/* strong, but in the breached filter */
 
 static struct tdaemon d;
 
@@ -115,15 +116,21 @@ assert_accepted(const char *user, const char *pw)
 static int
 group_setup(void **state)
 {
-	char dir[PATH_MAX], extra[PATH_MAX + 128];
+	char dir[PATH_MAX], extra[3 * PATH_MAX];
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/password", t_dir());
 	td_init(&d, dir, NULL);
 	t_sh("printf '# company words\\nzorbatrex\\n\\n' > %s/blocklist", dir);
 	t_sh("chmod 644 %s/blocklist", dir);
-	snprintf(extra, sizeof(extra), "history = 3\nblocklist = %s/blocklist\n",
-		 dir);
+	/* A breached-password filter, made by passwdqc's own tool. */
+	if (t_sh("printf '%%s\\n' '" BREACHED "' 'Other-Leaked-Pass-1' | "
+		 "pwqfilter --create=100 --output=%s/breached.pwq && "
+		 "chmod 644 %s/breached.pwq", dir, dir) != 0)
+		return -1;
+	snprintf(extra, sizeof(extra),
+		 "history = 3\nblocklist = %s/blocklist\n"
+		 "breached_filter = %s/breached.pwq\n", dir, dir);
 	td_write_conf(&d, extra);
 	if (td_start(&d) != 0)
 		return -1;
@@ -199,6 +206,16 @@ test_random_passwords_pass(void **state)
 	add_user("rnd");
 	for (size_t i = 0; i < sizeof(drawn) / sizeof(drawn[0]); i++)
 		assert_accepted("rnd", drawn[i]);
+}
+
+static void
+test_breached(void **state)
+{
+	(void)state;
+	add_user("leak");
+	assert_refused("leak", BREACHED, "breached passwords");
+	/* One character off is not in the list. */
+	assert_accepted("leak", "Zw8!Kp3#Qm6%");
 }
 
 static void
@@ -396,7 +413,7 @@ stored_hash(const char *user, char *out, size_t sz)
 static void
 test_reload_ageing_and_upgrade(void **state)
 {
-	char extra[PATH_MAX + 256], phc[256];
+	char extra[3 * PATH_MAX], phc[256];
 	struct conv c;
 
 	(void)state;
@@ -405,7 +422,8 @@ test_reload_ageing_and_upgrade(void **state)
 	assert_non_null(strstr(phc, "$m=8192,"));
 	snprintf(extra, sizeof(extra),
 		 "history = 3\nblocklist = %s/blocklist\nmax_age = 30d\n"
-		 "warn_age = 7d\nargon2_parallelism = 2\n", d.dir);
+		 "breached_filter = %s/breached.pwq\n"
+		 "warn_age = 7d\nargon2_parallelism = 2\n", d.dir, d.dir);
 	td_write_conf(&d, extra);
 	kill(d.pid, SIGHUP);
 	for (int i = 0; i < 300 && !td_log_has(&d, "reloaded"); i++)
@@ -462,6 +480,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_user_name),
 		cmocka_unit_test(test_guessable),
 		cmocka_unit_test(test_random_passwords_pass),
+		cmocka_unit_test(test_breached),
 		cmocka_unit_test(test_invalid_text),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_min_age_and_expiry),

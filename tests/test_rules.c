@@ -706,8 +706,15 @@ test_words_too_many(void **state)
 
 	(void)state;
 	assert_non_null(text);
-	for (int i = 0; i < 10001; i++)
-		snprintf(text + i * 6, 7, "w%04d\n", i % 10000);
+	for (int i = 0; i < 10001; i++) {
+		int k = i % 10000;
+
+		text[i * 6] = 'w';
+		for (int d = 4; d >= 1; d--, k /= 10)
+			text[i * 6 + d] = (char)('0' + k % 10);
+		text[i * 6 + 5] = '\n';
+	}
+	text[n] = '\0';
 	write_file("words", text, n - 6, 0600, path);
 	words = rules_load_words(path, err, sizeof(err));
 	assert_non_null(words);
