@@ -458,6 +458,12 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 
 	if (rv != PAM_SUCCESS)
 		return rv;
+	/* Refused here, unsent and unhashed: nothing this long can pass. */
+	if (strlen(pw) > PROTO_MAX_SECRET) {
+		pam_error(pamh, "The password is too long.");
+		wipe_strfree(pw);
+		return a->use_authtok ? PAM_AUTHTOK_ERR : PAM_TRY_AGAIN;
+	}
 	rv = PAM_AUTHTOK_ERR;
 	switch (ask_daemon(pamh, a, PROTO_CHPASS, user, old, pw, &r)) {
 	case PROTO_OK:
@@ -522,6 +528,10 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rv = get_old(pamh, &old);
 		if (rv != PAM_SUCCESS)
 			goto out;
+		if (strlen(old) > PROTO_MAX_SECRET) {
+			rv = PAM_AUTH_ERR;	/* cannot be right */
+			goto out;
+		}
 	}
 	for (int i = 0; i < a.retry; i++) {
 		rv = change_once(pamh, &a, user, old);

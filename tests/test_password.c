@@ -218,6 +218,29 @@ test_breached(void **state)
 	assert_accepted("leak", "Zw8!Kp3#Qm6%");
 }
 
+/* A 1 MiB answer is refused by the module, never sent nor hashed. */
+static void
+test_huge_answer(void **state)
+{
+	size_t n = 1 << 20;
+	char *huge = malloc(n + 1);
+	struct conv c;
+
+	(void)state;
+	assert_non_null(huge);
+	for (size_t i = 0; i < n; i++)
+		huge[i] = "Aa1!"[i % 4];
+	huge[n] = '\0';
+	add_user("huge");
+	assert_int_equal(root_sets("huge", huge, &c), PAM_AUTHTOK_ERR);
+	assert_true(told(&c, "too long"));
+	conv_free(&c);
+	assert_int_equal(login("huge", huge), PAM_AUTH_ERR);
+	assert_int_equal(login("huge", PW), PAM_SUCCESS);
+	free(huge);
+	assert_false(td_log_has(&d, "password of user huge changed"));
+}
+
 static void
 test_invalid_text(void **state)
 {
@@ -481,6 +504,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_guessable),
 		cmocka_unit_test(test_random_passwords_pass),
 		cmocka_unit_test(test_breached),
+		cmocka_unit_test(test_huge_answer),
 		cmocka_unit_test(test_invalid_text),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_min_age_and_expiry),

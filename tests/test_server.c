@@ -120,6 +120,39 @@ test_auth_outcomes(void **state)
 				   NULL), PROTO_NOT_FOUND);
 }
 
+/* A NUL inside a new password is a refused password, with its reason. */
+static void
+test_nul_in_new_password(void **state)
+{
+	const char bad[] = "Kq7#vX2m\0Pz9!x";
+	uint8_t req[256], rep[256];
+	struct wwriter w;
+	struct wmsg m;
+	struct wfield f;
+	uint32_t reason = 0;
+	size_t len;
+	int fd;
+
+	(void)state;
+	fd = t_connect(shared.pam_sock);
+	assert_true(fd >= 0);
+	ww_init(&w, req, sizeof(req));
+	wire_begin_request(&w, PROTO_CHPASS, 9);
+	wire_put_str(&w, PROTO_T_USER, "alice");
+	wire_put_bytes(&w, PROTO_T_NEW_PASSWORD, bad, sizeof(bad) - 1);
+	assert_int_equal(t_send_frame(fd, req, w.len), 0);
+	assert_int_equal(frame_read(fd, rep, sizeof(rep), &len,
+				    frame_now_ms() + 5000), FRAME_OK);
+	assert_int_equal(wire_parse(rep, len, 1, &m), 0);
+	assert_int_equal(m.status, PROTO_POLICY);
+	assert_int_equal(wire_find(&m, PROTO_T_REASON, &f), 0);
+	assert_int_equal(wire_u32(&f, &reason), 0);
+	assert_int_equal(reason, PROTO_R_BAD_TEXT);
+	close(fd);
+	assert_int_equal(t_request(shared.pam_sock, PROTO_AUTH, "alice", PW),
+			 PROTO_OK);
+}
+
 static void
 test_admin_verbs_only_on_admin_sock(void **state)
 {
@@ -708,6 +741,7 @@ main(void)
 	const struct CMUnitTest shared_tests[] = {
 		cmocka_unit_test(test_auth_outcomes),
 		cmocka_unit_test(test_admin_verbs_only_on_admin_sock),
+		cmocka_unit_test(test_nul_in_new_password),
 		cmocka_unit_test(test_malformed_frames),
 		cmocka_unit_test(test_oversized_length_prefix),
 		cmocka_unit_test(test_truncated_frame_then_close),
