@@ -40,7 +40,7 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
-	policyd/trusted.c policyd/breached.c
+	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c
 

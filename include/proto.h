@@ -39,6 +39,9 @@ enum proto_type {
 	PROTO_AUTH = 2,		/* pam.sock: user, password, rhost, tty, service */
 	PROTO_ACCT = 3,		/* pam.sock: user, service */
 	PROTO_CHPASS = 4,	/* pam.sock: user, [password], new password */
+	PROTO_LOCK_CHECK = 5,	/* pam.sock, root: user, rhost (preauth) */
+	PROTO_LOCK_FAIL = 6,	/* pam.sock, root: user, rhost (authfail) */
+	PROTO_LOCK_SUCC = 7,	/* pam.sock, root: user, rhost (authsucc) */
 	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
 	PROTO_USER_DEL = 17,	/* admin.sock: user */
 	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */
@@ -48,6 +51,9 @@ enum proto_type {
 	PROTO_PASSWD = 22,	/* admin.sock: user, new password */
 	PROTO_PWCHECK = 23,	/* admin.sock: user, new password; no change */
 	PROTO_EXPIRE = 24,	/* admin.sock: user; must change at next login */
+	PROTO_UNLOCK = 25,	/* admin.sock: user, or rhost for a host */
+	PROTO_LOCKS = 26,	/* admin.sock; reply: records */
+	PROTO_STATS = 27,	/* admin.sock; reply: records of name, value */
 };
 #define PROTO_REPLY 0x80
 
@@ -84,7 +90,8 @@ enum proto_reason {
 	PROTO_R_REUSED = 10,
 	PROTO_R_TOO_RECENT = 11,
 	PROTO_R_BREACHED = 12,	/* in the breached-password filter */
-	PROTO_R_MAX = PROTO_R_BREACHED
+	PROTO_R_SOURCE_LOCKED = 13, /* with PROTO_LOCKED: the host, not user */
+	PROTO_R_MAX = PROTO_R_SOURCE_LOCKED
 };
 
 /* Field tags. */
@@ -109,6 +116,15 @@ enum proto_tag {
 	PROTO_T_MIN_CLASSES = 18, /* u32, with PROTO_R_FEW_CLASSES */
 	PROTO_T_DAYS_LEFT = 19,	/* u32: password expires in so many days */
 	PROTO_T_MUST_CHANGE = 20, /* u8 */
+	PROTO_T_LOCK_LEFT = 21,	/* u64: seconds a lock lasts; 0 until unlock */
+	PROTO_T_LAST_LOGIN = 22, /* u64: time of the login before this one */
+	PROTO_T_LAST_HOST = 23,	/* string */
+	PROTO_T_FAILURES = 24,	/* u32: failed attempts since that login */
+	PROTO_T_KIND = 25,	/* u8: 'u' account, 's' remote host */
+	PROTO_T_TIME = 26,	/* u64 */
+	PROTO_T_UNTIL = 27,	/* u64: end of a lock; 0 until unlocked */
+	PROTO_T_NAME = 28,	/* string: a counter's name */
+	PROTO_T_VALUE = 29,	/* u64: a counter's value */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -134,7 +134,9 @@ ask_daemon(pam_handle_t *pamh, const struct args *a, uint8_t type,
 		wire_put_str(&w, PROTO_T_PASSWORD, pw);
 	if (newpw != NULL)
 		wire_put_str(&w, PROTO_T_NEW_PASSWORD, newpw);
-	if (type == PROTO_AUTH) {
+	if (type == PROTO_AUTH || type == PROTO_CHPASS ||
+	    type == PROTO_LOCK_FAIL || type == PROTO_LOCK_CHECK ||
+	    type == PROTO_LOCK_SUCC) {
 		put_item(pamh, &w, PAM_RHOST, PROTO_T_RHOST);
 		put_item(pamh, &w, PAM_TTY, PROTO_T_TTY);
 		put_item(pamh, &w, PAM_SERVICE, PROTO_T_SERVICE);

@@ -11,8 +11,10 @@
 
 #include "dispatch.h"
 #include "hash.h"
+#include "lockout.h"
 #include "log.h"
 #include "password.h"
+#include "stats.h"
 #include "wipe.h"
 
 #ifndef POLICYD_VERSION
@@ -103,35 +105,152 @@ auth_status(const struct request *rq, int hrc, const struct store_user *u,
 	}
 }
 
+/* One verification under the lockout rules. */
+struct login {
+	struct attempt a;
+	struct attempt_ticket t;
+	struct store_user u;
+	int found;
+	struct last_login prev;
+};
+
+static void
+login_init(struct request *rq, struct login *l, const char *rhost,
+	   const char *service)
+{
+	memset(l, 0, sizeof(*l));
+	l->a.user = rq->user;
+	/* Only root's word on the remote host is taken: a local user could
+	 * otherwise name a host to get it throttled for everyone. */
+	l->a.rhost = rq->peer->cred.uid == 0 ? rhost : "";
+	l->a.service = service;
+	l->a.now = time(NULL);
+	lockout_user_rule(&rq->set.lockout, rq->user, &l->a.user_rule);
+	lockout_source_rule(&rq->set.lockout, rhost, &l->a.source_rule);
+}
+
+/* Failures of unknown names and of hosts must not pile up: every so
+ * often, forget those older than any window or lock could need. */
+static void
+maybe_prune(struct request *rq, int64_t now)
+{
+	static unsigned long attempts;
+	const struct cfg_lockout *c = &rq->set.lockout;
+	int64_t keep = c->fail_interval;
+
+	if (__atomic_add_fetch(&attempts, 1, __ATOMIC_RELAXED) % 256 != 0)
+		return;
+	if (c->source_interval > keep)
+		keep = c->source_interval;
+	store_prune(rq->d->store, now - keep);
+}
+
+/* A locked account or host: nothing is verified.  Unless the operator
+ * lets it be told, it looks and takes as long as a wrong password. */
+static int
+refuse_locked(struct request *rq, const struct login *l)
+{
+	stats_add(STAT_AUTH_LOCKED, 1);
+	log_notice("auth refused unverified: %s %s is locked",
+		   l->t.locked == ATTEMPT_SOURCE_LOCKED ? "host" : "user",
+		   l->t.locked == ATTEMPT_SOURCE_LOCKED ? l->a.rhost : rq->user);
+	if (!rq->set.lockout.tell_locked) {
+		hash_wait_typical();
+		return PROTO_DENIED;
+	}
+	if (l->t.locked == ATTEMPT_SOURCE_LOCKED)
+		rq->reason = PROTO_R_SOURCE_LOCKED;
+	wire_put_u64(rq->out, PROTO_T_LOCK_LEFT,
+		     l->t.until == LOCK_FOREVER
+			     ? 0
+			     : (uint64_t)(l->t.until - l->a.now));
+	return PROTO_LOCKED;
+}
+
+/*
+ * Counts the attempt, then verifies pw ("" for one that cannot be right):
+ * at most `deny` verifications per account and window however many run
+ * at once, and a crash between the two never loses the count.  A right
+ * password refunds the attempt and clears the account's failures.
+ * Returns the enum hash_rc of the verification, with *status -1; or, when
+ * nothing was verified (locked, store failure), the answer in *status.
+ */
+static int
+guarded_verify(struct request *rq, const char *pw, struct login *l,
+	       int *status)
+{
+	int rc;
+
+	*status = PROTO_UNAVAILABLE;
+	maybe_prune(rq, l->a.now);
+	if (store_attempt_begin(rq->d->store, &l->a, 1, &l->t) != STORE_OK)
+		return HASH_ERROR;
+	if (l->t.newly_locked > 0) {
+		stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
+		log_notice("locked after too many failures: user %s%s%s",
+			   rq->user, l->a.rhost[0] ? ", host " : "",
+			   l->a.rhost);
+	}
+	if (l->t.locked != ATTEMPT_OPEN) {
+		*status = refuse_locked(rq, l);
+		return HASH_MISMATCH;
+	}
+	rc = pw[0] == '\0' ? HASH_MISMATCH
+			     : verify_user(rq, pw, strlen(pw), &l->u,
+					   &l->found);
+	if (rc == HASH_OK &&
+	    store_attempt_succeeded(rq->d->store, &l->a, &l->t, &l->prev) !=
+		    STORE_OK)
+		rc = HASH_ERROR;
+	if (rc == HASH_BUSY || rc == HASH_ERROR)
+		store_attempt_cancel(rq->d->store, &l->t);
+	*status = -1;
+	return rc;
+}
+
+static void
+put_last_login(struct request *rq, const struct last_login *prev)
+{
+	if (prev->time == 0)
+		return;
+	wire_put_u64(rq->out, PROTO_T_LAST_LOGIN, (uint64_t)prev->time);
+	if (prev->host[0] != '\0')
+		wire_put_str(rq->out, PROTO_T_LAST_HOST, prev->host);
+	wire_put_u32(rq->out, PROTO_T_FAILURES, prev->failures);
+}
+
 int
 auth_authenticate(struct request *rq)
 {
 	char pw[PROTO_MAX_SECRET + 1];
 	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
-	struct store_user u;
-	int rc, found, status = -1;
+	struct login l;
+	int rc, status = -1;
 
-	memset(&u, 0, sizeof(u));
+	memset(&l, 0, sizeof(l));
 	if (read_context(rq, rhost, service) != 0 ||
 	    request_password(rq, PROTO_T_PASSWORD, pw, &status) != 0) {
 		status = -1;
 		goto out;
 	}
-	if (status == PROTO_POLICY) {
-		/* No password policy applies to a login attempt: an empty or
-		 * over-long one is simply wrong, and is not hashed. */
-		rq->reason = PROTO_R_NONE;
-		status = PROTO_DENIED;
-	}
-	if (status != PROTO_OK)
+	if (status == PROTO_BAD_REQUEST)
 		goto out;
-	rc = verify_user(rq, pw, strlen(pw), &u, &found);
-	status = auth_status(rq, rc, &u, found, rhost, service);
-	if (status == PROTO_OK)
-		password_upgrade(rq, &u, pw);
+	/* No password policy applies to a login attempt: an empty, over-
+	 * long or NUL-holding one is simply wrong (counted, not hashed). */
+	rq->reason = PROTO_R_NONE;
+	login_init(rq, &l, strcmp(rhost, "-") == 0 ? "" : rhost, service);
+	rc = guarded_verify(rq, status == PROTO_OK ? pw : "", &l, &status);
+	if (status >= 0)
+		goto out;
+	status = auth_status(rq, rc, &l.u, l.found, rhost, service);
+	stats_add(status == PROTO_OK ? STAT_AUTH_OK : STAT_AUTH_DENIED, 1);
+	if (status == PROTO_OK) {
+		put_last_login(rq, &l.prev);
+		password_upgrade(rq, &l.u, pw);
+	}
 out:
 	wipe(pw, sizeof(pw));
-	WIPE_OBJ(u);
+	WIPE_OBJ(l.u);
 	return status;
 }
 
@@ -193,32 +312,32 @@ too_recent(const struct request *rq, const struct store_user *u)
 	       (int64_t)rq->set.policy.min_age;
 }
 
-/* Who asks: the user with the current password (have_old), or root with
- * none.  Verifies and loads u; returns a status. */
+/* Who asks: the user with the current password (have_old), counted and
+ * verified like a login, or root with none.  Loads u; returns a status. */
 static int
 chpass_caller(struct request *rq, const char *old, int have_old,
-	      struct store_user *u)
+	      struct login *l)
 {
-	int rc, found;
+	int rc, status;
 
 	if (!have_old) {
 		if (rq->peer->cred.uid != 0) {
 			rq->reason = PROTO_R_MISSING_FIELD;
 			return PROTO_BAD_REQUEST;
 		}
-		rc = store_user_get(rq->d->store, rq->user, u);
+		rc = store_user_get(rq->d->store, rq->user, &l->u);
 		return rc == STORE_OK	       ? PROTO_OK
 		       : rc == STORE_NOT_FOUND ? PROTO_NOT_FOUND
 					       : PROTO_UNAVAILABLE;
 	}
-	if (old[0] == '\0')	/* empty, too long or not text: wrong */
-		return PROTO_DENIED;
-	rc = verify_user(rq, old, strlen(old), u, &found);
+	rc = guarded_verify(rq, old, l, &status);
+	if (status >= 0)
+		return status;
 	if (rc == HASH_BUSY || rc == HASH_ERROR)
 		return PROTO_UNAVAILABLE;
 	if (rc != HASH_OK)
 		return PROTO_DENIED;
-	return u->disabled ? PROTO_DISABLED : PROTO_OK;
+	return l->u.disabled ? PROTO_DISABLED : PROTO_OK;
 }
 
 /*
@@ -231,15 +350,17 @@ int
 auth_chpass(struct request *rq)
 {
 	char old[PROTO_MAX_SECRET + 1], pw[PROTO_MAX_SECRET + 1];
-	struct store_user u;
+	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	struct login l;
 	struct wfield f;
 	uint32_t new_reason;
 	int status = -1, old_status, new_status, have_old;
 
-	memset(&u, 0, sizeof(u));
+	memset(&l, 0, sizeof(l));
 	old[0] = '\0';
 	have_old = wire_find(rq->msg, PROTO_T_PASSWORD, &f) == 0;
-	if ((have_old && request_password(rq, PROTO_T_PASSWORD, old,
+	if (read_context(rq, rhost, service) != 0 ||
+	    (have_old && request_password(rq, PROTO_T_PASSWORD, old,
 					  &old_status) != 0) ||
 	    request_password(rq, PROTO_T_NEW_PASSWORD, pw, &new_status) != 0)
 		goto out;
@@ -250,26 +371,27 @@ auth_chpass(struct request *rq)
 		status = PROTO_BAD_REQUEST;
 		goto out;
 	}
-	status = chpass_caller(rq, old, have_old, &u);
+	login_init(rq, &l, strcmp(rhost, "-") == 0 ? "" : rhost, service);
+	status = chpass_caller(rq, old, have_old, &l);
 	if (status != PROTO_OK)
 		goto out;
-	if (have_old && too_recent(rq, &u)) {
+	if (have_old && too_recent(rq, &l.u)) {
 		rq->reason = PROTO_R_TOO_RECENT;
 		status = PROTO_POLICY;
 	} else if (new_status != PROTO_OK) {
 		rq->reason = new_reason;
 		status = new_status;
 	} else {
-		status = password_check(rq, u.name, &u, pw);
+		status = password_check(rq, l.u.name, &l.u, pw);
 		if (status == PROTO_OK)
-			status = password_set(rq, &u, pw);
+			status = password_set(rq, &l.u, pw);
 	}
 	if (status == PROTO_OK)
-		log_notice("password of user %s changed%s", u.name,
+		log_notice("password of user %s changed%s", l.u.name,
 			   have_old ? "" : " by root");
 out:
 	wipe(old, sizeof(old));
 	wipe(pw, sizeof(pw));
-	WIPE_OBJ(u);
+	WIPE_OBJ(l.u);
 	return status;
 }

@@ -24,7 +24,7 @@
 #include "trusted.h"
 
 /* K_FILE is an optional absolute path: "" for none. */
-enum kind { K_PATH, K_FILE, K_NAME, K_UINT, K_DURATION };
+enum kind { K_PATH, K_FILE, K_NAME, K_UINT, K_DURATION, K_BOOL };
 
 struct key {
 	const char *section;
@@ -73,6 +73,22 @@ static const struct key keys[] = {
 	  FIELD(policy.max_age) },
 	{ "password", "warn_age", K_DURATION, 0, 365 * 86400,
 	  FIELD(policy.warn_age) },
+	{ "lockout", "deny", K_UINT, 1, 1000, FIELD(lockout.deny) },
+	{ "lockout", "fail_interval", K_DURATION, 1, 7 * 86400,
+	  FIELD(lockout.fail_interval) },
+	{ "lockout", "unlock_time", K_DURATION, 0, 7 * 86400,
+	  FIELD(lockout.unlock_time) },
+	{ "lockout", "even_deny_root", K_BOOL, 0, 1,
+	  FIELD(lockout.even_deny_root) },
+	{ "lockout", "root_unlock_time", K_DURATION, 0, 7 * 86400,
+	  FIELD(lockout.root_unlock_time) },
+	{ "lockout", "source_deny", K_UINT, 0, 100000,
+	  FIELD(lockout.source_deny) },
+	{ "lockout", "source_interval", K_DURATION, 1, 7 * 86400,
+	  FIELD(lockout.source_interval) },
+	{ "lockout", "source_unlock_time", K_DURATION, 1, 7 * 86400,
+	  FIELD(lockout.source_unlock_time) },
+	{ "lockout", "tell_locked", K_BOOL, 0, 1, FIELD(lockout.tell_locked) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -116,6 +132,15 @@ cfg_defaults(struct cfg *c)
 	c->policy.min_age = 86400;
 	c->policy.max_age = 0;
 	c->policy.warn_age = 7 * 86400;
+	c->lockout.deny = 5;
+	c->lockout.fail_interval = 15 * 60;
+	c->lockout.unlock_time = 15 * 60;
+	c->lockout.even_deny_root = 0;
+	c->lockout.root_unlock_time = 60;
+	c->lockout.source_deny = 20;
+	c->lockout.source_interval = 15 * 60;
+	c->lockout.source_unlock_time = 15 * 60;
+	c->lockout.tell_locked = 1;
 }
 
 __attribute__((format(printf, 3, 4))) static void
@@ -186,6 +211,21 @@ parse_uint(const char *s, uint64_t *v)
 	return 0;
 }
 
+static int
+parse_bool(const char *s, uint64_t *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+			*v = strcmp(s, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* User and group names as useradd accepts them: [a-z_][a-z0-9_-]*, or "". */
 static int
 valid_name(const char *s)
@@ -233,6 +273,11 @@ set_number(struct parse *p, const struct key *k, const char *value)
 		fail_at(p, p->lineno,
 			"%s: '%s' is not a duration (use a unit: 30s, 15m, "
 			"2h, 1d)", k->name, value);
+		return;
+	}
+	if (k->kind == K_BOOL && parse_bool(value, &v) != 0) {
+		fail_at(p, p->lineno, "%s: '%s' is not yes or no", k->name,
+			value);
 		return;
 	}
 	if (k->kind == K_UINT && parse_uint(value, &v) != 0) {

@@ -40,6 +40,19 @@ struct cfg_policy {
 	uint32_t warn_age;	/* seconds */
 };
 
+/* Failure counting and locks, per account and per remote host. */
+struct cfg_lockout {
+	uint32_t deny;			/* failures that lock an account */
+	uint32_t fail_interval;		/* seconds they are counted over */
+	uint32_t unlock_time;		/* seconds; 0 until an admin unlocks */
+	uint32_t even_deny_root;	/* lock root too */
+	uint32_t root_unlock_time;
+	uint32_t source_deny;		/* failures that lock a remote host */
+	uint32_t source_interval;
+	uint32_t source_unlock_time;
+	uint32_t tell_locked;		/* say "locked" after the factors */
+};
+
 struct cfg {
 	/* [daemon] */
 	char runtime_dir[PATH_MAX];
@@ -52,6 +65,8 @@ struct cfg {
 	/* [password] */
 	struct cfg_argon2 argon2;
 	struct cfg_policy policy;
+	/* [lockout] */
+	struct cfg_lockout lockout;
 };
 
 void cfg_defaults(struct cfg *c);

@@ -37,6 +37,7 @@ struct daemon {
 struct settings {
 	struct cfg_argon2 argon2;
 	struct cfg_policy policy;
+	struct cfg_lockout lockout;
 	struct words *words;
 	uint32_t request_timeout;
 	uint32_t max_connections;

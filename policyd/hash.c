@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "hash.h"
+#include "stats.h"
 #include "wipe.h"
 
 #define SALT_LEN 16	/* 128 bits */
@@ -27,6 +28,7 @@ static struct {
 	pthread_cond_t freed;
 	unsigned workers, running, waiting, max_waiting;
 	char dummy[STORE_PHC_MAX];	/* guarded by lock */
+	int64_t typical_us;		/* guarded by lock */
 } gate = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int
@@ -165,10 +167,46 @@ hash_make(const struct cfg_argon2 *a, const char *pw, size_t len,
 	return rc;
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A moving average of verification times (weight 1/8 for the newest). */
+static void
+learn(int64_t us)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.typical_us = gate.typical_us == 0
+				  ? us
+				  : gate.typical_us + (us - gate.typical_us) / 8;
+	pthread_mutex_unlock(&gate.lock);
+}
+
+void
+hash_wait_typical(void)
+{
+	struct timespec ts;
+	int64_t us;
+
+	pthread_mutex_lock(&gate.lock);
+	us = gate.typical_us;
+	pthread_mutex_unlock(&gate.lock);
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 int
 hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 	    size_t len, int64_t deadline_ms)
 {
+	int64_t t0;
 	int rc;
 
 	if (!within_bounds(a, phc))
@@ -176,10 +214,13 @@ hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 	rc = gate_enter(deadline_ms);
 	if (rc != HASH_OK)
 		return rc;
+	t0 = now_us();
 	/* Parameters were checked above, so -1 means "does not match" (or
 	 * out of memory, which must fail closed the same way). */
 	rc = crypto_pwhash_str_verify(phc, pw, len) == 0 ? HASH_OK
 							  : HASH_MISMATCH;
+	stats_add(STAT_VERIFICATIONS, 1);
+	learn(now_us() - t0);
 	gate_leave();
 	return rc;
 }

@@ -58,6 +58,11 @@ int hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 int hash_verify_dummy(const struct cfg_argon2 *a, const char *pw, size_t len,
 		      int64_t deadline_ms);
 
+/* Sleeps as long as a verification typically takes (a moving average),
+ * without computing one: what a locked account costs when the operator
+ * does not tell that it is locked, so that timing does not tell either. */
+void hash_wait_typical(void);
+
 /* Reads the cost from an argon2id PHC string; 0 or -1 if malformed. */
 int hash_phc_cost(const char *phc, struct hash_cost *cost);
 

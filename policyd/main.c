@@ -194,6 +194,7 @@ reload(struct daemon *d)
 	words_unref(d->words);
 	d->words = words;
 	d->cfg.policy = next.policy;
+	d->cfg.lockout = next.lockout;
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||

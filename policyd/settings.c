@@ -19,6 +19,7 @@ daemon_settings(struct daemon *d, struct settings *s)
 	pthread_mutex_lock(&d->cfg_lock);
 	s->argon2 = d->cfg.argon2;
 	s->policy = d->cfg.policy;
+	s->lockout = d->cfg.lockout;
 	s->request_timeout = d->cfg.request_timeout;
 	s->max_connections = d->cfg.max_connections;
 	s->admin_gid = d->admin_gid;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lockout.h"
 #include "proto.h"
 
 #define STORE_PHC_MAX 256	/* an argon2id PHC string, with its NUL */
@@ -80,5 +81,74 @@ int store_password_rehash(struct store *st, const struct store_user *u,
 typedef int (*store_user_cb)(const struct store_user *u, void *arg);
 int store_user_list(struct store *st, const char *after, size_t max,
 		    store_user_cb cb, void *arg, int *more);
+
+/* One login attempt, as the lockout decisions see it. */
+struct attempt {
+	const char *user;	/* the name tried, known or not */
+	const char *rhost;	/* "" for a console login */
+	const char *service;
+	struct lock_rule user_rule, source_rule;
+	int64_t now;
+};
+
+enum attempt_lock { ATTEMPT_OPEN, ATTEMPT_USER_LOCKED, ATTEMPT_SOURCE_LOCKED };
+
+struct attempt_ticket {
+	int64_t ids[2];		/* the failure rows counted, 0 for none */
+	int locked;		/* enum attempt_lock */
+	int64_t until;		/* end of that lock, or LOCK_FOREVER */
+	int newly_locked;	/* keys this attempt locked (0 to 2) */
+};
+
+struct last_login {
+	int64_t time;		/* 0: never */
+	char host[PROTO_MAX_TEXT + 1];
+	char service[PROTO_MAX_TEXT + 1];
+	uint32_t failures;	/* failed attempts since that login */
+};
+
+/*
+ * In one transaction: if the account or the host is locked, says so and
+ * counts nothing; else, when `count`, records a failure for each (the
+ * attempt is counted before it is verified) and locks whichever reaches
+ * its deny.  An expired lock is lifted with its failures.  With count 0
+ * it only looks (pam_policyd preauth).
+ */
+int store_attempt_begin(struct store *st, const struct attempt *a, int count,
+			struct attempt_ticket *t);
+
+/* The attempt was not verified after all (queue full): uncounts it. */
+int store_attempt_cancel(struct store *st, const struct attempt_ticket *t);
+
+/*
+ * The attempt succeeded, in one transaction: uncounts it, clears the
+ * account's failures and lock, and records this login; *prev gets the
+ * login before it and the failures since then.
+ */
+int store_attempt_succeeded(struct store *st, const struct attempt *a,
+			    const struct attempt_ticket *t,
+			    struct last_login *prev);
+
+/* Lifts a lock and forgets the key's failures.  kind 'u' or 's'.
+ * STORE_NOT_FOUND when there was neither. */
+int store_unlock(struct store *st, char kind, const char *key);
+
+/* Locks in force at now, oldest first. */
+typedef int (*store_lock_cb)(char kind, const char *key, int64_t since,
+			     int64_t until, void *arg);
+int store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg);
+
+/* The account's counted failures, newest first, at most max. */
+typedef int (*store_failure_cb)(int64_t time, const char *rhost,
+				const char *service, void *arg);
+int store_failures(struct store *st, const char *user, size_t max,
+		   store_failure_cb cb, void *arg);
+
+/* The account's last login (and failures since). */
+int store_last_login(struct store *st, const char *user,
+		     struct last_login *out);
+
+/* Forgets failures and locks too old to matter any more. */
+int store_prune(struct store *st, int64_t before);
 
 #endif
