@@ -55,7 +55,7 @@ PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_rules \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
-	$(BUILD)/tests/test_password \
+	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -134,6 +134,12 @@ $(BUILD)/tests/test_password: $(BUILD)/pie/tests/test_password.o \
 		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_lockout: $(BUILD)/pie/tests/test_lockout.o \
+		$(BUILD)/pie/policyd/lockout.o $(TEST_LIB) $(PAM_TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

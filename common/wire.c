@@ -167,6 +167,13 @@ wire_begin_reply(struct wwriter *w, uint8_t type, uint32_t id, uint8_t status)
 }
 
 void
+wire_set_status(struct wwriter *w, uint8_t status)
+{
+	if (w->len > PROTO_HEADER_LEN)
+		w->buf[PROTO_HEADER_LEN] = status;
+}
+
+void
 wire_reset_reply(struct wwriter *w, uint8_t status)
 {
 	if (w->cap < PROTO_HEADER_LEN + 1)

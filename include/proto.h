@@ -125,6 +125,7 @@ enum proto_tag {
 	PROTO_T_UNTIL = 27,	/* u64: end of a lock; 0 until unlocked */
 	PROTO_T_NAME = 28,	/* string: a counter's name */
 	PROTO_T_VALUE = 29,	/* u64: a counter's value */
+	PROTO_T_FAILURE = 30,	/* record: time, rhost, service */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

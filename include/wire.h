@@ -66,6 +66,9 @@ void wire_begin_reply(struct wwriter *w, uint8_t type, uint32_t id,
 /* Replaces the status of a reply begun with wire_begin_reply and drops any
  * fields written after the header (an error reply carries only its own). */
 void wire_reset_reply(struct wwriter *w, uint8_t status);
+/* Replaces the status of a reply begun with wire_begin_reply, keeping
+ * its fields. */
+void wire_set_status(struct wwriter *w, uint8_t status);
 
 /* Fields.  A string must not contain NUL and must fit in a field; a bad
  * string fails the writer like an overflow does. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -33,6 +34,7 @@ struct args {
 	int use_authtok;
 	int nodelay;
 	int retry;
+	uint8_t mode;		/* 0, or PROTO_LOCK_CHECK/FAIL/SUCC */
 };
 
 /* A reply, kept so that its fields (reasons, days left) can be read. */
@@ -83,6 +85,12 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 					   a->retry);
 		} else if (strcmp(v, "use_authtok") == 0) {
 			a->use_authtok = 1;
+		} else if (strcmp(v, "preauth") == 0) {
+			a->mode = PROTO_LOCK_CHECK;
+		} else if (strcmp(v, "authfail") == 0) {
+			a->mode = PROTO_LOCK_FAIL;
+		} else if (strcmp(v, "authsucc") == 0) {
+			a->mode = PROTO_LOCK_SUCC;
 		} else if (strcmp(v, "nodelay") == 0) {
 			a->nodelay = 1;
 		} else {
@@ -189,12 +197,84 @@ get_password(pam_handle_t *pamh, const struct args *a, char **pw, int *asked)
 	return PAM_SUCCESS;
 }
 
+/* A u32 field of the reply, or def. */
+static uint32_t
+reply_u32(const struct reply *r, uint8_t tag, uint32_t def)
+{
+	struct wfield f;
+	uint32_t v;
+
+	if (wire_find(&r->m, tag, &f) != 0 || wire_u32(&f, &v) != 0)
+		return def;
+	return v;
+}
+
+static uint64_t
+reply_u64(const struct reply *r, uint8_t tag, uint64_t def)
+{
+	struct wfield f;
+	uint64_t v;
+
+	if (wire_find(&r->m, tag, &f) != 0 || wire_u64(&f, &v) != 0)
+		return def;
+	return v;
+}
+
+/* After the factors were checked: the account (or host) is locked, and
+ * the operator lets it be told (tell_locked). */
+static void
+tell_locked(pam_handle_t *pamh, const struct reply *r)
+{
+	uint64_t left = reply_u64(r, PROTO_T_LOCK_LEFT, 0);
+	int host = reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_SOURCE_LOCKED;
+	const char *what = host ? "Logins from this host are blocked"
+				: "Account locked";
+
+	if (left == 0)
+		pam_error(pamh, "%s: too many failed logins (until an "
+				"administrator unlocks it)", what);
+	else
+		pam_error(pamh, "%s: too many failed logins (try again in "
+				"%llu minute%s)", what,
+			  (unsigned long long)((left + 59) / 60),
+			  (left + 59) / 60 == 1 ? "" : "s");
+}
+
+/* After a success: when and where the last login came from, and the
+ * failures since, as login(1) and sshd tell them. */
+static void
+tell_last_login(pam_handle_t *pamh, const struct reply *r)
+{
+	char host[PROTO_MAX_TEXT + 1], when[64];
+	time_t t = (time_t)reply_u64(r, PROTO_T_LAST_LOGIN, 0);
+	uint32_t failures = reply_u32(r, PROTO_T_FAILURES, 0);
+	struct tm tm;
+
+	if (t != 0 && localtime_r(&t, &tm) != NULL) {
+		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+		if (wire_get_str(&r->m, PROTO_T_LAST_HOST, host,
+				 sizeof(host)) == 0 && host[0] != '\0')
+			pam_info(pamh, "Last login: %s from %s", when, host);
+		else
+			pam_info(pamh, "Last login: %s", when);
+	}
+	if (failures > 0)
+		pam_info(pamh, "There %s %u failed login attempt%s since the "
+			       "last successful login.",
+			 failures == 1 ? "was" : "were", failures,
+			 failures == 1 ? "" : "s");
+}
+
 static int
-auth_result(pam_handle_t *pamh, int status)
+auth_result(pam_handle_t *pamh, int status, const struct reply *r)
 {
 	switch (status) {
 	case PROTO_OK:
+		tell_last_login(pamh, r);
 		return PAM_SUCCESS;
+	case PROTO_LOCKED:
+		tell_locked(pamh, r);
+		return PAM_AUTH_ERR;
 	case PROTO_DISABLED:
 		pam_error(pamh, "Your account is disabled; contact your "
 				"administrator.");
@@ -209,6 +289,21 @@ auth_result(pam_handle_t *pamh, int status)
 	default:
 		return PAM_AUTH_ERR;
 	}
+}
+
+/* preauth, authfail, authsucc: no prompt, the lockout only.  authfail
+ * always fails (it runs after another module refused). */
+static int
+lockout_only(pam_handle_t *pamh, const struct args *a, const char *user)
+{
+	struct reply r;
+	int status = ask_daemon(pamh, a, a->mode, user, NULL, NULL, &r);
+
+	if (a->mode == PROTO_LOCK_FAIL && status == PROTO_DENIED)
+		return PAM_AUTH_ERR;
+	if (a->mode != PROTO_LOCK_SUCC && status == PROTO_OK)
+		return PAM_SUCCESS;	/* preauth: not locked */
+	return auth_result(pamh, status, &r);
 }
 
 int
@@ -227,6 +322,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0')
 		return PAM_USER_UNKNOWN;
+	if (a.mode != 0)
+		return strlen(user) > PROTO_MAX_TEXT
+			       ? PAM_AUTH_ERR
+			       : lockout_only(pamh, &a, user);
 	rv = get_password(pamh, &a, &pw, &asked);
 	if (rv != PAM_SUCCESS)
 		goto out;
@@ -235,7 +334,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (strlen(user) > PROTO_MAX_TEXT || strlen(pw) > PROTO_MAX_SECRET)
 		goto out;
 	rv = auth_result(pamh, ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL,
-					  &r));
+					  &r), &r);
 	if (rv == PAM_SUCCESS && asked &&
 	    pam_set_item(pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS)
 		rv = PAM_AUTH_ERR;
@@ -252,18 +351,6 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)argc;
 	(void)argv;
 	return PAM_SUCCESS;
-}
-
-/* A u32 field of the reply, or def. */
-static uint32_t
-reply_u32(const struct reply *r, uint8_t tag, uint32_t def)
-{
-	struct wfield f;
-	uint32_t v;
-
-	if (wire_find(&r->m, tag, &f) != 0 || wire_u32(&f, &v) != 0)
-		return def;
-	return v;
 }
 
 int

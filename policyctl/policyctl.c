@@ -29,6 +29,7 @@ struct ctl {
 	int json;
 	int password_stdin;
 	int expire;
+	int source;
 	const char *verb;	/* for messages: "user add" */
 	uint8_t reply[PROTO_MAX_FRAME];
 	struct wmsg msg;
@@ -50,6 +51,9 @@ usage(FILE *fp)
 		"login\n"
 		"  password check NAME                check a password from "
 		"stdin\n"
+		"  unlock NAME | unlock --source HOST lift a lock\n"
+		"  locks [--json]                     accounts and hosts locked\n"
+		"  stats                              counters since start\n"
 		"  ping                               check that policyd answers\n"
 		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR ".\n");
 }
@@ -119,7 +123,7 @@ refused(const struct ctl *c, const char *what)
  * Returns 0 with any status, or EXIT_USAGE when there was no exchange. */
 static int
 call(struct ctl *c, uint8_t type, const char *user, const char *pw,
-     const char *after)
+     const char *after, const char *rhost)
 {
 	uint8_t req[PROTO_MAX_SECRET + 256];
 	struct pclient pc;
@@ -140,6 +144,8 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 		wire_put_str(&w, PROTO_T_PASSWORD, pw);
 	if (after != NULL)
 		wire_put_str(&w, PROTO_T_AFTER, after);
+	if (rhost != NULL)
+		wire_put_str(&w, PROTO_T_RHOST, rhost);
 	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
 	wipe(req, sizeof(req));
 	client_close(&pc);
@@ -306,8 +312,9 @@ print_user(const struct user_view *v, int json, int detail)
 		if (detail) {
 			printf(",\"password_hash\":");
 			json_string(v->cost);
+		} else {
+			printf("}");	/* show adds its login state first */
 		}
-		printf("}");
 	} else if (detail) {
 		printf("name:             %s\nid:               %llu\n"
 		       "state:            %s\ncreated:          %s\n"
@@ -354,7 +361,7 @@ cmd_list(struct ctl *c)
 	int first = 1, more, rc;
 
 	do {
-		rc = call(c, PROTO_USER_LIST, NULL, NULL, after);
+		rc = call(c, PROTO_USER_LIST, NULL, NULL, after, NULL);
 		if (rc != 0)
 			return rc;
 		if (c->msg.status != PROTO_OK)
@@ -375,12 +382,100 @@ cmd_list(struct ctl *c)
 	return 0;
 }
 
+static uint64_t
+field_u64(const struct wmsg *m, const struct wfield *rec, uint8_t tag)
+{
+	struct wfield f;
+	uint64_t v = 0;
+	uint32_t v32;
+
+	if ((rec != NULL ? wire_find_in(rec, tag, &f) : wire_find(m, tag, &f))
+	    != 0)
+		return 0;
+	if (wire_u64(&f, &v) == 0)
+		return v;
+	return wire_u32(&f, &v32) == 0 ? v32 : 0;
+}
+
+/* "until unlocked", or the time a lock ends. */
+static void
+format_until(int locked, uint64_t until, char *buf, size_t size)
+{
+	if (!locked)
+		snprintf(buf, size, "no");
+	else if (until == 0)
+		snprintf(buf, size, "until unlocked");
+	else
+		format_time(until, buf, size);
+}
+
+/* The counted failures of `user show`, as text lines or a JSON array. */
+static void
+print_failures(const struct ctl *c)
+{
+	char when[32], rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	struct wreader r = c->msg.fields;
+	struct wfield f, x;
+	int n = 0;
+
+	printf(c->json ? ",\"failures\":[" : "failures:\n");
+	while (wire_next(&r, &f) == 1) {
+		if (f.tag != PROTO_T_FAILURE)
+			continue;
+		format_time(field_u64(NULL, &f, PROTO_T_TIME), when,
+			    sizeof(when));
+		rhost[0] = service[0] = '\0';
+		if (wire_find_in(&f, PROTO_T_RHOST, &x) == 0)
+			wire_str(&x, rhost, sizeof(rhost));
+		if (wire_find_in(&f, PROTO_T_SERVICE, &x) == 0)
+			wire_str(&x, service, sizeof(service));
+		if (!c->json) {
+			printf("  %s  %-20s %s\n", when,
+			       rhost[0] ? rhost : "(local)", service);
+			continue;
+		}
+		printf("%s{\"time\":\"%s\",\"host\":", n++ ? "," : "", when);
+		json_string(rhost);
+		printf(",\"service\":");
+		json_string(service);
+		printf("}");
+	}
+	printf(c->json ? "]" : "");
+}
+
+static void
+print_login_state(const struct ctl *c)
+{
+	char last[32], until[32], host[PROTO_MAX_TEXT + 1] = "";
+	struct wfield f;
+	int locked = wire_find(&c->msg, PROTO_T_UNTIL, &f) == 0;
+	uint64_t failed = field_u64(&c->msg, NULL, PROTO_T_FAILURES);
+
+	format_time(field_u64(&c->msg, NULL, PROTO_T_LAST_LOGIN), last,
+		    sizeof(last));
+	wire_get_str(&c->msg, PROTO_T_LAST_HOST, host, sizeof(host));
+	format_until(locked, field_u64(&c->msg, NULL, PROTO_T_UNTIL), until,
+		     sizeof(until));
+	if (c->json) {
+		printf(",\"last_login\":\"%s\",\"last_host\":", last);
+		json_string(host);
+		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
+		       (unsigned long long)failed, until);
+	} else {
+		printf("last login:       %s%s%s\nfailed since:     %llu\n"
+		       "locked:           %s\n", last, host[0] ? " from " : "",
+		       host, (unsigned long long)failed, until);
+	}
+	print_failures(c);
+	printf(c->json ? "}\n" : "");
+}
+
 static int
 cmd_show(struct ctl *c, const char *name)
 {
 	struct user_view v;
 	struct wfield rec;
-	int rc = call(c, PROTO_USER_SHOW, name, NULL, NULL);
+	int rc = call(c, PROTO_USER_SHOW, name, NULL, NULL, NULL);
 
 	if (rc != 0)
 		return rc;
@@ -392,8 +487,7 @@ cmd_show(struct ctl *c, const char *name)
 		return EXIT_USAGE;
 	}
 	print_user(&v, c->json, 1);
-	if (c->json)
-		printf("\n");
+	print_login_state(c);
 	return 0;
 }
 
@@ -409,7 +503,7 @@ cmd_simple(struct ctl *c, uint8_t type, const char *name, int with_password,
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	rc = call(c, type, name, with_password ? pw : NULL, NULL);
+	rc = call(c, type, name, with_password ? pw : NULL, NULL, NULL);
 	if (rc == 0 && c->msg.status != PROTO_OK)
 		rc = refused(c, name);
 	else if (rc == 0)
@@ -419,11 +513,90 @@ out:
 	return rc;
 }
 
+/* unlock NAME, or unlock --source HOST. */
+static int
+cmd_unlock(struct ctl *c, const char *key, int source)
+{
+	int rc = call(c, PROTO_UNLOCK, source ? NULL : key, NULL, NULL,
+		      source ? key : NULL);
+
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, key);
+	if (rc == 0)
+		fprintf(stderr, "policyctl: %s %s unlocked\n",
+			source ? "host" : "user", key);
+	return rc;
+}
+
+static int
+cmd_locks(struct ctl *c)
+{
+	char key[PROTO_MAX_TEXT + 1], since[32], until[32];
+	struct wreader r;
+	struct wfield f, x;
+	int rc = call(c, PROTO_LOCKS, NULL, NULL, NULL, NULL), n = 0;
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, "");
+	printf(c->json ? "[" : "%-7s %-32s %-20s %s\n", "KIND", "NAME",
+	       "SINCE", "UNTIL");
+	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
+		uint8_t kind = 0;
+
+		if (f.tag != PROTO_T_RECORD ||
+		    wire_find_in(&f, PROTO_T_USER, &x) != 0 ||
+		    wire_str(&x, key, sizeof(key)) != 0)
+			continue;
+		if (wire_find_in(&f, PROTO_T_KIND, &x) == 0)
+			wire_u8(&x, &kind);
+		format_time(field_u64(NULL, &f, PROTO_T_TIME), since,
+			    sizeof(since));
+		format_until(1, field_u64(NULL, &f, PROTO_T_UNTIL), until,
+			     sizeof(until));
+		if (!c->json) {
+			printf("%-7s %-32s %-20s %s\n",
+			       kind == 's' ? "host" : "user", key, since, until);
+			continue;
+		}
+		printf("%s{\"kind\":\"%s\",\"name\":", n++ ? "," : "",
+		       kind == 's' ? "host" : "user");
+		json_string(key);
+		printf(",\"since\":\"%s\",\"until\":\"%s\"}", since, until);
+	}
+	printf(c->json ? "]\n" : "");
+	return 0;
+}
+
+static int
+cmd_stats(struct ctl *c)
+{
+	char name[PROTO_MAX_TEXT + 1];
+	struct wreader r;
+	struct wfield f, x;
+	int rc = call(c, PROTO_STATS, NULL, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, "");
+	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
+		if (f.tag != PROTO_T_RECORD ||
+		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
+		    wire_str(&x, name, sizeof(name)) != 0)
+			continue;
+		printf("%-20s %llu\n", name,
+		       (unsigned long long)field_u64(NULL, &f, PROTO_T_VALUE));
+	}
+	return 0;
+}
+
 static int
 cmd_ping(struct ctl *c)
 {
 	char version[PROTO_MAX_TEXT + 1];
-	int rc = call(c, PROTO_PING, NULL, NULL, NULL);
+	int rc = call(c, PROTO_PING, NULL, NULL, NULL, NULL);
 
 	if (rc != 0)
 		return rc;
@@ -448,6 +621,8 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->password_stdin = 1;
 		else if (strcmp(argv[i], "--expire") == 0)
 			c->expire = 1;
+		else if (strcmp(argv[i], "--source") == 0)
+			c->source = 1;
 		else if (argv[i][0] == '-')
 			return -1;
 		else
@@ -492,6 +667,12 @@ run(struct ctl *c, int argc, char **argv)
 	c->verb = argv[0];
 	if (strcmp(argv[0], "ping") == 0 && n == 0)
 		return cmd_ping(c);
+	if (strcmp(argv[0], "unlock") == 0 && n == 1)
+		return cmd_unlock(c, pos[0], c->source);
+	if (strcmp(argv[0], "locks") == 0 && n == 0)
+		return cmd_locks(c);
+	if (strcmp(argv[0], "stats") == 0 && n == 0)
+		return cmd_stats(c);
 	if (strcmp(argv[0], "passwd") == 0 && n == 1 && c->expire)
 		return cmd_simple(c, PROTO_EXPIRE, pos[0], 0,
 				  "must change password at next login");

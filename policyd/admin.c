@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "log.h"
 #include "password.h"
+#include "stats.h"
 #include "wipe.h"
 
 /* Room one listed user can take in a reply, with the trailing MORE. */
@@ -143,6 +144,45 @@ admin_user_list(struct request *rq)
 	return PROTO_OK;
 }
 
+static int
+put_failure(int64_t when, const char *rhost, const char *service, void *arg)
+{
+	struct wwriter *w = arg;
+	size_t mark = wire_record_begin(w, PROTO_T_FAILURE);
+
+	wire_put_u64(w, PROTO_T_TIME, (uint64_t)when);
+	wire_put_str(w, PROTO_T_RHOST, rhost);
+	wire_put_str(w, PROTO_T_SERVICE, service);
+	wire_record_end(w, mark);
+	return 0;
+}
+
+/* What `user show` adds to the record: the last login, the lock, and
+ * the counted failures (at most 20, newest first). */
+static int
+put_login_state(struct request *rq)
+{
+	struct last_login last;
+	int64_t until;
+	int locked;
+
+	if (store_last_login(rq->d->store, rq->user, &last) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	locked = store_locked(rq->d->store, 'u', rq->user, time(NULL), &until);
+	if (locked < 0)
+		return PROTO_UNAVAILABLE;
+	wire_put_u64(rq->out, PROTO_T_LAST_LOGIN, (uint64_t)last.time);
+	wire_put_str(rq->out, PROTO_T_LAST_HOST, last.host);
+	wire_put_u32(rq->out, PROTO_T_FAILURES, last.failures);
+	if (locked)
+		wire_put_u64(rq->out, PROTO_T_UNTIL,
+			     until == LOCK_FOREVER ? 0 : (uint64_t)until);
+	if (store_failures(rq->d->store, rq->user, 20, put_failure,
+			   rq->out) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	return PROTO_OK;
+}
+
 int
 admin_user_show(struct request *rq)
 {
@@ -157,6 +197,7 @@ admin_user_show(struct request *rq)
 			snprintf(cost, sizeof(cost), "argon2id m=%u,t=%u,p=%u",
 				 c.memory_kib, c.time, c.parallelism);
 		put_user(rq->out, &u, cost);
+		status = put_login_state(rq);
 	}
 	WIPE_OBJ(u);
 	return status;
@@ -234,4 +275,69 @@ admin_expire(struct request *rq)
 		log_notice("user %s must change password (set by uid %u)",
 			   rq->user, actor(rq));
 	return status;
+}
+
+/* unlock NAME, or unlock --source HOST (PROTO_T_RHOST). */
+int
+admin_unlock(struct request *rq)
+{
+	char key[PROTO_MAX_TEXT + 1];
+	char kind = 'u';
+	int rc, status;
+
+	rc = wire_get_str(rq->msg, PROTO_T_RHOST, key, sizeof(key));
+	if (rc == 1) {
+		rc = wire_get_str(rq->msg, PROTO_T_USER, key, sizeof(key));
+	} else {
+		kind = 's';
+	}
+	if (rc < 0)
+		return -1;
+	if (rc > 0 || key[0] == '\0') {
+		rq->reason = PROTO_R_MISSING_FIELD;
+		return PROTO_BAD_REQUEST;
+	}
+	status = store_status(store_unlock(rq->d->store, kind, key));
+	if (status == PROTO_OK)
+		log_notice("%s %s unlocked by uid %u",
+			   kind == 's' ? "host" : "user", key, actor(rq));
+	return status;
+}
+
+static int
+put_lock(char kind, const char *key, int64_t since, int64_t until, void *arg)
+{
+	struct wwriter *w = arg;
+	size_t mark;
+
+	if (w->cap - w->len < 3 + 4 + 3 + PROTO_MAX_TEXT + 2 * 11 + 16)
+		return 1;	/* the frame is full */
+	mark = wire_record_begin(w, PROTO_T_RECORD);
+	wire_put_u8(w, PROTO_T_KIND, (uint8_t)kind);
+	wire_put_str(w, PROTO_T_USER, key);
+	wire_put_u64(w, PROTO_T_TIME, (uint64_t)since);
+	wire_put_u64(w, PROTO_T_UNTIL,
+		     until == LOCK_FOREVER ? 0 : (uint64_t)until);
+	wire_record_end(w, mark);
+	return 0;
+}
+
+int
+admin_locks(struct request *rq)
+{
+	return store_status(store_locks(rq->d->store, time(NULL), put_lock,
+					rq->out));
+}
+
+int
+admin_stats(struct request *rq)
+{
+	for (int i = 0; i < STAT_COUNT; i++) {
+		size_t mark = wire_record_begin(rq->out, PROTO_T_RECORD);
+
+		wire_put_str(rq->out, PROTO_T_NAME, stats_name(i));
+		wire_put_u64(rq->out, PROTO_T_VALUE, stats_get(i));
+		wire_record_end(rq->out, mark);
+	}
+	return PROTO_OK;
 }

@@ -6,6 +6,7 @@
  * cost and answered exactly like a wrong password.  Whether the account
  * is disabled is told only after the right password.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -107,6 +108,8 @@ auth_status(const struct request *rq, int hrc, const struct store_user *u,
 
 /* One verification under the lockout rules. */
 struct login {
+	char rhost[PROTO_MAX_TEXT + 1];	/* what a.rhost and a.service */
+	char service[PROTO_MAX_TEXT + 1]; /* point to */
 	struct attempt a;
 	struct attempt_ticket t;
 	struct store_user u;
@@ -119,14 +122,18 @@ login_init(struct request *rq, struct login *l, const char *rhost,
 	   const char *service)
 {
 	memset(l, 0, sizeof(*l));
-	l->a.user = rq->user;
 	/* Only root's word on the remote host is taken: a local user could
-	 * otherwise name a host to get it throttled for everyone. */
-	l->a.rhost = rq->peer->cred.uid == 0 ? rhost : "";
-	l->a.service = service;
+	 * otherwise name a host to get it throttled for everyone.  "-" is
+	 * what read_context makes of none. */
+	if (rq->peer->cred.uid == 0 && strcmp(rhost, "-") != 0)
+		snprintf(l->rhost, sizeof(l->rhost), "%s", rhost);
+	snprintf(l->service, sizeof(l->service), "%s", service);
+	l->a.user = rq->user;
+	l->a.rhost = l->rhost;
+	l->a.service = l->service;
 	l->a.now = time(NULL);
 	lockout_user_rule(&rq->set.lockout, rq->user, &l->a.user_rule);
-	lockout_source_rule(&rq->set.lockout, rhost, &l->a.source_rule);
+	lockout_source_rule(&rq->set.lockout, l->rhost, &l->a.source_rule);
 }
 
 /* Failures of unknown names and of hosts must not pile up: every so
@@ -160,6 +167,7 @@ refuse_locked(struct request *rq, const struct login *l)
 	}
 	if (l->t.locked == ATTEMPT_SOURCE_LOCKED)
 		rq->reason = PROTO_R_SOURCE_LOCKED;
+	rq->keep_fields = 1;
 	wire_put_u64(rq->out, PROTO_T_LOCK_LEFT,
 		     l->t.until == LOCK_FOREVER
 			     ? 0
@@ -211,9 +219,8 @@ guarded_verify(struct request *rq, const char *pw, struct login *l,
 static void
 put_last_login(struct request *rq, const struct last_login *prev)
 {
-	if (prev->time == 0)
-		return;
-	wire_put_u64(rq->out, PROTO_T_LAST_LOGIN, (uint64_t)prev->time);
+	if (prev->time != 0)
+		wire_put_u64(rq->out, PROTO_T_LAST_LOGIN, (uint64_t)prev->time);
 	if (prev->host[0] != '\0')
 		wire_put_str(rq->out, PROTO_T_LAST_HOST, prev->host);
 	wire_put_u32(rq->out, PROTO_T_FAILURES, prev->failures);
@@ -238,7 +245,7 @@ auth_authenticate(struct request *rq)
 	/* No password policy applies to a login attempt: an empty, over-
 	 * long or NUL-holding one is simply wrong (counted, not hashed). */
 	rq->reason = PROTO_R_NONE;
-	login_init(rq, &l, strcmp(rhost, "-") == 0 ? "" : rhost, service);
+	login_init(rq, &l, rhost, service);
 	rc = guarded_verify(rq, status == PROTO_OK ? pw : "", &l, &status);
 	if (status >= 0)
 		goto out;
@@ -371,7 +378,7 @@ auth_chpass(struct request *rq)
 		status = PROTO_BAD_REQUEST;
 		goto out;
 	}
-	login_init(rq, &l, strcmp(rhost, "-") == 0 ? "" : rhost, service);
+	login_init(rq, &l, rhost, service);
 	status = chpass_caller(rq, old, have_old, &l);
 	if (status != PROTO_OK)
 		goto out;
@@ -394,4 +401,65 @@ out:
 	wipe(pw, sizeof(pw));
 	WIPE_OBJ(l.u);
 	return status;
+}
+
+/*
+ * The stacking verbs, for sites where another module (pam_unix, SSSD)
+ * checks the password and policyd keeps the lockout and the record, as
+ * pam_faillock's preauth / authfail / authsucc.  Root only: they count
+ * and clear failures on someone else's word.
+ */
+static int
+stacked(struct request *rq, int count, struct login *l)
+{
+	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+
+	if (read_context(rq, rhost, service) != 0)
+		return -1;
+	login_init(rq, l, rhost, service);
+	if (store_attempt_begin(rq->d->store, &l->a, count, &l->t) !=
+	    STORE_OK)
+		return PROTO_UNAVAILABLE;
+	if (l->t.newly_locked > 0)
+		stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
+	if (l->t.locked != ATTEMPT_OPEN)
+		return refuse_locked(rq, l);
+	return PROTO_OK;
+}
+
+int
+auth_lock_check(struct request *rq)
+{
+	struct login l;
+
+	return stacked(rq, 0, &l);
+}
+
+int
+auth_lock_fail(struct request *rq)
+{
+	struct login l;
+	int status = stacked(rq, 1, &l);
+
+	if (status == PROTO_OK) {
+		stats_add(STAT_AUTH_DENIED, 1);
+		status = PROTO_DENIED;
+	}
+	return status;
+}
+
+int
+auth_lock_succ(struct request *rq)
+{
+	struct login l;
+	int status = stacked(rq, 0, &l);
+
+	if (status != PROTO_OK)
+		return status;
+	if (store_attempt_succeeded(rq->d->store, &l.a, &l.t, &l.prev) !=
+	    STORE_OK)
+		return PROTO_UNAVAILABLE;
+	stats_add(STAT_AUTH_OK, 1);
+	put_last_login(rq, &l.prev);
+	return PROTO_OK;
 }

@@ -20,6 +20,7 @@
 enum who {
 	WHO_ANYONE,
 	WHO_SELF,	/* root, or the user named in the request */
+	WHO_ROOT,
 	WHO_ADMIN,
 };
 
@@ -40,6 +41,9 @@ static const struct route routes[] = {
 	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate },
 	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
 	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass },
+	{ PROTO_LOCK_CHECK, "preauth", ON_PAM, WHO_ROOT, 1, auth_lock_check },
+	{ PROTO_LOCK_FAIL, "authfail", ON_PAM, WHO_ROOT, 1, auth_lock_fail },
+	{ PROTO_LOCK_SUCC, "authsucc", ON_PAM, WHO_ROOT, 1, auth_lock_succ },
 	{ PROTO_USER_ADD, "user-add", ON_ADMIN, WHO_ADMIN, 1, admin_user_add },
 	{ PROTO_USER_DEL, "user-del", ON_ADMIN, WHO_ADMIN, 1, admin_user_del },
 	{ PROTO_USER_LIST, "user-list", ON_ADMIN, WHO_ADMIN, 0,
@@ -54,6 +58,9 @@ static const struct route routes[] = {
 	{ PROTO_PWCHECK, "password-check", ON_ADMIN, WHO_ADMIN, 1,
 	  admin_pwcheck },
 	{ PROTO_EXPIRE, "expire", ON_ADMIN, WHO_ADMIN, 1, admin_expire },
+	{ PROTO_UNLOCK, "unlock", ON_ADMIN, WHO_ADMIN, 0, admin_unlock },
+	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks },
+	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats },
 };
 
 static const struct route *
@@ -149,6 +156,8 @@ allowed(const struct route *r, const struct request *rq)
 		return 1;
 	case WHO_SELF:
 		return rq->peer->cred.uid == 0 || is_self(rq);
+	case WHO_ROOT:
+		return rq->peer->cred.uid == 0;
 	case WHO_ADMIN:
 		return is_admin(rq);
 	}
@@ -256,7 +265,10 @@ dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	if (status != PROTO_OK || ww_failed(out)) {
 		if (status == PROTO_OK)
 			status = PROTO_UNAVAILABLE;
-		wire_reset_reply(out, (uint8_t)status);
+		if (rq.keep_fields && !ww_failed(out))
+			wire_set_status(out, (uint8_t)status);
+		else
+			wire_reset_reply(out, (uint8_t)status);
 		put_reasons(&rq, out);
 	}
 	WIPE_OBJ(rq.user);

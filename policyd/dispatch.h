@@ -38,6 +38,7 @@ struct request {
 	int64_t deadline_ms;
 	uint32_t reason;	/* enum proto_reason for an error status */
 	uint32_t reasons;	/* or several: bit (1 << reason) each */
+	int keep_fields;	/* an error reply keeps the handler's fields */
 	struct wwriter *out;	/* reply; handlers add fields for PROTO_OK */
 };
 
@@ -54,6 +55,9 @@ int auth_ping(struct request *rq);
 int auth_authenticate(struct request *rq);
 int auth_account(struct request *rq);
 int auth_chpass(struct request *rq);
+int auth_lock_check(struct request *rq);
+int auth_lock_fail(struct request *rq);
+int auth_lock_succ(struct request *rq);
 int admin_user_add(struct request *rq);
 int admin_user_del(struct request *rq);
 int admin_user_list(struct request *rq);
@@ -63,6 +67,9 @@ int admin_user_enable(struct request *rq);
 int admin_passwd(struct request *rq);
 int admin_pwcheck(struct request *rq);
 int admin_expire(struct request *rq);
+int admin_unlock(struct request *rq);
+int admin_locks(struct request *rq);
+int admin_stats(struct request *rq);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of
  * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */

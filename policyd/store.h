@@ -133,6 +133,11 @@ int store_attempt_succeeded(struct store *st, const struct attempt *a,
  * STORE_NOT_FOUND when there was neither. */
 int store_unlock(struct store *st, char kind, const char *key);
 
+/* Whether the key is locked at now: 1 with *until, 0 if not, or
+ * STORE_ERROR.  Read only: an expired lock is left for the next attempt. */
+int store_locked(struct store *st, char kind, const char *key, int64_t now,
+		 int64_t *until);
+
 /* Locks in force at now, oldest first. */
 typedef int (*store_lock_cb)(char kind, const char *key, int64_t since,
 			     int64_t until, void *arg);

@@ -843,6 +843,20 @@ store_unlock(struct store *st, char kind, const char *key)
 }
 
 int
+store_locked(struct store *st, char kind, const char *key, int64_t now,
+	     int64_t *until)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = lock_until(st, kind, key, until);
+	pthread_mutex_unlock(&st->lock);
+	if (rc < 0)
+		return STORE_ERROR;
+	return rc == 1 && lockout_holds(*until, now);
+}
+
+int
 store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
 {
 	sqlite3_stmt *s = st->stmt[S_LOCK_LIST];

@@ -59,6 +59,7 @@ step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
 step password "$BUILD/tests/test_password"
+step lockout "$BUILD/tests/test_lockout"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
