@@ -186,15 +186,23 @@ $(BUILD)/bench/bench_password: $(BUILD)/pie/bench/bench_password.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium) -pthread
 
+$(BUILD)/bench/bench_lockout: $(BUILD)/pie/bench/bench_lockout.o $(TEST_LIB) \
+		$(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
 $(BUILD)/pie/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 bench: deps
-	$(MAKE) all $(BUILD)/bench/bench_password
-	@dir=$$(mktemp -d); chmod 755 $$dir; \
-	POLICYD_BUILD=$$(pwd)/$(BUILD) POLICYD_TEST_DIR=$$dir \
-		$(BUILD)/bench/bench_password; rc=$$?; rm -rf $$dir; exit $$rc
+	$(MAKE) all $(BUILD)/bench/bench_password $(BUILD)/bench/bench_lockout
+	@for b in bench_password bench_lockout; do \
+		dir=$$(mktemp -d); chmod 755 $$dir; \
+		POLICYD_BUILD=$$(pwd)/$(BUILD) POLICYD_TEST_DIR=$$dir \
+			$(BUILD)/bench/$$b; rc=$$?; rm -rf $$dir; \
+		[ $$rc -eq 0 ] || exit $$rc; echo; \
+	done
 
 fuzz: deps-fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus

@@ -73,7 +73,7 @@ static const struct key keys[] = {
 	  FIELD(policy.max_age) },
 	{ "password", "warn_age", K_DURATION, 0, 365 * 86400,
 	  FIELD(policy.warn_age) },
-	{ "lockout", "deny", K_UINT, 1, 1000, FIELD(lockout.deny) },
+	{ "lockout", "deny", K_UINT, 1, 1000000, FIELD(lockout.deny) },
 	{ "lockout", "fail_interval", K_DURATION, 1, 7 * 86400,
 	  FIELD(lockout.fail_interval) },
 	{ "lockout", "unlock_time", K_DURATION, 0, 7 * 86400,
