@@ -389,6 +389,43 @@ test_stacking_modes(void **state)
 	conv_free(&c);
 }
 
+static void
+restart_with(const char *extra)
+{
+	td_stop(&d);
+	td_write_conf(&d, extra);
+	assert_int_equal(td_start(&d), 0);
+}
+
+/* tell_locked = no: a locked account gets the ordinary failure, still
+ * unverified; root is never locked unless even_deny_root. */
+static void
+test_silent_lock_and_root(void **state)
+{
+	uint64_t before;
+
+	(void)state;
+	restart_with("[daemon]\nmax_connections = 128\n"
+		     "[lockout]\ntell_locked = no\n");
+	add_user("quiet");
+	add_user("root");
+	for (int i = 0; i < 5; i++) {
+		auth_from("quiet", "Wrong-guess-6", NULL, NULL);
+		auth_from("root", "Wrong-guess-6", NULL, NULL);
+	}
+	before = stat_of("verifications");
+	assert_int_equal(auth_from("quiet", PW, NULL, NULL), PROTO_DENIED);
+	assert_int_equal(stat_of("verifications"), before);
+	assert_int_equal(auth_from("root", PW, NULL, NULL), PROTO_OK);
+	restart_with("[daemon]\nmax_connections = 128\n"
+		     "[lockout]\neven_deny_root = yes\n");
+	for (int i = 0; i < 5; i++)
+		auth_from("root", "Wrong-guess-6", NULL, NULL);
+	assert_int_equal(auth_from("root", PW, NULL, NULL), PROTO_LOCKED);
+	ctl_ok("unlock root");
+	ctl_ok("unlock quiet");
+}
+
 static int
 group_setup(void **state)
 {
@@ -437,10 +474,8 @@ test_crash_keeps_counts(void **state)
 
 	(void)state;
 	/* deny high enough that the burst is never locked. */
-	td_stop(t);
-	td_write_conf(t, "[daemon]\nmax_connections = 128\n"
-			 "[lockout]\ndeny = 1000\n");
-	assert_int_equal(td_start(t), 0);
+	restart_with("[daemon]\nmax_connections = 128\n"
+		     "[lockout]\ndeny = 1000\n");
 	add_user("crash");
 	for (int i = 0; i < 4; i++)
 		pthread_create(&tid[i], NULL, burst, NULL);
@@ -503,6 +538,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_locks_listing),
 		cmocka_unit_test(test_pam_messages),
 		cmocka_unit_test(test_stacking_modes),
+		cmocka_unit_test(test_silent_lock_and_root),
 		cmocka_unit_test(test_crash_keeps_counts),
 	};
 	int failed;
