@@ -38,7 +38,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
-	policyd/hash.c policyd/store_sqlite.c \
+	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c

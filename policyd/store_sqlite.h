@@ -1,0 +1,62 @@
+/*
+ * store_sqlite.h - private to the SQLite backend (store_sqlite.c: opening,
+ * migrations, users and passwords; store_sqlite_lock.c: failures, locks
+ * and logins).  Nothing above store.h includes it.
+ */
+#ifndef POLICYD_STORE_SQLITE_H
+#define POLICYD_STORE_SQLITE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+/* Statements prepared once at open; their SQL is in store_sqlite.c. */
+enum stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_USER_GET,
+	S_USER_ADD,
+	S_USER_DEL,
+	S_USER_DISABLE,
+	S_USER_LIST,
+	S_USER_EXPIRE,
+	S_HISTORY,
+	S_HISTORY_ADD,
+	S_HISTORY_PRUNE,
+	S_PASSWORD_SWAP,
+	S_LOCK_GET,
+	S_LOCK_DEL,
+	S_LOCK_ADD,
+	S_FAIL_PRUNE,
+	S_FAIL_CLEAR,
+	S_FAIL_COUNT,
+	S_FAIL_ADD,
+	S_FAIL_DEL_ID,
+	S_FAIL_PRUNE_ALL,
+	S_LOCK_PRUNE_ALL,
+	S_USER_FAILED_INC,
+	S_USER_LOGIN_GET,
+	S_USER_LOGIN_SET,
+	S_FAIL_LIST,
+	S_LOCK_LIST,
+	S_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+/* Runs a statement to completion and resets it; the last step's result
+ * (SQLITE_DONE on success). */
+int sq_run(sqlite3_stmt *s);
+/* Steps a bound statement once, then resets it and clears its bindings;
+ * SQLITE_DONE or the error. */
+int sq_step(sqlite3_stmt *s);
+/* Copies a text column into dst, "" for NULL. */
+void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * store_sqlite_lock.c - the SQLite backend of store.h for failures, locks
+ * and logins.  Each decision is one IMMEDIATE transaction, its arithmetic
+ * that of lockout.c, so two daemons sharing the file decide alike.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "lockout.h"
+#include "store.h"
+#include "store_sqlite.h"
+
+static void
+bind_key(sqlite3_stmt *s, char kind, const char *key)
+{
+	char k[2] = { kind, '\0' };
+
+	sqlite3_bind_text(s, 1, k, 1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+}
+
+/* The end of the key's lock: 1 with *until, 0 if none, -1 on error. */
+static int
+lock_until(struct store *st, char kind, const char *key, int64_t *until)
+{
+	sqlite3_stmt *s = st->stmt[S_LOCK_GET];
+	int rc;
+
+	bind_key(s, kind, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*until = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Runs a statement bound to (kind, key) and optionally one integer ?3. */
+static int
+key_op(struct store *st, int which, char kind, const char *key, int64_t arg)
+{
+	sqlite3_stmt *s = st->stmt[which];
+
+	bind_key(s, kind, key);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, arg);
+	return sq_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+count_failures(struct store *st, char kind, const char *key, uint32_t *n)
+{
+	sqlite3_stmt *s = st->stmt[S_FAIL_COUNT];
+	int rc;
+
+	bind_key(s, kind, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Is the key locked at now?  1 yes, 0 no (an expired lock is lifted
+ * here, with its failures), -1 error. */
+static int
+key_locked(struct store *st, char kind, const char *key, int64_t now,
+	   int64_t *until)
+{
+	int rc = lock_until(st, kind, key, until);
+
+	if (rc <= 0)
+		return rc;
+	if (lockout_holds(*until, now))
+		return 1;
+	if (key_op(st, S_LOCK_DEL, kind, key, 0) != 0 ||
+	    key_op(st, S_FAIL_CLEAR, kind, key, 0) != 0)
+		return -1;
+	return 0;
+}
+
+/* Counts one failure for the key; locks it if that reaches deny.
+ * Returns 1 if it locked, 0 if not, -1 on error. */
+static int
+count_one(struct store *st, char kind, const char *key,
+	  const struct lock_rule *r, const struct attempt *a, int64_t *id)
+{
+	sqlite3_stmt *add = st->stmt[S_FAIL_ADD];
+	int64_t until;
+	uint32_t n;
+
+	if (key_op(st, S_FAIL_PRUNE, kind, key,
+		   lockout_window_start(r, a->now)) != 0)
+		return -1;
+	bind_key(add, kind, key);
+	sqlite3_bind_int64(add, 3, a->now);
+	sqlite3_bind_text(add, 4, a->rhost, -1, SQLITE_STATIC);
+	sqlite3_bind_text(add, 5, a->service, -1, SQLITE_STATIC);
+	if (sq_step(add) != SQLITE_DONE)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	if (count_failures(st, kind, key, &n) != 0)
+		return -1;
+	if (!lockout_after_failure(r, n, a->now, &until))
+		return 0;
+	add = st->stmt[S_LOCK_ADD];
+	bind_key(add, kind, key);
+	sqlite3_bind_int64(add, 3, a->now);
+	sqlite3_bind_int64(add, 4, until);
+	return sq_step(add) == SQLITE_DONE ? 1 : -1;
+}
+
+/* The body of store_attempt_begin, inside its transaction. */
+static int
+attempt_locked(struct store *st, const struct attempt *a, int count,
+	       struct attempt_ticket *t)
+{
+	int rc;
+
+	if (a->user_rule.deny > 0) {
+		rc = key_locked(st, 'u', a->user, a->now, &t->until);
+		if (rc != 0) {
+			t->locked = ATTEMPT_USER_LOCKED;
+			return rc;
+		}
+	}
+	if (a->source_rule.deny > 0) {
+		rc = key_locked(st, 's', a->rhost, a->now, &t->until);
+		if (rc != 0) {
+			t->locked = ATTEMPT_SOURCE_LOCKED;
+			return rc;
+		}
+	}
+	if (!count)
+		return 0;
+	/* Every account and host is counted, so that the counts exist when
+	 * a rule is tightened; only a rule with deny locks. */
+	rc = count_one(st, 'u', a->user, &a->user_rule, a, &t->ids[0]);
+	if (rc < 0)
+		return -1;
+	t->newly_locked += rc;
+	if (a->rhost[0] != '\0') {
+		rc = count_one(st, 's', a->rhost, &a->source_rule, a,
+			       &t->ids[1]);
+		if (rc < 0)
+			return -1;
+		t->newly_locked += rc;
+	}
+	sqlite3_bind_text(st->stmt[S_USER_FAILED_INC], 1, a->user, -1,
+			  SQLITE_STATIC);
+	return sq_step(st->stmt[S_USER_FAILED_INC]) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Runs body inside BEGIN IMMEDIATE ... COMMIT under the lock; ROLLBACK
+ * when it fails.  STORE_OK or STORE_ERROR. */
+static int
+in_transaction(struct store *st, int (*body)(struct store *, void *),
+	       void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg) : -1;
+	if (rc == 0 && sq_run(st->stmt[S_COMMIT]) != SQLITE_DONE)
+		rc = -1;
+	if (rc != 0)
+		sq_run(st->stmt[S_ROLLBACK]);
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? STORE_OK : STORE_ERROR;
+}
+
+struct begin_args {
+	const struct attempt *a;
+	int count;
+	struct attempt_ticket *t;
+};
+
+static int
+begin_body(struct store *st, void *arg)
+{
+	struct begin_args *b = arg;
+	int rc = attempt_locked(st, b->a, b->count, b->t);
+
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_attempt_begin(struct store *st, const struct attempt *a, int count,
+		    struct attempt_ticket *t)
+{
+	struct begin_args b = { a, count, t };
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = in_transaction(st, begin_body, &b);
+	if (rc != STORE_OK)
+		memset(t, 0, sizeof(*t));
+	return rc;
+}
+
+static int
+uncount(struct store *st, const struct attempt_ticket *t)
+{
+	for (int i = 0; i < 2; i++) {
+		if (t->ids[i] == 0)
+			continue;
+		sqlite3_bind_int64(st->stmt[S_FAIL_DEL_ID], 1, t->ids[i]);
+		if (sq_step(st->stmt[S_FAIL_DEL_ID]) != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cancel_body(struct store *st, void *arg)
+{
+	return uncount(st, arg);
+}
+
+int
+store_attempt_cancel(struct store *st, const struct attempt_ticket *t)
+{
+	return in_transaction(st, cancel_body, (void *)t);
+}
+
+static int
+read_last_login(struct store *st, const char *user, struct last_login *out)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_LOGIN_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->time = sqlite3_column_int64(s, 0);
+		sq_copy_text(out->host, sizeof(out->host), s, 1);
+		sq_copy_text(out->service, sizeof(out->service), s, 2);
+		out->failures = (uint32_t)sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct success_args {
+	const struct attempt *a;
+	const struct attempt_ticket *t;
+	struct last_login *prev;
+};
+
+static int
+success_body(struct store *st, void *arg)
+{
+	struct success_args *x = arg;
+	sqlite3_stmt *s = st->stmt[S_USER_LOGIN_SET];
+
+	if (read_last_login(st, x->a->user, x->prev) != 0 ||
+	    uncount(st, x->t) != 0 ||
+	    key_op(st, S_FAIL_CLEAR, 'u', x->a->user, 0) != 0 ||
+	    key_op(st, S_LOCK_DEL, 'u', x->a->user, 0) != 0)
+		return -1;
+	/* This attempt was counted in failed_since_login too. */
+	if (x->t->ids[0] != 0 && x->prev->failures > 0)
+		x->prev->failures--;
+	sqlite3_bind_text(s, 1, x->a->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, x->a->now);
+	sqlite3_bind_text(s, 3, x->a->rhost, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, x->a->service, -1, SQLITE_STATIC);
+	return sq_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_attempt_succeeded(struct store *st, const struct attempt *a,
+			const struct attempt_ticket *t, struct last_login *prev)
+{
+	struct success_args x = { a, t, prev };
+
+	return in_transaction(st, success_body, &x);
+}
+
+struct unlock_args {
+	char kind;
+	const char *key;
+	int found;
+};
+
+static int
+unlock_body(struct store *st, void *arg)
+{
+	struct unlock_args *u = arg;
+
+	if (key_op(st, S_LOCK_DEL, u->kind, u->key, 0) != 0)
+		return -1;
+	u->found = sqlite3_changes(st->db) > 0;
+	if (key_op(st, S_FAIL_CLEAR, u->kind, u->key, 0) != 0)
+		return -1;
+	u->found |= sqlite3_changes(st->db) > 0;
+	return 0;
+}
+
+int
+store_unlock(struct store *st, char kind, const char *key)
+{
+	struct unlock_args u = { kind, key, 0 };
+	int rc = in_transaction(st, unlock_body, &u);
+
+	if (rc != STORE_OK)
+		return rc;
+	return u.found ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int
+store_locked(struct store *st, char kind, const char *key, int64_t now,
+	     int64_t *until)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = lock_until(st, kind, key, until);
+	pthread_mutex_unlock(&st->lock);
+	if (rc < 0)
+		return STORE_ERROR;
+	return rc == 1 && lockout_holds(*until, now);
+}
+
+int
+store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_LOCK_LIST];
+	char key[PROTO_MAX_TEXT + 1];
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(s, 0);
+
+		sq_copy_text(key, sizeof(key), s, 1);
+		if (cb(k != NULL ? (char)k[0] : '?', key,
+		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+		       arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+int
+store_failures(struct store *st, const char *user, size_t max,
+	       store_failure_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_FAIL_LIST];
+	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sq_copy_text(rhost, sizeof(rhost), s, 1);
+		sq_copy_text(service, sizeof(service), s, 2);
+		if (cb(sqlite3_column_int64(s, 0), rhost, service, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+int
+store_last_login(struct store *st, const char *user, struct last_login *out)
+{
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = read_last_login(st, user, out);
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? STORE_OK : STORE_ERROR;
+}
+
+static int
+prune_body(struct store *st, void *arg)
+{
+	int64_t before = *(int64_t *)arg;
+
+	sqlite3_bind_int64(st->stmt[S_FAIL_PRUNE_ALL], 1, before);
+	if (sq_step(st->stmt[S_FAIL_PRUNE_ALL]) != SQLITE_DONE)
+		return -1;
+	sqlite3_bind_int64(st->stmt[S_LOCK_PRUNE_ALL], 1, before);
+	return sq_step(st->stmt[S_LOCK_PRUNE_ALL]) == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_prune(struct store *st, int64_t before)
+{
+	return in_transaction(st, prune_body, &before);
+}
