@@ -520,6 +520,11 @@ cmd_unlock(struct ctl *c, const char *key, int source)
 	int rc = call(c, PROTO_UNLOCK, source ? NULL : key, NULL, NULL,
 		      source ? key : NULL);
 
+	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
+		fprintf(stderr, "policyctl: unlock %s: not locked, and no "
+				"failures counted\n", key);
+		return EXIT_REFUSED;
+	}
 	if (rc == 0 && c->msg.status != PROTO_OK)
 		return refused(c, key);
 	if (rc == 0)

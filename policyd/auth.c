@@ -175,6 +175,18 @@ refuse_locked(struct request *rq, const struct login *l)
 	return PROTO_LOCKED;
 }
 
+/* A failure that locked its account or host (a right password lifts the
+ * account's lock at once, so it is not one). */
+static void
+note_lockout(struct request *rq, const struct login *l)
+{
+	if (l->t.newly_locked == 0)
+		return;
+	stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
+	log_notice("too many failures: locked user %s%s%s", rq->user,
+		   l->a.rhost[0] ? " and/or host " : "", l->a.rhost);
+}
+
 /*
  * Counts the attempt, then verifies pw ("" for one that cannot be right):
  * at most `deny` verifications per account and window however many run
@@ -193,12 +205,6 @@ guarded_verify(struct request *rq, const char *pw, struct login *l,
 	maybe_prune(rq, l->a.now);
 	if (store_attempt_begin(rq->d->store, &l->a, 1, &l->t) != STORE_OK)
 		return HASH_ERROR;
-	if (l->t.newly_locked > 0) {
-		stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
-		log_notice("locked after too many failures: user %s%s%s",
-			   rq->user, l->a.rhost[0] ? ", host " : "",
-			   l->a.rhost);
-	}
 	if (l->t.locked != ATTEMPT_OPEN) {
 		*status = refuse_locked(rq, l);
 		return HASH_MISMATCH;
@@ -212,6 +218,8 @@ guarded_verify(struct request *rq, const char *pw, struct login *l,
 		rc = HASH_ERROR;
 	if (rc == HASH_BUSY || rc == HASH_ERROR)
 		store_attempt_cancel(rq->d->store, &l->t);
+	else if (rc != HASH_OK)
+		note_lockout(rq, l);
 	*status = -1;
 	return rc;
 }
@@ -420,8 +428,7 @@ stacked(struct request *rq, int count, struct login *l)
 	if (store_attempt_begin(rq->d->store, &l->a, count, &l->t) !=
 	    STORE_OK)
 		return PROTO_UNAVAILABLE;
-	if (l->t.newly_locked > 0)
-		stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
+	note_lockout(rq, l);
 	if (l->t.locked != ATTEMPT_OPEN)
 		return refuse_locked(rq, l);
 	return PROTO_OK;
