@@ -24,7 +24,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) \
 LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 
 # Libraries, each through pkg-config.
-DAEMON_PKGS := sqlite3 libsodium libargon2 inih
+DAEMON_PKGS := sqlite3 libsodium libargon2 inih liboath libcrypto
 MODULE_PKGS := pam
 TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
 # libzxcvbn and libpasswdqc (Debian's -dev packages) ship no pkg-config
@@ -39,10 +39,12 @@ COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
+	policyd/store_sqlite_totp.c policyd/totp.c policyd/seal.c policyd/second.c \
+	policyd/pending.c policyd/admin_totp.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c
-CTL_SRC := policyctl/policyctl.c
+CTL_SRC := policyctl/policyctl.c policyctl/qr.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -53,7 +55,8 @@ CTL_OBJ := $(call obj,$(CTL_SRC),pie)
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
-	$(BUILD)/tests/test_rules \
+	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
+	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/fuzz_wire
@@ -61,7 +64,8 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 # Debian packages: build, test and demo dependencies, in one place.
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
-	libzxcvbn-dev libpasswdqc-dev passwdqc \
+	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
+	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
@@ -69,7 +73,8 @@ all: $(PROGRAMS)
 
 $(BUILD)/pie/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd $(call pc_cflags,$(DAEMON_PKGS)) \
+	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd \
+		$(call pc_cflags,$(DAEMON_PKGS) $(CTL_PKGS)) \
 		$(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
@@ -82,8 +87,10 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(COMMON_PIE)
 		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
 		-pthread
 
+CTL_PKGS := libqrencode libpng
+
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
-	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^
+	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
 
 $(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
 		pam_module/pam_policyd.map
@@ -92,8 +99,8 @@ $(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
 		-o $@ $(MODULE_OBJ) $(COMMON_PIC) $(call pc_libs,$(MODULE_PKGS))
 
 # Tests.  Each binary links the real code it exercises.
-TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Itests \
-	$(call pc_cflags,$(TEST_PKGS) $(DAEMON_PKGS)) \
+TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl -Itests \
+	$(call pc_cflags,$(TEST_PKGS) $(DAEMON_PKGS) $(CTL_PKGS)) \
 	-DPAM_WRAPPER_MODULES='"$(shell $(PKG_CONFIG) --variable=modules \
 		pam_wrapper)"'
 TEST_LIB := $(BUILD)/pie/tests/testlib.o
@@ -110,6 +117,16 @@ $(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o \
 		$(BUILD)/pie/policyd/config.o $(BUILD)/pie/policyd/trusted.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka inih)
+
+$(BUILD)/tests/test_seal: $(BUILD)/pie/tests/test_seal.o \
+		$(BUILD)/pie/policyd/seal.o $(BUILD)/pie/common/wipe.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libcrypto)
+
+$(BUILD)/tests/test_qr: $(BUILD)/pie/tests/test_qr.o \
+		$(BUILD)/pie/policyctl/qr.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka $(CTL_PKGS))
 
 $(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o \
 		$(BUILD)/pie/policyd/rules.o $(BUILD)/pie/policyd/trusted.o \

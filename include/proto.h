@@ -42,6 +42,7 @@ enum proto_type {
 	PROTO_LOCK_CHECK = 5,	/* pam.sock, root: user, rhost (preauth) */
 	PROTO_LOCK_FAIL = 6,	/* pam.sock, root: user, rhost (authfail) */
 	PROTO_LOCK_SUCC = 7,	/* pam.sock, root: user, rhost (authsucc) */
+	PROTO_CODE = 8,		/* pam.sock: user, token, code */
 	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
 	PROTO_USER_DEL = 17,	/* admin.sock: user */
 	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */
@@ -54,6 +55,10 @@ enum proto_type {
 	PROTO_UNLOCK = 25,	/* admin.sock: user, or rhost for a host */
 	PROTO_LOCKS = 26,	/* admin.sock; reply: records */
 	PROTO_STATS = 27,	/* admin.sock; reply: records of name, value */
+	PROTO_TOTP_ENROLL = 28,	/* admin.sock: user; reply: secret, uri */
+	PROTO_TOTP_CONFIRM = 29, /* admin.sock: user, code; reply: codes */
+	PROTO_TOTP_RECOVERY = 30, /* admin.sock: user; reply: codes */
+	PROTO_TOTP_RESET = 31,	/* admin.sock: user */
 };
 #define PROTO_REPLY 0x80
 
@@ -91,7 +96,8 @@ enum proto_reason {
 	PROTO_R_TOO_RECENT = 11,
 	PROTO_R_BREACHED = 12,	/* in the breached-password filter */
 	PROTO_R_SOURCE_LOCKED = 13, /* with PROTO_LOCKED: the host, not user */
-	PROTO_R_MAX = PROTO_R_SOURCE_LOCKED
+	PROTO_R_NO_TOTP = 14,	/* a code is required and none is enrolled */
+	PROTO_R_MAX = PROTO_R_NO_TOTP
 };
 
 /* Field tags. */
@@ -126,6 +132,13 @@ enum proto_tag {
 	PROTO_T_NAME = 28,	/* string: a counter's name */
 	PROTO_T_VALUE = 29,	/* u64: a counter's value */
 	PROTO_T_FAILURE = 30,	/* record: time, rhost, service */
+	PROTO_T_TOKEN = 31,	/* 16 bytes: a login waiting for its code */
+	PROTO_T_CODE = 32,	/* string, secret: a TOTP or recovery code */
+	PROTO_T_SECRET = 33,	/* string, secret: base32, at enrolment only */
+	PROTO_T_URI = 34,	/* string, secret: otpauth:// URI */
+	PROTO_T_TOTP_STATE = 35, /* u8: 0 none, 1 pending, 2 active, 3 both */
+	PROTO_T_CODES_LEFT = 36, /* u32: unused recovery codes */
+	PROTO_T_GRACE_LEFT = 37, /* u64: seconds left to enrol */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -113,6 +113,17 @@ put_item(pam_handle_t *pamh, struct wwriter *w, int item, uint8_t tag)
 	wire_put_bytes(w, tag, v, n);
 }
 
+struct code_step {
+	uint8_t token[32];
+	size_t token_len;
+	const char *code;
+};
+
+static int ask_daemon_code(pam_handle_t *pamh, const struct args *a,
+			   uint8_t type, const char *user, const char *pw,
+			   const char *newpw, const struct code_step *cs,
+			   struct reply *r);
+
 /*
  * Sends one request about user: with pw (the password, or the current one
  * for a change) and newpw when not NULL, and the PAM context for
@@ -123,6 +134,15 @@ static int
 ask_daemon(pam_handle_t *pamh, const struct args *a, uint8_t type,
 	   const char *user, const char *pw, const char *newpw,
 	   struct reply *r)
+{
+	return ask_daemon_code(pamh, a, type, user, pw, newpw, NULL, r);
+}
+
+/* The code step of a login: the token from "need-code", and the code. */
+static int
+ask_daemon_code(pam_handle_t *pamh, const struct args *a, uint8_t type,
+		const char *user, const char *pw, const char *newpw,
+		const struct code_step *cs, struct reply *r)
 {
 	uint8_t req[REQUEST_MAX];
 	struct pclient c;
@@ -142,6 +162,10 @@ ask_daemon(pam_handle_t *pamh, const struct args *a, uint8_t type,
 		wire_put_str(&w, PROTO_T_PASSWORD, pw);
 	if (newpw != NULL)
 		wire_put_str(&w, PROTO_T_NEW_PASSWORD, newpw);
+	if (cs != NULL) {
+		wire_put_bytes(&w, PROTO_T_TOKEN, cs->token, cs->token_len);
+		wire_put_str(&w, PROTO_T_CODE, cs->code);
+	}
 	if (type == PROTO_AUTH || type == PROTO_CHPASS ||
 	    type == PROTO_LOCK_FAIL || type == PROTO_LOCK_CHECK ||
 	    type == PROTO_LOCK_SUCC) {
@@ -265,13 +289,42 @@ tell_last_login(pam_handle_t *pamh, const struct reply *r)
 			 failures == 1 ? "" : "s");
 }
 
+/* After a success: a recovery code was used, or TOTP must be enrolled
+ * soon. */
+static void
+tell_second_factor(pam_handle_t *pamh, const struct reply *r)
+{
+	struct wfield f;
+	uint32_t left;
+	uint64_t grace;
+
+	if (wire_find(&r->m, PROTO_T_CODES_LEFT, &f) == 0 &&
+	    wire_u32(&f, &left) == 0)
+		pam_info(pamh, "Recovery code accepted; %u left. Ask your "
+			       "administrator for new ones when few remain.",
+			 left);
+	grace = reply_u64(r, PROTO_T_GRACE_LEFT, 0);
+	if (grace > 0)
+		pam_info(pamh, "You must enrol a TOTP authenticator within %llu "
+			       "day%s: contact your administrator.",
+			 (unsigned long long)((grace + 86399) / 86400),
+			 (grace + 86399) / 86400 == 1 ? "" : "s");
+}
+
 static int
 auth_result(pam_handle_t *pamh, int status, const struct reply *r)
 {
 	switch (status) {
 	case PROTO_OK:
 		tell_last_login(pamh, r);
+		tell_second_factor(pamh, r);
 		return PAM_SUCCESS;
+	case PROTO_DENIED:
+		if (reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_NO_TOTP)
+			pam_error(pamh, "A verification code is required and "
+					"no authenticator is enrolled for you: "
+					"contact your administrator.");
+		return PAM_AUTH_ERR;
 	case PROTO_LOCKED:
 		tell_locked(pamh, r);
 		return PAM_AUTH_ERR;
@@ -289,6 +342,41 @@ auth_result(pam_handle_t *pamh, int status, const struct reply *r)
 	default:
 		return PAM_AUTH_ERR;
 	}
+}
+
+/*
+ * The daemon asks for a code (after a right password, or to look the same
+ * after a wrong one): "Verification code: ", then the code step with the
+ * token it gave.  A TOTP code or a recovery code.
+ */
+static int
+code_step(pam_handle_t *pamh, const struct args *a, const char *user,
+	  struct reply *r)
+{
+	struct code_step cs;
+	struct wfield f;
+	char *code = NULL;
+	int status = -1;
+
+	if (wire_find(&r->m, PROTO_T_TOKEN, &f) != 0 ||
+	    f.len > sizeof(cs.token))
+		return -1;
+	memcpy(cs.token, f.val, f.len);
+	cs.token_len = f.len;
+	if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &code,
+		       "Verification code: ") != PAM_SUCCESS || code == NULL) {
+		wipe_strfree(code);
+		return PROTO_DENIED;
+	}
+	cs.code = code;
+	if (strlen(code) <= 64)
+		status = ask_daemon_code(pamh, a, PROTO_CODE, user, NULL, NULL,
+					 &cs, r);
+	else
+		status = PROTO_DENIED;
+	wipe_strfree(code);
+	WIPE_OBJ(cs);
+	return status;
 }
 
 /* preauth, authfail, authsucc: no prompt, the lockout only.  authfail
@@ -313,7 +401,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	char *pw = NULL;
 	struct reply r;
 	struct args a;
-	int rv = PAM_AUTH_ERR, asked = 0;
+	int rv = PAM_AUTH_ERR, asked = 0, status;
 
 	(void)flags;
 	parse_args(pamh, argc, argv, &a);
@@ -333,8 +421,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* Nothing this long can be right; no need to ask. */
 	if (strlen(user) > PROTO_MAX_TEXT || strlen(pw) > PROTO_MAX_SECRET)
 		goto out;
-	rv = auth_result(pamh, ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL,
-					  &r), &r);
+	status = ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL, &r);
+	if (status == PROTO_NEED_CODE)
+		status = code_step(pamh, &a, user, &r);
+	rv = auth_result(pamh, status, &r);
 	if (rv == PAM_SUCCESS && asked &&
 	    pam_set_item(pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS)
 		rv = PAM_AUTH_ERR;

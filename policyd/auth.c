@@ -15,6 +15,8 @@
 #include "lockout.h"
 #include "log.h"
 #include "password.h"
+#include "pending.h"
+#include "second.h"
 #include "stats.h"
 #include "wipe.h"
 
@@ -190,8 +192,8 @@ note_lockout(struct request *rq, const struct login *l)
 /*
  * Counts the attempt, then verifies pw ("" for one that cannot be right):
  * at most `deny` verifications per account and window however many run
- * at once, and a crash between the two never loses the count.  A right
- * password refunds the attempt and clears the account's failures.
+ * at once, and a crash between the two never loses the count.  The
+ * attempt stays counted until settle() says the whole login succeeded.
  * Returns the enum hash_rc of the verification, with *status -1; or, when
  * nothing was verified (locked, store failure), the answer in *status.
  */
@@ -212,10 +214,6 @@ guarded_verify(struct request *rq, const char *pw, struct login *l,
 	rc = pw[0] == '\0' ? HASH_MISMATCH
 			     : verify_user(rq, pw, strlen(pw), &l->u,
 					   &l->found);
-	if (rc == HASH_OK &&
-	    store_attempt_succeeded(rq->d->store, &l->a, &l->t, &l->prev) !=
-		    STORE_OK)
-		rc = HASH_ERROR;
 	if (rc == HASH_BUSY || rc == HASH_ERROR)
 		store_attempt_cancel(rq->d->store, &l->t);
 	else if (rc != HASH_OK)
@@ -232,6 +230,73 @@ put_last_login(struct request *rq, const struct last_login *prev)
 	if (prev->host[0] != '\0')
 		wire_put_str(rq->out, PROTO_T_LAST_HOST, prev->host);
 	wire_put_u32(rq->out, PROTO_T_FAILURES, prev->failures);
+}
+
+/* The login succeeded, every factor: refund its attempt, clear the
+ * account's failures, record it.  A status. */
+static int
+settle(struct request *rq, struct login *l)
+{
+	if (store_attempt_succeeded(rq->d->store, &l->a, &l->t, &l->prev) !=
+	    STORE_OK)
+		return PROTO_UNAVAILABLE;
+	return PROTO_OK;
+}
+
+/* Whether this configuration ever asks for a code: then every login that
+ * is not plainly through (right password, no code needed) is asked one,
+ * so that the prompts tell nothing. */
+static int
+codes_asked(const struct request *rq)
+{
+	return rq->set.totp.required_mode != TOTP_OFF;
+}
+
+/* Keeps the login for its code step and answers "need-code" with the
+ * token.  The attempt stays counted until the code is right. */
+static int
+defer(struct request *rq, const struct login *l, int password_ok)
+{
+	struct pending_login p;
+	uint8_t token[PENDING_TOKEN_LEN];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.user, sizeof(p.user), "%s", rq->user);
+	snprintf(p.rhost, sizeof(p.rhost), "%s", l->rhost);
+	snprintf(p.service, sizeof(p.service), "%s", l->service);
+	p.peer_uid = rq->peer->cred.uid;
+	p.password_ok = password_ok;
+	p.user_id = l->found ? l->u.id : 0;
+	p.ticket = l->t;
+	if (pending_put(&p, token) != 0) {
+		log_warn("too many logins waiting for their code");
+		return PROTO_UNAVAILABLE;
+	}
+	rq->keep_fields = 1;
+	wire_put_bytes(rq->out, PROTO_T_TOKEN, token, sizeof(token));
+	return PROTO_NEED_CODE;
+}
+
+/* The password was right: in, or on to the code. */
+static int
+password_right(struct request *rq, struct login *l, const char *pw)
+{
+	int64_t grace;
+	int need = second_needed(rq, &l->u, &grace), status;
+
+	if (need < 0)
+		return PROTO_UNAVAILABLE;
+	password_upgrade(rq, &l->u, pw);
+	if (need)
+		return defer(rq, l, 1);
+	status = settle(rq, l);
+	if (status != PROTO_OK)
+		return status;
+	stats_add(STAT_AUTH_OK, 1);
+	put_last_login(rq, &l->prev);
+	if (grace > 0)
+		wire_put_u64(rq->out, PROTO_T_GRACE_LEFT, (uint64_t)grace);
+	return PROTO_OK;
 }
 
 int
@@ -255,17 +320,72 @@ auth_authenticate(struct request *rq)
 	rq->reason = PROTO_R_NONE;
 	login_init(rq, &l, rhost, service);
 	rc = guarded_verify(rq, status == PROTO_OK ? pw : "", &l, &status);
-	if (status >= 0)
+	if (status >= 0) {
+		/* Locked, and not told: it asks for a code like the rest. */
+		if (status == PROTO_DENIED && codes_asked(rq))
+			status = defer(rq, &l, 0);
 		goto out;
-	status = auth_status(rq, rc, &l.u, l.found, rhost, service);
-	stats_add(status == PROTO_OK ? STAT_AUTH_OK : STAT_AUTH_DENIED, 1);
-	if (status == PROTO_OK) {
-		put_last_login(rq, &l.prev);
-		password_upgrade(rq, &l.u, pw);
 	}
+	status = auth_status(rq, rc, &l.u, l.found, rhost, service);
+	if (status == PROTO_OK)
+		status = password_right(rq, &l, pw);
+	else if (status == PROTO_DISABLED)
+		status = settle(rq, &l) == PROTO_OK ? PROTO_DISABLED
+						    : PROTO_UNAVAILABLE;
+	else if (status == PROTO_DENIED && codes_asked(rq))
+		status = defer(rq, &l, 0);
+	if (status == PROTO_DENIED)
+		stats_add(STAT_AUTH_DENIED, 1);
 out:
 	wipe(pw, sizeof(pw));
 	WIPE_OBJ(l.u);
+	return status;
+}
+
+/* The code step of a login: the token from "need-code" and the code (or
+ * a recovery code).  Wrong in any way: the attempt stays counted. */
+int
+auth_code(struct request *rq)
+{
+	char code[65];
+	struct pending_login p;
+	struct second_result res;
+	struct login l;
+	struct wfield f;
+	int rc, status = PROTO_DENIED;
+
+	memset(&p, 0, sizeof(p));
+	if (wire_find(rq->msg, PROTO_T_TOKEN, &f) != 0 ||
+	    f.len != PENDING_TOKEN_LEN ||
+	    wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) < 0)
+		return -1;
+	if (pending_take(f.val, &p) != 0 || strcmp(p.user, rq->user) != 0 ||
+	    p.peer_uid != rq->peer->cred.uid || !p.password_ok)
+		goto out;
+	rc = second_check(rq, p.user_id, code, &res);
+	if (rc < 0) {
+		status = PROTO_UNAVAILABLE;
+	} else if (rc == 0 && res.no_totp) {
+		rq->reason = PROTO_R_NO_TOTP;	/* told after both factors */
+	} else if (rc == 1) {
+		login_init(rq, &l, p.rhost, p.service);
+		l.t = p.ticket;
+		status = settle(rq, &l);
+		if (status == PROTO_OK) {
+			stats_add(STAT_AUTH_OK, 1);
+			put_last_login(rq, &l.prev);
+			if (res.recovery)
+				wire_put_u32(rq->out, PROTO_T_CODES_LEFT,
+					     res.codes_left);
+			log_info("auth ok: user %s with %s", rq->user,
+				 res.recovery ? "a recovery code" : "TOTP");
+		}
+	}
+out:
+	if (status == PROTO_DENIED)
+		stats_add(STAT_AUTH_DENIED, 1);
+	wipe(code, sizeof(code));
+	WIPE_OBJ(p);
 	return status;
 }
 
@@ -352,6 +472,8 @@ chpass_caller(struct request *rq, const char *old, int have_old,
 		return PROTO_UNAVAILABLE;
 	if (rc != HASH_OK)
 		return PROTO_DENIED;
+	if (settle(rq, l) != PROTO_OK)
+		return PROTO_UNAVAILABLE;
 	return l->u.disabled ? PROTO_DISABLED : PROTO_OK;
 }
 

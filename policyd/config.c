@@ -24,7 +24,8 @@
 #include "trusted.h"
 
 /* K_FILE is an optional absolute path: "" for none. */
-enum kind { K_PATH, K_FILE, K_NAME, K_UINT, K_DURATION, K_BOOL };
+/* K_TEXT is printable text without quotes or control characters. */
+enum kind { K_PATH, K_FILE, K_NAME, K_TEXT, K_UINT, K_DURATION, K_BOOL };
 
 struct key {
 	const char *section;
@@ -89,6 +90,17 @@ static const struct key keys[] = {
 	{ "lockout", "source_unlock_time", K_DURATION, 1, 7 * 86400,
 	  FIELD(lockout.source_unlock_time) },
 	{ "lockout", "tell_locked", K_BOOL, 0, 1, FIELD(lockout.tell_locked) },
+	{ "totp", "required", K_TEXT, 0, 0, FIELD(totp.required) },
+	{ "totp", "window", K_UINT, 0, 10, FIELD(totp.window) },
+	{ "totp", "digits", K_UINT, 6, 8, FIELD(totp.digits) },
+	{ "totp", "period", K_DURATION, 15, 300, FIELD(totp.period) },
+	{ "totp", "algorithm", K_TEXT, 0, 0, FIELD(totp.algorithm) },
+	{ "totp", "issuer", K_TEXT, 0, 0, FIELD(totp.issuer) },
+	{ "totp", "recovery_codes", K_UINT, 0, 100,
+	  FIELD(totp.recovery_codes) },
+	{ "totp", "enroll_grace", K_DURATION, 0, 365 * 86400,
+	  FIELD(totp.enroll_grace) },
+	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp.key_file) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -141,6 +153,16 @@ cfg_defaults(struct cfg *c)
 	c->lockout.source_interval = 15 * 60;
 	c->lockout.source_unlock_time = 15 * 60;
 	c->lockout.tell_locked = 1;
+	snprintf(c->totp.required, sizeof(c->totp.required), "enrolled");
+	c->totp.required_mode = TOTP_ENROLLED;
+	c->totp.window = 1;
+	c->totp.digits = 6;
+	c->totp.period = 30;
+	snprintf(c->totp.algorithm, sizeof(c->totp.algorithm), "sha1");
+	snprintf(c->totp.issuer, sizeof(c->totp.issuer), "policyd");
+	c->totp.recovery_codes = 10;
+	snprintf(c->totp.key_file, sizeof(c->totp.key_file),
+		 "/etc/policyd/totp.key");
 }
 
 __attribute__((format(printf, 3, 4))) static void
@@ -212,6 +234,15 @@ parse_uint(const char *s, uint64_t *v)
 }
 
 static int
+valid_text(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"')
+			return 0;
+	return 1;
+}
+
+static int
 parse_bool(const char *s, uint64_t *v)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -249,6 +280,11 @@ set_string(struct parse *p, const struct key *k, const char *value)
 	if ((k->kind == K_PATH || (k->kind == K_FILE && value[0] != '\0')) &&
 	    value[0] != '/') {
 		fail_at(p, p->lineno, "%s: must be an absolute path", k->name);
+		return;
+	}
+	if (k->kind == K_TEXT && !valid_text(value)) {
+		fail_at(p, p->lineno, "%s: control characters or quotes are "
+			"not allowed", k->name);
 		return;
 	}
 	if (k->kind == K_NAME && !valid_name(value)) {
@@ -315,7 +351,8 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 			return 0;
 		}
 		p->seen[i] = p->lineno;
-		if (k->kind == K_PATH || k->kind == K_FILE || k->kind == K_NAME)
+		if (k->kind == K_PATH || k->kind == K_FILE || k->kind == K_NAME ||
+		    k->kind == K_TEXT)
 			set_string(p, k, value);
 		else
 			set_number(p, k, value);
@@ -401,6 +438,44 @@ check_policy(struct parse *p)
 			"min_age must be shorter than max_age");
 }
 
+/* required and algorithm, from words to what the daemon uses. */
+static void
+check_totp(struct parse *p)
+{
+	static const char *const algs[] = { "sha1", "sha256", "sha512" };
+	static const char *const modes[] = { "off", "enrolled", "all" };
+	struct cfg_totp *t = &p->cfg.totp;
+
+	t->algorithm_id = -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(t->algorithm, algs[i]) == 0)
+			t->algorithm_id = i;
+	if (t->algorithm_id < 0) {
+		fail_at(p, line_of(p, "algorithm"),
+			"algorithm: '%s' is not sha1, sha256 or sha512",
+			t->algorithm);
+		return;
+	}
+	t->required_mode = -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(t->required, modes[i]) == 0)
+			t->required_mode = i;	/* TOTP_OFF, ENROLLED, ALL */
+	if (strncmp(t->required, "group:", 6) == 0 &&
+	    valid_name(t->required + 6) && t->required[6] != '\0' &&
+	    strlen(t->required + 6) < sizeof(t->required_group)) {
+		t->required_mode = TOTP_GROUP;
+		snprintf(t->required_group, sizeof(t->required_group), "%s",
+			 t->required + 6);
+	}
+	if (t->required_mode < 0)
+		fail_at(p, line_of(p, "required"),
+			"required: '%s' is not all, enrolled, group:NAME or "
+			"off", t->required);
+	if (strlen(t->issuer) == 0 || strchr(t->issuer, ':') != NULL)
+		fail_at(p, line_of(p, "issuer"),
+			"issuer: must be non-empty and without ':'");
+}
+
 static void
 check_argon2(struct parse *p)
 {
@@ -471,6 +546,8 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 		check_argon2(p);
 	if (!p->failed)
 		check_policy(p);
+	if (!p->failed)
+		check_totp(p);
 	rc = p->failed ? -1 : 0;
 	if (rc == 0)
 		*c = p->cfg;

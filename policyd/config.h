@@ -53,6 +53,24 @@ struct cfg_lockout {
 	uint32_t tell_locked;		/* say "locked" after the factors */
 };
 
+enum totp_required { TOTP_OFF, TOTP_ENROLLED, TOTP_ALL, TOTP_GROUP };
+
+/* The second factor. */
+struct cfg_totp {
+	char required[64];	/* as written: all, enrolled, group:NAME, off */
+	int required_mode;	/* enum totp_required, from required */
+	char required_group[CFG_NAME_MAX];
+	uint32_t window;	/* steps each side of now */
+	uint32_t digits;
+	uint32_t period;	/* seconds */
+	char algorithm[16];	/* sha1, sha256, sha512 */
+	int algorithm_id;	/* enum totp_algorithm, from algorithm */
+	char issuer[65];
+	uint32_t recovery_codes;
+	uint32_t enroll_grace;	/* seconds after the user was added */
+	char key_file[PATH_MAX];
+};
+
 struct cfg {
 	/* [daemon] */
 	char runtime_dir[PATH_MAX];
@@ -67,6 +85,8 @@ struct cfg {
 	struct cfg_policy policy;
 	/* [lockout] */
 	struct cfg_lockout lockout;
+	/* [totp] */
+	struct cfg_totp totp;
 };
 
 void cfg_defaults(struct cfg *c);

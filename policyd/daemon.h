@@ -23,6 +23,7 @@ struct words {
 
 struct daemon {
 	struct store *store;
+	uint8_t totp_key[32];	/* seals TOTP secrets; read at start */
 	const char *cfg_path;
 	uid_t uid;		/* ours, after dropping privileges */
 	pthread_mutex_t cfg_lock;
@@ -38,6 +39,7 @@ struct settings {
 	struct cfg_argon2 argon2;
 	struct cfg_policy policy;
 	struct cfg_lockout lockout;
+	struct cfg_totp totp;
 	struct words *words;
 	uint32_t request_timeout;
 	uint32_t max_connections;

@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate },
 	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
 	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass },
+	{ PROTO_CODE, "code", ON_PAM, WHO_SELF, 1, auth_code },
 	{ PROTO_LOCK_CHECK, "preauth", ON_PAM, WHO_ROOT, 1, auth_lock_check },
 	{ PROTO_LOCK_FAIL, "authfail", ON_PAM, WHO_ROOT, 1, auth_lock_fail },
 	{ PROTO_LOCK_SUCC, "authsucc", ON_PAM, WHO_ROOT, 1, auth_lock_succ },
@@ -61,6 +62,14 @@ static const struct route routes[] = {
 	{ PROTO_UNLOCK, "unlock", ON_ADMIN, WHO_ADMIN, 0, admin_unlock },
 	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks },
 	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats },
+	{ PROTO_TOTP_ENROLL, "totp-enroll", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_totp_enroll },
+	{ PROTO_TOTP_CONFIRM, "totp-confirm", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_totp_confirm },
+	{ PROTO_TOTP_RECOVERY, "totp-recovery", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_totp_recovery },
+	{ PROTO_TOTP_RESET, "totp-reset", ON_ADMIN, WHO_ADMIN, 1,
+	  admin_totp_reset },
 };
 
 static const struct route *

@@ -55,6 +55,7 @@ int auth_ping(struct request *rq);
 int auth_authenticate(struct request *rq);
 int auth_account(struct request *rq);
 int auth_chpass(struct request *rq);
+int auth_code(struct request *rq);
 int auth_lock_check(struct request *rq);
 int auth_lock_fail(struct request *rq);
 int auth_lock_succ(struct request *rq);
@@ -70,6 +71,10 @@ int admin_expire(struct request *rq);
 int admin_unlock(struct request *rq);
 int admin_locks(struct request *rq);
 int admin_stats(struct request *rq);
+int admin_totp_enroll(struct request *rq);
+int admin_totp_confirm(struct request *rq);
+int admin_totp_recovery(struct request *rq);
+int admin_totp_reset(struct request *rq);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of
  * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */

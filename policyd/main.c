@@ -19,7 +19,10 @@
 #include "daemon.h"
 #include "hash.h"
 #include "log.h"
+#include "seal.h"
 #include "server.h"
+#include "totp.h"
+#include "wipe.h"
 
 #ifndef POLICYD_VERSION
 #define POLICYD_VERSION "unknown"
@@ -195,6 +198,11 @@ reload(struct daemon *d)
 	d->words = words;
 	d->cfg.policy = next.policy;
 	d->cfg.lockout = next.lockout;
+	if (strcmp(next.totp.key_file, d->cfg.totp.key_file) != 0)
+		log_warn("totp key_file takes effect at the next start");
+	memcpy(next.totp.key_file, d->cfg.totp.key_file,
+	       sizeof(next.totp.key_file));
+	d->cfg.totp = next.totp;
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
@@ -350,6 +358,10 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return -1;
 	}
+	if (seal_load_key(d->cfg.totp.key_file, id.uid, id.gid, d->totp_key,
+			  err, errsz) != 0 ||
+	    totp_init() != 0)
+		return -1;
 	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
 		return -1;
@@ -434,6 +446,7 @@ out:
 	server_close(srv);
 	store_close(d.store);
 	words_unref(d.words);
+	WIPE_OBJ(d.totp_key);
 	hash_fini();
 	close(sigfd);
 	if (rc == 0)

@@ -20,6 +20,7 @@ daemon_settings(struct daemon *d, struct settings *s)
 	s->argon2 = d->cfg.argon2;
 	s->policy = d->cfg.policy;
 	s->lockout = d->cfg.lockout;
+	s->totp = d->cfg.totp;
 	s->request_timeout = d->cfg.request_timeout;
 	s->max_connections = d->cfg.max_connections;
 	s->admin_gid = d->admin_gid;

@@ -156,4 +156,40 @@ int store_last_login(struct store *st, const char *user,
 /* Forgets failures and locks too old to matter any more. */
 int store_prune(struct store *st, int64_t before);
 
+/* --- TOTP -------------------------------------------------------------- */
+
+#define STORE_SEALED_MAX 128	/* a sealed secret */
+#define STORE_CODE_HASH 32	/* a hashed recovery code */
+
+struct store_totp {
+	uint8_t sealed[STORE_SEALED_MAX];	/* active secret, sealed */
+	size_t sealed_len;			/* 0: none active */
+	uint8_t pending[STORE_SEALED_MAX];	/* awaiting confirmation */
+	size_t pending_len;
+	int64_t last_step;			/* last accepted, -1 none */
+};
+
+/* The user's TOTP row; STORE_NOT_FOUND when never enrolled. */
+int store_totp_get(struct store *st, int64_t user_id, struct store_totp *t);
+/* Stores a new sealed secret as pending; an active one stays in force. */
+int store_totp_pending(struct store *st, int64_t user_id, const uint8_t *s,
+		       size_t len, int64_t now);
+/* Makes the pending secret the active one; `step` (the confirming code's)
+ * counts as used.  STORE_NOT_FOUND if nothing was pending. */
+int store_totp_confirm(struct store *st, int64_t user_id, int64_t step);
+/* Marks step used if it is newer than the last used one: STORE_OK, or
+ * STORE_CHANGED when it was already used (a replay).  One statement, so
+ * two sessions with one code get one success. */
+int store_totp_accept(struct store *st, int64_t user_id, int64_t step);
+/* Removes TOTP and the recovery codes. */
+int store_totp_delete(struct store *st, int64_t user_id);
+/* Replaces the recovery codes with n new hashes. */
+int store_codes_set(struct store *st, int64_t user_id,
+		    const uint8_t (*hashes)[STORE_CODE_HASH], size_t n);
+/* Uses a code: STORE_OK once, STORE_NOT_FOUND after (or never issued). */
+int store_codes_use(struct store *st, int64_t user_id,
+		    const uint8_t hash[STORE_CODE_HASH]);
+/* Unused codes left. */
+int store_codes_left(struct store *st, int64_t user_id, uint32_t *n);
+
 #endif

@@ -60,6 +60,21 @@ static const char *const migrations[] = {
 	" until INTEGER NOT NULL,"
 	" PRIMARY KEY (kind, key)"
 	");",
+	/* 4: TOTP secrets (sealed) and recovery codes (hashed). */
+	"CREATE TABLE totp ("
+	" user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	" sealed BLOB,"			/* the active secret */
+	" pending BLOB,"		/* enrolled, not yet confirmed */
+	" last_step INTEGER NOT NULL DEFAULT -1,"
+	" created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE recovery_codes ("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" hash BLOB NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX recovery_codes_user ON recovery_codes(user_id);",
 };
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -120,6 +135,25 @@ static const char *const stmt_sql[S_COUNT] = {
 			" LIMIT ?2",
 	[S_LOCK_LIST] = "SELECT kind, key, since, until FROM locks"
 			" WHERE until > ?1 ORDER BY since",
+	[S_TOTP_GET] = "SELECT sealed, pending, last_step FROM totp"
+		       " WHERE user_id = ?1",
+	[S_TOTP_PENDING] = "INSERT INTO totp (user_id, pending, created)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT (user_id)"
+			   " DO UPDATE SET pending = ?2",
+	[S_TOTP_CONFIRM] = "UPDATE totp SET sealed = pending, pending = NULL,"
+			   " last_step = ?2 WHERE user_id = ?1"
+			   " AND pending IS NOT NULL",
+	/* A step is accepted once: only when newer than the last one. */
+	[S_TOTP_ACCEPT] = "UPDATE totp SET last_step = ?2 WHERE user_id = ?1"
+			  " AND sealed IS NOT NULL AND last_step < ?2",
+	[S_TOTP_DELETE] = "DELETE FROM totp WHERE user_id = ?1",
+	[S_CODES_DELETE] = "DELETE FROM recovery_codes WHERE user_id = ?1",
+	[S_CODES_ADD] = "INSERT INTO recovery_codes (user_id, hash)"
+			" VALUES (?1, ?2)",
+	[S_CODES_USE] = "UPDATE recovery_codes SET used = 1 WHERE user_id = ?1"
+			" AND hash = ?2 AND used = 0",
+	[S_CODES_LEFT] = "SELECT count(*) FROM recovery_codes"
+			 " WHERE user_id = ?1 AND used = 0",
 };
 
 

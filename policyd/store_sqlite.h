@@ -41,6 +41,15 @@ enum stmt {
 	S_USER_LOGIN_SET,
 	S_FAIL_LIST,
 	S_LOCK_LIST,
+	S_TOTP_GET,
+	S_TOTP_PENDING,
+	S_TOTP_CONFIRM,
+	S_TOTP_ACCEPT,
+	S_TOTP_DELETE,
+	S_CODES_DELETE,
+	S_CODES_ADD,
+	S_CODES_USE,
+	S_CODES_LEFT,
 	S_COUNT
 };
 
@@ -58,5 +67,9 @@ int sq_run(sqlite3_stmt *s);
 int sq_step(sqlite3_stmt *s);
 /* Copies a text column into dst, "" for NULL. */
 void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
+/* Runs body(st, arg) inside BEGIN IMMEDIATE ... COMMIT under the lock,
+ * with ROLLBACK when body returns nonzero.  STORE_OK or STORE_ERROR. */
+int sq_transaction(struct store *st, int (*body)(struct store *, void *),
+		   void *arg);
 
 #endif

@@ -154,10 +154,8 @@ attempt_locked(struct store *st, const struct attempt *a, int count,
 	return sq_step(st->stmt[S_USER_FAILED_INC]) == SQLITE_DONE ? 0 : -1;
 }
 
-/* Runs body inside BEGIN IMMEDIATE ... COMMIT under the lock; ROLLBACK
- * when it fails.  STORE_OK or STORE_ERROR. */
-static int
-in_transaction(struct store *st, int (*body)(struct store *, void *),
+int
+sq_transaction(struct store *st, int (*body)(struct store *, void *),
 	       void *arg)
 {
 	int rc;
@@ -195,7 +193,7 @@ store_attempt_begin(struct store *st, const struct attempt *a, int count,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	rc = in_transaction(st, begin_body, &b);
+	rc = sq_transaction(st, begin_body, &b);
 	if (rc != STORE_OK)
 		memset(t, 0, sizeof(*t));
 	return rc;
@@ -223,7 +221,7 @@ cancel_body(struct store *st, void *arg)
 int
 store_attempt_cancel(struct store *st, const struct attempt_ticket *t)
 {
-	return in_transaction(st, cancel_body, (void *)t);
+	return sq_transaction(st, cancel_body, (void *)t);
 }
 
 static int
@@ -279,7 +277,7 @@ store_attempt_succeeded(struct store *st, const struct attempt *a,
 {
 	struct success_args x = { a, t, prev };
 
-	return in_transaction(st, success_body, &x);
+	return sq_transaction(st, success_body, &x);
 }
 
 struct unlock_args {
@@ -306,7 +304,7 @@ int
 store_unlock(struct store *st, char kind, const char *key)
 {
 	struct unlock_args u = { kind, key, 0 };
-	int rc = in_transaction(st, unlock_body, &u);
+	int rc = sq_transaction(st, unlock_body, &u);
 
 	if (rc != STORE_OK)
 		return rc;
@@ -404,5 +402,5 @@ prune_body(struct store *st, void *arg)
 int
 store_prune(struct store *st, int64_t before)
 {
-	return in_transaction(st, prune_body, &before);
+	return sq_transaction(st, prune_body, &before);
 }

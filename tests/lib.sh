@@ -8,6 +8,9 @@ write_conf() {
 runtime_dir = $T/run
 database = $T/db/policyd.db
 user =
+[totp]
+key_file = $T/totp.key
+required = off
 [password]
 argon2_memory = $1
 argon2_time = $2

@@ -54,6 +54,8 @@ reap() {
 step codec "$BUILD/tests/test_wire"
 step config "$BUILD/tests/test_config"
 step rules "$BUILD/tests/test_rules"
+step seal "$BUILD/tests/test_seal"
+step qr "$BUILD/tests/test_qr"
 step fuzz-corpus "$BUILD/tests/fuzz_wire" "$TOP/tests/corpus/wire"
 step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"

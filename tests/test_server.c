@@ -488,7 +488,7 @@ test_reload(void **state)
 	kill(t.pid, SIGHUP);
 	for (int i = 0; i < 200 && !td_log_has(&t, "reload refused"); i++)
 		usleep(10000);
-	assert_true(td_log_has(&t, "policyd.conf:9: argon2_max_time"));
+	assert_true(td_log_has(&t, "policyd.conf:12: argon2_max_time"));
 	assert_int_equal(t_request(t.pam_sock, PROTO_AUTH, "erin", PW),
 			 PROTO_OK);
 	/* A valid one applies: new hashes get the new cost, two lanes. */
@@ -535,7 +535,7 @@ test_stop_and_restart(void **state)
 	assert_int_equal(td_stop(&t), 0);
 	assert_int_equal(t_sh("test \"$(sqlite3 %s 'PRAGMA integrity_check; "
 			      "PRAGMA user_version; PRAGMA journal_mode')\" = "
-			      "\"$(printf 'ok\\n3\\nwal')\"", t.db), 0);
+			      "\"$(printf 'ok\\n4\\nwal')\"", t.db), 0);
 }
 
 static void

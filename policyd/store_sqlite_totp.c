@@ -1,0 +1,198 @@
+/*
+ * store_sqlite_totp.c - the SQLite backend of store.h for TOTP secrets
+ * (sealed by the caller: this file never sees one in the clear) and
+ * recovery codes (hashed by the caller).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_sqlite.h"
+
+static size_t
+copy_blob(uint8_t *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const void *b = sqlite3_column_blob(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	if (b == NULL || n <= 0 || (size_t)n > cap)
+		return 0;
+	memcpy(dst, b, (size_t)n);
+	return (size_t)n;
+}
+
+int
+store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
+{
+	sqlite3_stmt *s = st->stmt[S_TOTP_GET];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->last_step = -1;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t->sealed_len = copy_blob(t->sealed, sizeof(t->sealed), s, 0);
+		t->pending_len = copy_blob(t->pending, sizeof(t->pending), s,
+					   1);
+		t->last_step = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	if (rc == SQLITE_ROW)
+		return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+}
+
+/* One bound write as its own statement-level transaction; changes in
+ * *changed.  Called with the lock held. */
+static int
+write_locked(struct store *st, sqlite3_stmt *s, int *changed)
+{
+	int rc = sq_step(s);
+
+	*changed = sqlite3_changes(st->db);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+int
+store_totp_pending(struct store *st, int64_t user_id, const uint8_t *b,
+		   size_t len, int64_t now)
+{
+	sqlite3_stmt *s = st->stmt[S_TOTP_PENDING];
+	int rc, changed;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_blob(s, 2, b, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = write_locked(st, s, &changed);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* A write keyed by user and one integer: STORE_OK if it changed a row,
+ * else `none`. */
+static int
+user_int_write(struct store *st, int which, int64_t user_id, int64_t v,
+	       int none)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc, changed;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, v);
+	rc = write_locked(st, s, &changed);
+	pthread_mutex_unlock(&st->lock);
+	if (rc != STORE_OK)
+		return rc;
+	return changed > 0 ? STORE_OK : none;
+}
+
+int
+store_totp_confirm(struct store *st, int64_t user_id, int64_t step)
+{
+	return user_int_write(st, S_TOTP_CONFIRM, user_id, step,
+			      STORE_NOT_FOUND);
+}
+
+int
+store_totp_accept(struct store *st, int64_t user_id, int64_t step)
+{
+	return user_int_write(st, S_TOTP_ACCEPT, user_id, step,
+			      STORE_CHANGED);
+}
+
+struct codes_args {
+	int64_t user_id;
+	const uint8_t (*hashes)[STORE_CODE_HASH];
+	size_t n;
+};
+
+static int
+delete_body(struct store *st, void *arg)
+{
+	const int64_t *id = arg;
+
+	sqlite3_bind_int64(st->stmt[S_TOTP_DELETE], 1, *id);
+	sqlite3_bind_int64(st->stmt[S_CODES_DELETE], 1, *id);
+	return sq_step(st->stmt[S_TOTP_DELETE]) == SQLITE_DONE &&
+			       sq_step(st->stmt[S_CODES_DELETE]) == SQLITE_DONE
+		       ? 0
+		       : -1;
+}
+
+int
+store_totp_delete(struct store *st, int64_t user_id)
+{
+	return sq_transaction(st, delete_body, &user_id);
+}
+
+static int
+codes_body(struct store *st, void *arg)
+{
+	const struct codes_args *c = arg;
+	sqlite3_stmt *add = st->stmt[S_CODES_ADD];
+
+	sqlite3_bind_int64(st->stmt[S_CODES_DELETE], 1, c->user_id);
+	if (sq_step(st->stmt[S_CODES_DELETE]) != SQLITE_DONE)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		sqlite3_bind_int64(add, 1, c->user_id);
+		sqlite3_bind_blob(add, 2, c->hashes[i], STORE_CODE_HASH,
+				  SQLITE_STATIC);
+		if (sq_step(add) != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_codes_set(struct store *st, int64_t user_id,
+		const uint8_t (*hashes)[STORE_CODE_HASH], size_t n)
+{
+	struct codes_args c = { user_id, hashes, n };
+
+	return sq_transaction(st, codes_body, &c);
+}
+
+int
+store_codes_use(struct store *st, int64_t user_id,
+		const uint8_t hash[STORE_CODE_HASH])
+{
+	sqlite3_stmt *s = st->stmt[S_CODES_USE];
+	int rc, changed;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_blob(s, 2, hash, STORE_CODE_HASH, SQLITE_STATIC);
+	rc = write_locked(st, s, &changed);
+	pthread_mutex_unlock(&st->lock);
+	if (rc != STORE_OK)
+		return rc;
+	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int
+store_codes_left(struct store *st, int64_t user_id, uint32_t *n)
+{
+	sqlite3_stmt *s = st->stmt[S_CODES_LEFT];
+	int rc;
+
+	*n = 0;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_int64(s, 1, user_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
