@@ -59,6 +59,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
+	$(BUILD)/tests/test_totp \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -157,6 +158,13 @@ $(BUILD)/tests/test_lockout: $(BUILD)/pie/tests/test_lockout.o \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
+
+$(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
+		$(BUILD)/pie/policyd/totp.o $(TEST_LIB) $(PAM_TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,$(TEST_PKGS) liboath libsodium) -pthread
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

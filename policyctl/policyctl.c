@@ -18,6 +18,7 @@
 
 #include "client.h"
 #include "proto.h"
+#include "qr.h"
 #include "wipe.h"
 
 #define EXIT_REFUSED 1
@@ -30,6 +31,8 @@ struct ctl {
 	int password_stdin;
 	int expire;
 	int source;
+	const char *qr_png;	/* --qr-png FILE */
+	const char *code;	/* sent as PROTO_T_CODE when set */
 	const char *verb;	/* for messages: "user add" */
 	uint8_t reply[PROTO_MAX_FRAME];
 	struct wmsg msg;
@@ -51,6 +54,10 @@ usage(FILE *fp)
 		"login\n"
 		"  password check NAME                check a password from "
 		"stdin\n"
+		"  totp enroll NAME [--qr-png FILE]   start TOTP enrolment\n"
+		"  totp confirm NAME                  activate it with a code\n"
+		"  totp recovery NAME                 issue new recovery codes\n"
+		"  totp reset NAME                    remove TOTP\n"
 		"  unlock NAME | unlock --source HOST lift a lock\n"
 		"  locks [--json]                     accounts and hosts locked\n"
 		"  stats                              counters since start\n"
@@ -146,6 +153,8 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 		wire_put_str(&w, PROTO_T_AFTER, after);
 	if (rhost != NULL)
 		wire_put_str(&w, PROTO_T_RHOST, rhost);
+	if (c->code != NULL)
+		wire_put_str(&w, PROTO_T_CODE, c->code);
 	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
 	wipe(req, sizeof(req));
 	client_close(&pc);
@@ -388,12 +397,15 @@ field_u64(const struct wmsg *m, const struct wfield *rec, uint8_t tag)
 	struct wfield f;
 	uint64_t v = 0;
 	uint32_t v32;
+	uint8_t v8;
 
 	if ((rec != NULL ? wire_find_in(rec, tag, &f) : wire_find(m, tag, &f))
 	    != 0)
 		return 0;
 	if (wire_u64(&f, &v) == 0)
 		return v;
+	if (wire_u8(&f, &v8) == 0)
+		return v8;
 	return wire_u32(&f, &v32) == 0 ? v32 : 0;
 }
 
@@ -456,12 +468,23 @@ print_login_state(const struct ctl *c)
 	wire_get_str(&c->msg, PROTO_T_LAST_HOST, host, sizeof(host));
 	format_until(locked, field_u64(&c->msg, NULL, PROTO_T_UNTIL), until,
 		     sizeof(until));
+	static const char *const states[] = { "none", "pending", "enrolled",
+					      "enrolled, new one pending" };
+	uint64_t state = field_u64(&c->msg, NULL, PROTO_T_TOTP_STATE);
+	uint64_t codes = field_u64(&c->msg, NULL, PROTO_T_CODES_LEFT);
+
+	if (state > 3)
+		state = 0;
 	if (c->json) {
+		printf(",\"totp\":\"%s\",\"recovery_codes_left\":%llu",
+		       states[state], (unsigned long long)codes);
 		printf(",\"last_login\":\"%s\",\"last_host\":", last);
 		json_string(host);
 		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
 		       (unsigned long long)failed, until);
 	} else {
+		printf("totp:             %s (%llu recovery codes left)\n",
+		       states[state], (unsigned long long)codes);
 		printf("last login:       %s%s%s\nfailed since:     %llu\n"
 		       "locked:           %s\n", last, host[0] ? " from " : "",
 		       host, (unsigned long long)failed, until);
@@ -597,6 +620,129 @@ cmd_stats(struct ctl *c)
 	return 0;
 }
 
+/* Prints each PROTO_T_CODE of the reply: recovery codes, shown once. */
+static void
+print_codes(const struct ctl *c)
+{
+	char code[64];
+	struct wreader r = c->msg.fields;
+	struct wfield f;
+	int n = 0;
+
+	while (wire_next(&r, &f) == 1)
+		if (f.tag == PROTO_T_CODE && wire_str(&f, code, sizeof(code)) == 0)
+			printf("%s  %s\n", n++ == 0 ? "Recovery codes (each works "
+				"once; shown only now):\n" : "", code);
+	if (n == 0)
+		printf("No recovery codes (recovery_codes = 0).\n");
+}
+
+static int
+totp_enroll(struct ctl *c, const char *name)
+{
+	char secret[256], uri[1024], err[PATH_MAX + 128];
+	int rc = call(c, PROTO_TOTP_ENROLL, name, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (wire_get_str(&c->msg, PROTO_T_SECRET, secret, sizeof(secret)) ||
+	    wire_get_str(&c->msg, PROTO_T_URI, uri, sizeof(uri))) {
+		fprintf(stderr, "policyctl: malformed answer\n");
+		return EXIT_USAGE;
+	}
+	printf("Scan this with the authenticator app of %s:\n\n", name);
+	qr_print_terminal(stdout, uri);
+	printf("\nor enter the key by hand: %s\n%s\n\nThen confirm with a "
+	       "code from the app: policyctl totp confirm %s\n", secret, uri,
+	       name);
+	rc = 0;
+	if (c->qr_png != NULL && qr_write_png(c->qr_png, uri, err,
+					      sizeof(err)) != 0) {
+		fprintf(stderr, "policyctl: %s\n", err);
+		rc = EXIT_USAGE;
+	}
+	wipe(secret, sizeof(secret));
+	wipe(uri, sizeof(uri));
+	return rc;
+}
+
+/* Reads a code: from the terminal (without echo), else a line of stdin. */
+static int
+read_code(char *code, size_t size)
+{
+	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
+	int rc;
+
+	if (tty == NULL)
+		return read_line(stdin, code, size);
+	setvbuf(tty, NULL, _IONBF, 0);
+	rc = ask_tty(tty, "Code from the app: ", code, size);
+	fclose(tty);
+	return rc;
+}
+
+static int
+totp_confirm(struct ctl *c, const char *name)
+{
+	char code[64];
+	int rc;
+
+	if (read_code(code, sizeof(code)) != 0) {
+		fprintf(stderr, "policyctl: no code given\n");
+		return EXIT_REFUSED;
+	}
+	c->code = code;
+	rc = call(c, PROTO_TOTP_CONFIRM, name, NULL, NULL, NULL);
+	c->code = NULL;
+	wipe(code, sizeof(code));
+	if (rc == 0 && c->msg.status == PROTO_DENIED) {
+		fprintf(stderr, "policyctl: totp confirm %s: wrong code; the "
+				"enrolment stays pending\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
+		fprintf(stderr, "policyctl: totp confirm %s: no such user, or "
+				"no enrolment pending\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (rc == 0) {
+		printf("TOTP active for %s.\n", name);
+		print_codes(c);
+	}
+	return rc;
+}
+
+static int
+run_totp(struct ctl *c, const char *verb, const char *name)
+{
+	int rc;
+
+	if (strcmp(verb, "enroll") == 0)
+		return totp_enroll(c, name);
+	if (strcmp(verb, "confirm") == 0)
+		return totp_confirm(c, name);
+	if (strcmp(verb, "reset") == 0)
+		return cmd_simple(c, PROTO_TOTP_RESET, name, 0,
+				  "has no TOTP any more");
+	if (strcmp(verb, "recovery") != 0)
+		return -1;
+	rc = call(c, PROTO_TOTP_RECOVERY, name, NULL, NULL, NULL);
+	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
+		fprintf(stderr, "policyctl: totp recovery %s: no such user, "
+				"or no TOTP active\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (rc == 0)
+		print_codes(c);
+	return rc;
+}
+
 static int
 cmd_ping(struct ctl *c)
 {
@@ -628,6 +774,8 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->expire = 1;
 		else if (strcmp(argv[i], "--source") == 0)
 			c->source = 1;
+		else if (strcmp(argv[i], "--qr-png") == 0 && i + 1 < argc)
+			c->qr_png = argv[++i];
 		else if (argv[i][0] == '-')
 			return -1;
 		else
@@ -672,6 +820,13 @@ run(struct ctl *c, int argc, char **argv)
 	c->verb = argv[0];
 	if (strcmp(argv[0], "ping") == 0 && n == 0)
 		return cmd_ping(c);
+	if (strcmp(argv[0], "totp") == 0 && n == 2) {
+		static char verb[64];
+
+		snprintf(verb, sizeof(verb), "totp %s", pos[0]);
+		c->verb = verb;
+		return run_totp(c, pos[0], pos[1]);
+	}
 	if (strcmp(argv[0], "unlock") == 0 && n == 1)
 		return cmd_unlock(c, pos[0], c->source);
 	if (strcmp(argv[0], "locks") == 0 && n == 0)

@@ -183,6 +183,27 @@ put_login_state(struct request *rq)
 	return PROTO_OK;
 }
 
+/* `user show`'s TOTP state and recovery codes left; never the secret. */
+static int
+put_totp_state(struct request *rq, int64_t user_id)
+{
+	struct store_totp t;
+	uint32_t left = 0;
+	int rc = store_totp_get(rq->d->store, user_id, &t);
+	uint8_t state = 0;
+
+	if (rc == STORE_ERROR ||
+	    store_codes_left(rq->d->store, user_id, &left) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	if (rc == STORE_OK)
+		state = (uint8_t)((t.sealed_len > 0 ? 2 : 0) +
+				  (t.pending_len > 0 ? 1 : 0));
+	WIPE_OBJ(t);
+	wire_put_u8(rq->out, PROTO_T_TOTP_STATE, state);
+	wire_put_u32(rq->out, PROTO_T_CODES_LEFT, left);
+	return PROTO_OK;
+}
+
 int
 admin_user_show(struct request *rq)
 {
@@ -198,6 +219,8 @@ admin_user_show(struct request *rq)
 				 c.memory_kib, c.time, c.parallelism);
 		put_user(rq->out, &u, cost);
 		status = put_login_state(rq);
+		if (status == PROTO_OK)
+			status = put_totp_state(rq, u.id);
 	}
 	WIPE_OBJ(u);
 	return status;

@@ -195,10 +195,12 @@ check_totp(struct request *rq, int64_t user_id, const struct store_totp *t,
 	second_params(rq, &p);
 	if (second_open(rq, user_id, t->sealed, t->sealed_len, secret,
 			&len) != 0) {
+		/* Refused like a wrong code, not "unavailable": a stack
+		 * must not fall through to another module on it. */
 		log_err("the TOTP secret of user id %lld does not open (key "
 			"file changed, or the row was tampered with)",
 			(long long)user_id);
-		return -1;
+		return 0;
 	}
 	rc = totp_verify(&p, secret, len, code, time(NULL), &step);
 	wipe(secret, sizeof(secret));

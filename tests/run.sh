@@ -62,6 +62,7 @@ step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
 step password "$BUILD/tests/test_password"
 step lockout "$BUILD/tests/test_lockout"
+step totp "$BUILD/tests/test_totp"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
