@@ -44,7 +44,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c
-CTL_SRC := policyctl/policyctl.c policyctl/qr.c
+CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
+	policyctl/qr.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)

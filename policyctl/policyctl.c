@@ -13,30 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "ctl.h"
 #include "proto.h"
-#include "qr.h"
 #include "wipe.h"
-
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
-#define TIMEOUT_MS 30000	/* a password hash may queue behind logins */
-
-struct ctl {
-	char socket[PATH_MAX];
-	int json;
-	int password_stdin;
-	int expire;
-	int source;
-	const char *qr_png;	/* --qr-png FILE */
-	const char *code;	/* sent as PROTO_T_CODE when set */
-	const char *verb;	/* for messages: "user add" */
-	uint8_t reply[PROTO_MAX_FRAME];
-	struct wmsg msg;
-};
 
 static void
 usage(FILE *fp)
@@ -105,7 +87,7 @@ status_text(int status)
 }
 
 /* Prints why policyd refused: each reason it gave, or its status. */
-static int
+int
 refused(const struct ctl *c, const char *what)
 {
 	struct wreader r = c->msg.fields;
@@ -128,7 +110,7 @@ refused(const struct ctl *c, const char *what)
 
 /* Sends the request built by fill() and stores the reply in c->msg.
  * Returns 0 with any status, or EXIT_USAGE when there was no exchange. */
-static int
+int
 call(struct ctl *c, uint8_t type, const char *user, const char *pw,
      const char *after, const char *rhost)
 {
@@ -167,7 +149,7 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 }
 
 /* Reads one line without its newline into buf; -1 at EOF or if too long. */
-static int
+int
 read_line(FILE *fp, char *buf, size_t size)
 {
 	size_t n;
@@ -182,7 +164,7 @@ read_line(FILE *fp, char *buf, size_t size)
 	return 0;
 }
 
-static int
+int
 ask_tty(FILE *tty, const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
@@ -240,282 +222,8 @@ read_password(const struct ctl *c, char *pw, size_t size)
 	return rc;
 }
 
-static void
-format_time(uint64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, size, "-");
-	else
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-struct user_view {
-	char name[PROTO_MAX_NAME + 1];
-	uint64_t id, created, pw_changed;
-	uint8_t disabled;
-	uint8_t must_change;
-	char cost[PROTO_MAX_TEXT + 1];
-};
-
-static int
-read_user_view(const struct wfield *rec, struct user_view *v)
-{
-	struct wfield f;
-
-	memset(v, 0, sizeof(*v));
-	if (wire_find_in(rec, PROTO_T_USER, &f) != 0 ||
-	    wire_str(&f, v->name, sizeof(v->name)) != 0)
-		return -1;
-	if (wire_find_in(rec, PROTO_T_UID, &f) == 0)
-		wire_u64(&f, &v->id);
-	if (wire_find_in(rec, PROTO_T_DISABLED, &f) == 0)
-		wire_u8(&f, &v->disabled);
-	if (wire_find_in(rec, PROTO_T_CREATED, &f) == 0)
-		wire_u64(&f, &v->created);
-	if (wire_find_in(rec, PROTO_T_PW_CHANGED, &f) == 0)
-		wire_u64(&f, &v->pw_changed);
-	if (wire_find_in(rec, PROTO_T_MUST_CHANGE, &f) == 0)
-		wire_u8(&f, &v->must_change);
-	if (wire_find_in(rec, PROTO_T_HASH_PARAMS, &f) == 0)
-		wire_str(&f, v->cost, sizeof(v->cost));
-	return 0;
-}
-
-/* Names are limited to [A-Za-z0-9._-$] by policyd, but the tool does not
- * rely on that: anything else is escaped. */
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void
-print_user(const struct user_view *v, int json, int detail)
-{
-	char created[32], changed[32];
-
-	format_time(v->created, created, sizeof(created));
-	format_time(v->pw_changed, changed, sizeof(changed));
-	if (json) {
-		printf("{\"name\":");
-		json_string(v->name);
-		printf(",\"id\":%llu,\"disabled\":%s,\"created\":\"%s\","
-		       "\"password_changed\":\"%s\",\"must_change\":%s",
-		       (unsigned long long)v->id,
-		       v->disabled ? "true" : "false", created, changed,
-		       v->must_change ? "true" : "false");
-		if (detail) {
-			printf(",\"password_hash\":");
-			json_string(v->cost);
-		} else {
-			printf("}");	/* show adds its login state first */
-		}
-	} else if (detail) {
-		printf("name:             %s\nid:               %llu\n"
-		       "state:            %s\ncreated:          %s\n"
-		       "password changed: %s\nmust change:      %s\n"
-		       "password hash:    %s\n",
-		       v->name, (unsigned long long)v->id,
-		       v->disabled ? "disabled" : "enabled", created, changed,
-		       v->must_change ? "yes" : "no", v->cost);
-	} else {
-		printf("%-32s %-8s %-20s %s\n", v->name,
-		       v->disabled ? "disabled" : "enabled", created, changed);
-	}
-}
-
-/* Prints one page of a list; returns 1 if more follow, -1 on garbage. */
-static int
-print_page(struct ctl *c, char *after, int *first)
-{
-	struct wreader r = c->msg.fields;
-	struct user_view v;
-	struct wfield f;
-	int more = 0, rc;
-
-	while ((rc = wire_next(&r, &f)) == 1) {
-		if (f.tag == PROTO_T_MORE) {
-			more = 1;
-			continue;
-		}
-		if (f.tag != PROTO_T_RECORD || read_user_view(&f, &v) != 0)
-			return -1;
-		if (c->json)
-			printf("%s", *first ? "" : ",\n");
-		print_user(&v, c->json, 0);
-		*first = 0;
-		memcpy(after, v.name, sizeof(v.name));
-	}
-	return rc < 0 ? -1 : more;
-}
-
-static int
-cmd_list(struct ctl *c)
-{
-	char after[PROTO_MAX_NAME + 1] = "";
-	int first = 1, more, rc;
-
-	do {
-		rc = call(c, PROTO_USER_LIST, NULL, NULL, after, NULL);
-		if (rc != 0)
-			return rc;
-		if (c->msg.status != PROTO_OK)
-			return refused(c, "");
-		if (first && c->json)
-			printf("[");
-		else if (first)
-			printf("%-32s %-8s %-20s %s\n", "NAME", "STATE",
-			       "CREATED", "PASSWORD CHANGED");
-		more = print_page(c, after, &first);
-		if (more < 0) {
-			fprintf(stderr, "policyctl: malformed list\n");
-			return EXIT_USAGE;
-		}
-	} while (more);
-	if (c->json)
-		printf("]\n");
-	return 0;
-}
-
-static uint64_t
-field_u64(const struct wmsg *m, const struct wfield *rec, uint8_t tag)
-{
-	struct wfield f;
-	uint64_t v = 0;
-	uint32_t v32;
-	uint8_t v8;
-
-	if ((rec != NULL ? wire_find_in(rec, tag, &f) : wire_find(m, tag, &f))
-	    != 0)
-		return 0;
-	if (wire_u64(&f, &v) == 0)
-		return v;
-	if (wire_u8(&f, &v8) == 0)
-		return v8;
-	return wire_u32(&f, &v32) == 0 ? v32 : 0;
-}
-
-/* "until unlocked", or the time a lock ends. */
-static void
-format_until(int locked, uint64_t until, char *buf, size_t size)
-{
-	if (!locked)
-		snprintf(buf, size, "no");
-	else if (until == 0)
-		snprintf(buf, size, "until unlocked");
-	else
-		format_time(until, buf, size);
-}
-
-/* The counted failures of `user show`, as text lines or a JSON array. */
-static void
-print_failures(const struct ctl *c)
-{
-	char when[32], rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
-	struct wreader r = c->msg.fields;
-	struct wfield f, x;
-	int n = 0;
-
-	printf(c->json ? ",\"failures\":[" : "failures:\n");
-	while (wire_next(&r, &f) == 1) {
-		if (f.tag != PROTO_T_FAILURE)
-			continue;
-		format_time(field_u64(NULL, &f, PROTO_T_TIME), when,
-			    sizeof(when));
-		rhost[0] = service[0] = '\0';
-		if (wire_find_in(&f, PROTO_T_RHOST, &x) == 0)
-			wire_str(&x, rhost, sizeof(rhost));
-		if (wire_find_in(&f, PROTO_T_SERVICE, &x) == 0)
-			wire_str(&x, service, sizeof(service));
-		if (!c->json) {
-			printf("  %s  %-20s %s\n", when,
-			       rhost[0] ? rhost : "(local)", service);
-			continue;
-		}
-		printf("%s{\"time\":\"%s\",\"host\":", n++ ? "," : "", when);
-		json_string(rhost);
-		printf(",\"service\":");
-		json_string(service);
-		printf("}");
-	}
-	printf(c->json ? "]" : "");
-}
-
-static void
-print_login_state(const struct ctl *c)
-{
-	char last[32], until[32], host[PROTO_MAX_TEXT + 1] = "";
-	struct wfield f;
-	int locked = wire_find(&c->msg, PROTO_T_UNTIL, &f) == 0;
-	uint64_t failed = field_u64(&c->msg, NULL, PROTO_T_FAILURES);
-
-	format_time(field_u64(&c->msg, NULL, PROTO_T_LAST_LOGIN), last,
-		    sizeof(last));
-	wire_get_str(&c->msg, PROTO_T_LAST_HOST, host, sizeof(host));
-	format_until(locked, field_u64(&c->msg, NULL, PROTO_T_UNTIL), until,
-		     sizeof(until));
-	static const char *const states[] = { "none", "pending", "enrolled",
-					      "enrolled, new one pending" };
-	uint64_t state = field_u64(&c->msg, NULL, PROTO_T_TOTP_STATE);
-	uint64_t codes = field_u64(&c->msg, NULL, PROTO_T_CODES_LEFT);
-
-	if (state > 3)
-		state = 0;
-	if (c->json) {
-		printf(",\"totp\":\"%s\",\"recovery_codes_left\":%llu",
-		       states[state], (unsigned long long)codes);
-		printf(",\"last_login\":\"%s\",\"last_host\":", last);
-		json_string(host);
-		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
-		       (unsigned long long)failed, until);
-	} else {
-		printf("totp:             %s (%llu recovery codes left)\n",
-		       states[state], (unsigned long long)codes);
-		printf("last login:       %s%s%s\nfailed since:     %llu\n"
-		       "locked:           %s\n", last, host[0] ? " from " : "",
-		       host, (unsigned long long)failed, until);
-	}
-	print_failures(c);
-	printf(c->json ? "}\n" : "");
-}
-
-static int
-cmd_show(struct ctl *c, const char *name)
-{
-	struct user_view v;
-	struct wfield rec;
-	int rc = call(c, PROTO_USER_SHOW, name, NULL, NULL, NULL);
-
-	if (rc != 0)
-		return rc;
-	if (c->msg.status != PROTO_OK)
-		return refused(c, name);
-	if (wire_find(&c->msg, PROTO_T_RECORD, &rec) != 0 ||
-	    read_user_view(&rec, &v) != 0) {
-		fprintf(stderr, "policyctl: malformed answer\n");
-		return EXIT_USAGE;
-	}
-	print_user(&v, c->json, 1);
-	print_login_state(c);
-	return 0;
-}
-
 /* A verb on one user, with a new password when with_password. */
-static int
+int
 cmd_simple(struct ctl *c, uint8_t type, const char *name, int with_password,
 	   const char *done)
 {
@@ -553,193 +261,6 @@ cmd_unlock(struct ctl *c, const char *key, int source)
 	if (rc == 0)
 		fprintf(stderr, "policyctl: %s %s unlocked\n",
 			source ? "host" : "user", key);
-	return rc;
-}
-
-static int
-cmd_locks(struct ctl *c)
-{
-	char key[PROTO_MAX_TEXT + 1], since[32], until[32];
-	struct wreader r;
-	struct wfield f, x;
-	int rc = call(c, PROTO_LOCKS, NULL, NULL, NULL, NULL), n = 0;
-
-	if (rc != 0)
-		return rc;
-	if (c->msg.status != PROTO_OK)
-		return refused(c, "");
-	printf(c->json ? "[" : "%-7s %-32s %-20s %s\n", "KIND", "NAME",
-	       "SINCE", "UNTIL");
-	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
-		uint8_t kind = 0;
-
-		if (f.tag != PROTO_T_RECORD ||
-		    wire_find_in(&f, PROTO_T_USER, &x) != 0 ||
-		    wire_str(&x, key, sizeof(key)) != 0)
-			continue;
-		if (wire_find_in(&f, PROTO_T_KIND, &x) == 0)
-			wire_u8(&x, &kind);
-		format_time(field_u64(NULL, &f, PROTO_T_TIME), since,
-			    sizeof(since));
-		format_until(1, field_u64(NULL, &f, PROTO_T_UNTIL), until,
-			     sizeof(until));
-		if (!c->json) {
-			printf("%-7s %-32s %-20s %s\n",
-			       kind == 's' ? "host" : "user", key, since, until);
-			continue;
-		}
-		printf("%s{\"kind\":\"%s\",\"name\":", n++ ? "," : "",
-		       kind == 's' ? "host" : "user");
-		json_string(key);
-		printf(",\"since\":\"%s\",\"until\":\"%s\"}", since, until);
-	}
-	printf(c->json ? "]\n" : "");
-	return 0;
-}
-
-static int
-cmd_stats(struct ctl *c)
-{
-	char name[PROTO_MAX_TEXT + 1];
-	struct wreader r;
-	struct wfield f, x;
-	int rc = call(c, PROTO_STATS, NULL, NULL, NULL, NULL);
-
-	if (rc != 0)
-		return rc;
-	if (c->msg.status != PROTO_OK)
-		return refused(c, "");
-	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
-		if (f.tag != PROTO_T_RECORD ||
-		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
-		    wire_str(&x, name, sizeof(name)) != 0)
-			continue;
-		printf("%-20s %llu\n", name,
-		       (unsigned long long)field_u64(NULL, &f, PROTO_T_VALUE));
-	}
-	return 0;
-}
-
-/* Prints each PROTO_T_CODE of the reply: recovery codes, shown once. */
-static void
-print_codes(const struct ctl *c)
-{
-	char code[64];
-	struct wreader r = c->msg.fields;
-	struct wfield f;
-	int n = 0;
-
-	while (wire_next(&r, &f) == 1)
-		if (f.tag == PROTO_T_CODE && wire_str(&f, code, sizeof(code)) == 0)
-			printf("%s  %s\n", n++ == 0 ? "Recovery codes (each works "
-				"once; shown only now):\n" : "", code);
-	if (n == 0)
-		printf("No recovery codes (recovery_codes = 0).\n");
-}
-
-static int
-totp_enroll(struct ctl *c, const char *name)
-{
-	char secret[256], uri[1024], err[PATH_MAX + 128];
-	int rc = call(c, PROTO_TOTP_ENROLL, name, NULL, NULL, NULL);
-
-	if (rc != 0)
-		return rc;
-	if (c->msg.status != PROTO_OK)
-		return refused(c, name);
-	if (wire_get_str(&c->msg, PROTO_T_SECRET, secret, sizeof(secret)) ||
-	    wire_get_str(&c->msg, PROTO_T_URI, uri, sizeof(uri))) {
-		fprintf(stderr, "policyctl: malformed answer\n");
-		return EXIT_USAGE;
-	}
-	printf("Scan this with the authenticator app of %s:\n\n", name);
-	qr_print_terminal(stdout, uri);
-	printf("\nor enter the key by hand: %s\n%s\n\nThen confirm with a "
-	       "code from the app: policyctl totp confirm %s\n", secret, uri,
-	       name);
-	rc = 0;
-	if (c->qr_png != NULL && qr_write_png(c->qr_png, uri, err,
-					      sizeof(err)) != 0) {
-		fprintf(stderr, "policyctl: %s\n", err);
-		rc = EXIT_USAGE;
-	}
-	wipe(secret, sizeof(secret));
-	wipe(uri, sizeof(uri));
-	return rc;
-}
-
-/* Reads a code: from the terminal (without echo), else a line of stdin. */
-static int
-read_code(char *code, size_t size)
-{
-	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
-	int rc;
-
-	if (tty == NULL)
-		return read_line(stdin, code, size);
-	setvbuf(tty, NULL, _IONBF, 0);
-	rc = ask_tty(tty, "Code from the app: ", code, size);
-	fclose(tty);
-	return rc;
-}
-
-static int
-totp_confirm(struct ctl *c, const char *name)
-{
-	char code[64];
-	int rc;
-
-	if (read_code(code, sizeof(code)) != 0) {
-		fprintf(stderr, "policyctl: no code given\n");
-		return EXIT_REFUSED;
-	}
-	c->code = code;
-	rc = call(c, PROTO_TOTP_CONFIRM, name, NULL, NULL, NULL);
-	c->code = NULL;
-	wipe(code, sizeof(code));
-	if (rc == 0 && c->msg.status == PROTO_DENIED) {
-		fprintf(stderr, "policyctl: totp confirm %s: wrong code; the "
-				"enrolment stays pending\n", name);
-		return EXIT_REFUSED;
-	}
-	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
-		fprintf(stderr, "policyctl: totp confirm %s: no such user, or "
-				"no enrolment pending\n", name);
-		return EXIT_REFUSED;
-	}
-	if (rc == 0 && c->msg.status != PROTO_OK)
-		return refused(c, name);
-	if (rc == 0) {
-		printf("TOTP active for %s.\n", name);
-		print_codes(c);
-	}
-	return rc;
-}
-
-static int
-run_totp(struct ctl *c, const char *verb, const char *name)
-{
-	int rc;
-
-	if (strcmp(verb, "enroll") == 0)
-		return totp_enroll(c, name);
-	if (strcmp(verb, "confirm") == 0)
-		return totp_confirm(c, name);
-	if (strcmp(verb, "reset") == 0)
-		return cmd_simple(c, PROTO_TOTP_RESET, name, 0,
-				  "has no TOTP any more");
-	if (strcmp(verb, "recovery") != 0)
-		return -1;
-	rc = call(c, PROTO_TOTP_RECOVERY, name, NULL, NULL, NULL);
-	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
-		fprintf(stderr, "policyctl: totp recovery %s: no such user, "
-				"or no TOTP active\n", name);
-		return EXIT_REFUSED;
-	}
-	if (rc == 0 && c->msg.status != PROTO_OK)
-		return refused(c, name);
-	if (rc == 0)
-		print_codes(c);
 	return rc;
 }
 

@@ -1,0 +1,59 @@
+/*
+ * ctl.h - what the parts of policyctl share: the command state, the one
+ * exchange with the daemon, password and code entry, and the printers.
+ */
+#ifndef POLICYCTL_CTL_H
+#define POLICYCTL_CTL_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto.h"
+#include "wire.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define TIMEOUT_MS 30000	/* a password hash may queue behind logins */
+
+struct ctl {
+	char socket[PATH_MAX];
+	int json;
+	int password_stdin;
+	int expire;
+	int source;
+	const char *qr_png;	/* --qr-png FILE */
+	const char *code;	/* sent as PROTO_T_CODE when set */
+	const char *verb;	/* for messages: "user add" */
+	uint8_t reply[PROTO_MAX_FRAME];
+	struct wmsg msg;
+};
+
+/* Prints why policyd refused; returns the exit status. */
+int refused(const struct ctl *c, const char *what);
+/* One request (the non-NULL fields, and c->code) and its reply in
+ * c->msg.  0 with any status, or EXIT_USAGE when there was no exchange. */
+int call(struct ctl *c, uint8_t type, const char *user, const char *pw,
+	 const char *after, const char *rhost);
+/* A line without its newline; -1 at EOF or if too long. */
+int read_line(FILE *fp, char *buf, size_t size);
+/* Asks on the terminal without echo. */
+int ask_tty(FILE *tty, const char *prompt, char *buf, size_t size);
+/* A verb on one user, with a new password when with_password. */
+int cmd_simple(struct ctl *c, uint8_t type, const char *name,
+	       int with_password, const char *done);
+
+/* show.c: listing and showing. */
+void format_time(uint64_t t, char *buf, size_t size);
+void json_string(const char *s);
+uint64_t field_u64(const struct wmsg *m, const struct wfield *rec,
+		   uint8_t tag);
+int cmd_list(struct ctl *c);
+int cmd_show(struct ctl *c, const char *name);
+int cmd_locks(struct ctl *c);
+int cmd_stats(struct ctl *c);
+
+/* totp.c: enrolment. */
+int run_totp(struct ctl *c, const char *verb, const char *name);
+
+#endif

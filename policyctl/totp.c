@@ -1,0 +1,134 @@
+/* totp.c - policyctl's TOTP enrolment commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "proto.h"
+#include "wipe.h"
+#include "qr.h"
+
+/* Prints each PROTO_T_CODE of the reply: recovery codes, shown once. */
+static void
+print_codes(const struct ctl *c)
+{
+	char code[64];
+	struct wreader r = c->msg.fields;
+	struct wfield f;
+	int n = 0;
+
+	while (wire_next(&r, &f) == 1)
+		if (f.tag == PROTO_T_CODE && wire_str(&f, code, sizeof(code)) == 0)
+			printf("%s  %s\n", n++ == 0 ? "Recovery codes (each works "
+				"once; shown only now):\n" : "", code);
+	if (n == 0)
+		printf("No recovery codes (recovery_codes = 0).\n");
+}
+
+static int
+totp_enroll(struct ctl *c, const char *name)
+{
+	char secret[256], uri[1024], err[PATH_MAX + 128];
+	int rc = call(c, PROTO_TOTP_ENROLL, name, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (wire_get_str(&c->msg, PROTO_T_SECRET, secret, sizeof(secret)) ||
+	    wire_get_str(&c->msg, PROTO_T_URI, uri, sizeof(uri))) {
+		fprintf(stderr, "policyctl: malformed answer\n");
+		return EXIT_USAGE;
+	}
+	printf("Scan this with the authenticator app of %s:\n\n", name);
+	qr_print_terminal(stdout, uri);
+	printf("\nor enter the key by hand: %s\n%s\n\nThen confirm with a "
+	       "code from the app: policyctl totp confirm %s\n", secret, uri,
+	       name);
+	rc = 0;
+	if (c->qr_png != NULL && qr_write_png(c->qr_png, uri, err,
+					      sizeof(err)) != 0) {
+		fprintf(stderr, "policyctl: %s\n", err);
+		rc = EXIT_USAGE;
+	}
+	wipe(secret, sizeof(secret));
+	wipe(uri, sizeof(uri));
+	return rc;
+}
+
+/* Reads a code: from the terminal (without echo), else a line of stdin. */
+static int
+read_code(char *code, size_t size)
+{
+	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
+	int rc;
+
+	if (tty == NULL)
+		return read_line(stdin, code, size);
+	setvbuf(tty, NULL, _IONBF, 0);
+	rc = ask_tty(tty, "Code from the app: ", code, size);
+	fclose(tty);
+	return rc;
+}
+
+static int
+totp_confirm(struct ctl *c, const char *name)
+{
+	char code[64];
+	int rc;
+
+	if (read_code(code, sizeof(code)) != 0) {
+		fprintf(stderr, "policyctl: no code given\n");
+		return EXIT_REFUSED;
+	}
+	c->code = code;
+	rc = call(c, PROTO_TOTP_CONFIRM, name, NULL, NULL, NULL);
+	c->code = NULL;
+	wipe(code, sizeof(code));
+	if (rc == 0 && c->msg.status == PROTO_DENIED) {
+		fprintf(stderr, "policyctl: totp confirm %s: wrong code; the "
+				"enrolment stays pending\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
+		fprintf(stderr, "policyctl: totp confirm %s: no such user, or "
+				"no enrolment pending\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (rc == 0) {
+		printf("TOTP active for %s.\n", name);
+		print_codes(c);
+	}
+	return rc;
+}
+
+int
+run_totp(struct ctl *c, const char *verb, const char *name)
+{
+	int rc;
+
+	if (strcmp(verb, "enroll") == 0)
+		return totp_enroll(c, name);
+	if (strcmp(verb, "confirm") == 0)
+		return totp_confirm(c, name);
+	if (strcmp(verb, "reset") == 0)
+		return cmd_simple(c, PROTO_TOTP_RESET, name, 0,
+				  "has no TOTP any more");
+	if (strcmp(verb, "recovery") != 0)
+		return -1;
+	rc = call(c, PROTO_TOTP_RECOVERY, name, NULL, NULL, NULL);
+	if (rc == 0 && c->msg.status == PROTO_NOT_FOUND) {
+		fprintf(stderr, "policyctl: totp recovery %s: no such user, "
+				"or no TOTP active\n", name);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (rc == 0)
+		print_codes(c);
+	return rc;
+}
+
