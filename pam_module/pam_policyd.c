@@ -32,6 +32,7 @@ struct args {
 	int use_first_pass;
 	int try_first_pass;
 	int use_authtok;
+	int totp_only;
 	int nodelay;
 	int retry;
 	uint8_t mode;		/* 0, or PROTO_LOCK_CHECK/FAIL/SUCC */
@@ -85,6 +86,8 @@ parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 					   a->retry);
 		} else if (strcmp(v, "use_authtok") == 0) {
 			a->use_authtok = 1;
+		} else if (strcmp(v, "totp_only") == 0) {
+			a->totp_only = 1;
 		} else if (strcmp(v, "preauth") == 0) {
 			a->mode = PROTO_LOCK_CHECK;
 		} else if (strcmp(v, "authfail") == 0) {
@@ -167,6 +170,7 @@ ask_daemon_code(pam_handle_t *pamh, const struct args *a, uint8_t type,
 		wire_put_str(&w, PROTO_T_CODE, cs->code);
 	}
 	if (type == PROTO_AUTH || type == PROTO_CHPASS ||
+	    type == PROTO_CODE_ONLY ||
 	    type == PROTO_LOCK_FAIL || type == PROTO_LOCK_CHECK ||
 	    type == PROTO_LOCK_SUCC) {
 		put_item(pamh, &w, PAM_RHOST, PROTO_T_RHOST);
@@ -379,6 +383,19 @@ code_step(pam_handle_t *pamh, const struct args *a, const char *user,
 	return status;
 }
 
+/* totp_only: the password is another module's; only the code here. */
+static int
+code_only(pam_handle_t *pamh, const struct args *a, const char *user)
+{
+	struct reply r;
+	int status = ask_daemon(pamh, a, PROTO_CODE_ONLY, user, NULL, NULL,
+				&r);
+
+	if (status == PROTO_NEED_CODE)
+		status = code_step(pamh, a, user, &r);
+	return auth_result(pamh, status, &r);
+}
+
 /* preauth, authfail, authsucc: no prompt, the lockout only.  authfail
  * always fails (it runs after another module refused). */
 static int
@@ -414,6 +431,10 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return strlen(user) > PROTO_MAX_TEXT
 			       ? PAM_AUTH_ERR
 			       : lockout_only(pamh, &a, user);
+	if (a.totp_only)
+		return strlen(user) > PROTO_MAX_TEXT
+			       ? PAM_AUTH_ERR
+			       : code_only(pamh, &a, user);
 	rv = get_password(pamh, &a, &pw, &asked);
 	if (rv != PAM_SUCCESS)
 		goto out;

@@ -342,6 +342,46 @@ out:
 	return status;
 }
 
+/*
+ * totp_only: another module (pam_unix, SSSD) checks the password, policyd
+ * only the code.  The attempt is counted now and refunded when the code
+ * is right; an account that needs no code is through at once.
+ */
+int
+auth_code_only(struct request *rq)
+{
+	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	struct login l;
+	int64_t grace;
+	int status, need;
+
+	if (read_context(rq, rhost, service) != 0)
+		return -1;
+	login_init(rq, &l, rhost, service);
+	maybe_prune(rq, l.a.now);
+	if (store_attempt_begin(rq->d->store, &l.a, 1, &l.t) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	if (l.t.locked != ATTEMPT_OPEN) {
+		status = refuse_locked(rq, &l);
+		return status == PROTO_DENIED ? defer(rq, &l, 0) : status;
+	}
+	status = store_user_get(rq->d->store, rq->user, &l.u);
+	WIPE_OBJ(l.u.phc);
+	if (status == STORE_ERROR)
+		return PROTO_UNAVAILABLE;
+	l.found = status == STORE_OK;
+	need = l.found ? second_needed(rq, &l.u, &grace) : 1;
+	if (need < 0)
+		return PROTO_UNAVAILABLE;
+	if (need)
+		return codes_asked(rq) ? defer(rq, &l, l.found)
+				       : PROTO_DENIED;
+	status = settle(rq, &l);
+	if (status == PROTO_OK && grace > 0)
+		wire_put_u64(rq->out, PROTO_T_GRACE_LEFT, (uint64_t)grace);
+	return status;
+}
+
 /* The code step of a login: the token from "need-code" and the code (or
  * a recovery code).  Wrong in any way: the attempt stays counted. */
 int

@@ -42,6 +42,8 @@ static const struct route routes[] = {
 	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
 	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass },
 	{ PROTO_CODE, "code", ON_PAM, WHO_SELF, 1, auth_code },
+	{ PROTO_CODE_ONLY, "code-only", ON_PAM, WHO_SELF, 1,
+	  auth_code_only },
 	{ PROTO_LOCK_CHECK, "preauth", ON_PAM, WHO_ROOT, 1, auth_lock_check },
 	{ PROTO_LOCK_FAIL, "authfail", ON_PAM, WHO_ROOT, 1, auth_lock_fail },
 	{ PROTO_LOCK_SUCC, "authsucc", ON_PAM, WHO_ROOT, 1, auth_lock_succ },

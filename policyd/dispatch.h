@@ -56,6 +56,7 @@ int auth_authenticate(struct request *rq);
 int auth_account(struct request *rq);
 int auth_chpass(struct request *rq);
 int auth_code(struct request *rq);
+int auth_code_only(struct request *rq);
 int auth_lock_check(struct request *rq);
 int auth_lock_fail(struct request *rq);
 int auth_lock_succ(struct request *rq);

@@ -452,6 +452,37 @@ test_required_all_and_grace(void **state)
 	conv_free(&c);
 }
 
+/* totp_only, after a stand-in for pam_unix: only the code is asked. */
+static void
+test_totp_only(void **state)
+{
+	char secret[64], code[16];
+	struct conv c;
+
+	(void)state;
+	enrol("coded", secret, NULL, 0);
+	memset(&c, 0, sizeof(c));
+	c.answers[0] = "000000";
+	assert_int_equal(pam_run("totp_only", "coded", &c,
+				 PAMTEST_AUTHENTICATE, -1), PAM_AUTH_ERR);
+	assert_int_equal(c.nprompts, 1);
+	assert_string_equal(c.prompts[0], "Verification code: ");
+	conv_free(&c);
+	steady();
+	oath(secret, 30, code);
+	memset(&c, 0, sizeof(c));
+	c.answers[0] = code;
+	assert_int_equal(pam_run("totp_only", "coded", &c,
+				 PAMTEST_AUTHENTICATE, -1), PAM_SUCCESS);
+	conv_free(&c);
+	/* No TOTP and none required: through without a prompt. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pam_run("totp_only", "plain", &c,
+				 PAMTEST_AUTHENTICATE, -1), PAM_SUCCESS);
+	assert_int_equal(c.nprompts, 0);
+	conv_free(&c);
+}
+
 static int
 group_setup(void **state)
 {
@@ -473,7 +504,7 @@ group_teardown(void **state)
 static void
 write_services(char **argv)
 {
-	char dir[PATH_MAX], text[4 * PATH_MAX];
+	char dir[PATH_MAX], text[8 * PATH_MAX];
 
 	t_fmt(dir, "%s/pam.d", t_dir());
 	t_sh("mkdir -p %s", dir);
@@ -481,6 +512,10 @@ write_services(char **argv)
 	t_fmt(text, "auth required %s/pam_policyd.so socket=%s/totp/run/"
 		    "pam.sock nodelay\n", t_build(), t_dir());
 	write_service(dir, "totp", text);
+	t_fmt(text, "auth required pam_permit.so\n"
+		    "auth required %s/pam_policyd.so socket=%s/totp/run/"
+		    "pam.sock nodelay totp_only\n", t_build(), t_dir());
+	write_service(dir, "totp_only", text);
 	pamlib_exec_wrapped(argv, dir);
 }
 
@@ -495,6 +530,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_no_oracle),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_parallel_sessions_one_code),
+		cmocka_unit_test(test_totp_only),
 		cmocka_unit_test(test_recovery_code),
 		cmocka_unit_test(test_wrong_codes_lock),
 		cmocka_unit_test(test_sealed_at_rest),
