@@ -212,7 +212,7 @@ $(BUILD)/bench/bench_password: $(BUILD)/pie/bench/bench_password.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium) -pthread
 
-$(BUILD)/bench/bench_lockout: $(BUILD)/pie/bench/bench_lockout.o $(TEST_LIB) \
+$(BUILD)/bench/bench_pam: $(BUILD)/pie/bench/bench_pam.o $(TEST_LIB) \
 		$(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
@@ -222,8 +222,8 @@ $(BUILD)/pie/bench/%.o: bench/%.c
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 bench: deps
-	$(MAKE) all $(BUILD)/bench/bench_password $(BUILD)/bench/bench_lockout
-	@for b in bench_password bench_lockout; do \
+	$(MAKE) all $(BUILD)/bench/bench_password $(BUILD)/bench/bench_pam
+	@for b in bench_password bench_pam; do \
 		dir=$$(mktemp -d); chmod 755 $$dir; \
 		POLICYD_BUILD=$$(pwd)/$(BUILD) POLICYD_TEST_DIR=$$dir \
 			$(BUILD)/bench/$$b; rc=$$?; rm -rf $$dir; \

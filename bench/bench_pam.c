@@ -1,12 +1,14 @@
 /*
- * bench_lockout.c - the cost of the lockout path, next to pam_faillock,
- * driven by one harness: pam_authenticate in a loop through the real
- * libpam under pam_wrapper, each service file naming its own stack.
+ * bench_pam.c - policyd's paths next to the modules they replace, driven
+ * by one harness: pam_authenticate in a loop through the real libpam under
+ * pam_wrapper, each service file naming its own stack.
  *
  *  - a counted failure: policyd's authfail (count, no verification) and
  *    pam_faillock's authfail;
  *  - a refused attempt while locked: policyd's password login of a locked
- *    user (tell_locked = yes, nothing verified) and pam_faillock's preauth.
+ *    user (tell_locked = yes, nothing verified) and pam_faillock's preauth;
+ *  - a TOTP code checked (a wrong one, so that replay protection does not
+ *    end the loop): policyd's totp_only and pam_oath, window 1.
  *
  * policyd commits every count to SQLite in WAL mode (fsync per commit with
  * synchronous = FULL); pam_faillock appends to a tally file without fsync.
@@ -80,6 +82,16 @@ row(const char *what, double policyd, double faillock)
 	       policyd / faillock);
 }
 
+/* pam_oath's users file: the same kind of secret, SHA1, 30 s, 6 digits.
+ * pam_oath rewrites it after each check, so it lives in the test dir. */
+static void
+write_oath_users(void)
+{
+	t_sh("printf 'HOTP/T30/6 %s - 3132333435363738393031323334353637383930"
+	     "\\n' > %s/oath.users && chmod 600 %s/oath.users", USER, t_dir(),
+	     t_dir());
+}
+
 static void
 write_services(char **argv)
 {
@@ -102,7 +114,36 @@ write_services(char **argv)
 	t_fmt(text, "auth required pam_faillock.so preauth %s deny=1 "
 		    "unlock_time=900 silent\n", tally);
 	write_service(dir, "f_locked", text);
+	t_fmt(text, "auth required %s totp_only\n", m);
+	write_service(dir, "p_totp", text);
+	t_fmt(text, "auth required pam_oath.so usersfile=%s/oath.users "
+		    "window=1 digits=6\n", t_dir());
+	write_service(dir, "o_totp", text);
+	write_oath_users();
 	pamlib_exec_wrapped(argv, dir);
+}
+
+/* Enrols USER in TOTP with oathtool's code for the secret given. */
+static int
+enrol(struct tdaemon *d)
+{
+	char out[8192], secret[64], code[16], cmd[128], *p;
+	FILE *fp;
+
+	td_ctl(d, "Bench-Start-Pass-0\n", NULL, 0, NULL, 0,
+	       "user add " USER " --password-stdin");
+	td_ctl(d, NULL, NULL, 0, NULL, 0, "unlock " USER);
+	if (td_ctl(d, NULL, out, sizeof(out), NULL, 0,
+		   "totp enroll " USER) != 0 ||
+	    (p = strstr(out, "by hand: ")) == NULL ||
+	    sscanf(p + 9, "%63s", secret) != 1)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "oathtool --totp -b %s", secret);
+	fp = popen(cmd, "r");
+	if (fp == NULL || fgets(code, sizeof(code), fp) == NULL)
+		return -1;
+	pclose(fp);
+	return td_ctl(d, code, NULL, 0, NULL, 0, "totp confirm " USER);
 }
 
 int
@@ -110,7 +151,7 @@ main(int argc, char **argv)
 {
 	struct tdaemon d;
 	char dir[PATH_MAX];
-	double p_count, f_count, p_locked, f_locked;
+	double p_count, f_count, p_locked, f_locked, p_totp, o_totp;
 
 	(void)argc;
 	if (getenv("PAM_WRAPPER") == NULL)
@@ -130,6 +171,20 @@ main(int argc, char **argv)
 	rate("p_count", NULL);
 	p_locked = rate("p_locked", "any-password");
 	f_locked = rate("f_locked", NULL);
+	/* TOTP: the user enrolled, the lockout out of the way. */
+	td_write_conf(&d, "[lockout]\ndeny = 1000000\n[totp]\nrequired = "
+			  "enrolled\n");
+	td_stop(&d);
+	if (td_start(&d) != 0 || enrol(&d) != 0)
+		return 1;
+	p_totp = rate("p_totp", "000000");
+	o_totp = rate("o_totp", "000000");
+	if (getenv("BENCH_DEBUG") != NULL) {
+		char st[1024];
+
+		td_ctl(&d, NULL, st, sizeof(st), NULL, 0, "stats");
+		fputs(st, stderr);
+	}
 	td_stop(&d);
 	printf("lockout path through libpam (pam_wrapper), %.0f s each; "
 	       "policyd argon2 m=8192 t=1\n", SECONDS);
@@ -137,5 +192,7 @@ main(int argc, char **argv)
 	       "ratio");
 	row("counted failure (authfail)", p_count, f_count);
 	row("refused while locked", p_locked, f_locked);
+	printf("  %-34s %12s %14s\n", "", "policyd", "pam_oath");
+	row("TOTP code checked (wrong code)", p_totp, o_totp);
 	return 0;
 }
