@@ -44,6 +44,9 @@ enum proto_type {
 	PROTO_LOCK_SUCC = 7,	/* pam.sock, root: user, rhost (authsucc) */
 	PROTO_CODE = 8,		/* pam.sock: user, token, code */
 	PROTO_CODE_ONLY = 9,	/* pam.sock: user (totp_only: no password) */
+	PROTO_SELF_ENROLL = 10,	/* pam.sock: user, password; as TOTP_ENROLL */
+	PROTO_SELF_CONFIRM = 11, /* pam.sock: user, password, code */
+	PROTO_SELF_RESET = 12,	/* pam.sock: user, password, code */
 	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
 	PROTO_USER_DEL = 17,	/* admin.sock: user */
 	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */

@@ -24,6 +24,8 @@ struct ctl {
 	int source;
 	const char *qr_png;	/* --qr-png FILE */
 	const char *code;	/* sent as PROTO_T_CODE when set */
+	const char *self_password; /* self-service on pam.sock when set */
+	const char *dir;	/* the runtime directory (-S) */
 	const char *verb;	/* for messages: "user add" */
 	uint8_t reply[PROTO_MAX_FRAME];
 	struct wmsg msg;
@@ -53,7 +55,8 @@ int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c);
 
-/* totp.c: enrolment. */
+/* totp.c: enrolment, by an administrator or (self) by the user. */
 int run_totp(struct ctl *c, const char *verb, const char *name);
+int run_self_totp(struct ctl *c, const char *dir, const char *verb);
 
 #endif

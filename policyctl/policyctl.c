@@ -40,6 +40,9 @@ usage(FILE *fp)
 		"  totp confirm NAME                  activate it with a code\n"
 		"  totp recovery NAME                 issue new recovery codes\n"
 		"  totp reset NAME                    remove TOTP\n"
+		"  self totp enroll|confirm|reset     the same for yourself, "
+		"with your\n"
+		"                                     password (on pam.sock)\n"
 		"  unlock NAME | unlock --source HOST lift a lock\n"
 		"  locks [--json]                     accounts and hosts locked\n"
 		"  stats                              counters since start\n"
@@ -341,6 +344,11 @@ run(struct ctl *c, int argc, char **argv)
 	c->verb = argv[0];
 	if (strcmp(argv[0], "ping") == 0 && n == 0)
 		return cmd_ping(c);
+	if (strcmp(argv[0], "self") == 0 && n == 2 &&
+	    strcmp(pos[0], "totp") == 0) {
+		c->verb = "self totp";
+		return run_self_totp(c, c->dir, pos[1]);
+	}
 	if (strcmp(argv[0], "totp") == 0 && n == 2) {
 		static char verb[64];
 
@@ -393,6 +401,7 @@ main(int argc, char **argv)
 			return ch == 'h' ? 0 : EXIT_USAGE;
 		}
 	}
+	c.dir = dir;
 	if (snprintf(c.socket, sizeof(c.socket), "%s/" ADMIN_SOCKET_NAME,
 		     dir) >= (int)sizeof(c.socket)) {
 		fprintf(stderr, "policyctl: %s: path too long\n", dir);

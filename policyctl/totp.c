@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -30,7 +31,9 @@ static int
 totp_enroll(struct ctl *c, const char *name)
 {
 	char secret[256], uri[1024], err[PATH_MAX + 128];
-	int rc = call(c, PROTO_TOTP_ENROLL, name, NULL, NULL, NULL);
+	int rc = call(c, c->self_password ? PROTO_SELF_ENROLL
+					  : PROTO_TOTP_ENROLL,
+		      name, c->self_password, NULL, NULL);
 
 	if (rc != 0)
 		return rc;
@@ -44,8 +47,8 @@ totp_enroll(struct ctl *c, const char *name)
 	printf("Scan this with the authenticator app of %s:\n\n", name);
 	qr_print_terminal(stdout, uri);
 	printf("\nor enter the key by hand: %s\n%s\n\nThen confirm with a "
-	       "code from the app: policyctl totp confirm %s\n", secret, uri,
-	       name);
+	       "code from the app: policyctl %stotp confirm %s\n", secret, uri,
+	       c->self_password ? "self " : "", c->self_password ? "" : name);
 	rc = 0;
 	if (c->qr_png != NULL && qr_write_png(c->qr_png, uri, err,
 					      sizeof(err)) != 0) {
@@ -83,7 +86,9 @@ totp_confirm(struct ctl *c, const char *name)
 		return EXIT_REFUSED;
 	}
 	c->code = code;
-	rc = call(c, PROTO_TOTP_CONFIRM, name, NULL, NULL, NULL);
+	rc = call(c, c->self_password ? PROTO_SELF_CONFIRM
+				      : PROTO_TOTP_CONFIRM,
+		  name, c->self_password, NULL, NULL);
 	c->code = NULL;
 	wipe(code, sizeof(code));
 	if (rc == 0 && c->msg.status == PROTO_DENIED) {
@@ -132,3 +137,71 @@ run_totp(struct ctl *c, const char *verb, const char *name)
 	return rc;
 }
 
+
+/* The user's own password: a line of stdin (--password-stdin), else the
+ * terminal without echo. */
+static int
+self_password(const struct ctl *c, char *pw, size_t size)
+{
+	FILE *tty;
+	int rc;
+
+	if (c->password_stdin)
+		return read_line(stdin, pw, size);
+	tty = fopen("/dev/tty", "r+e");
+	if (tty == NULL)
+		return -1;
+	setvbuf(tty, NULL, _IONBF, 0);
+	rc = ask_tty(tty, "Password: ", pw, size);
+	fclose(tty);
+	return rc;
+}
+
+/* Removing one's own TOTP takes the password and a code. */
+static int
+self_reset(struct ctl *c, const char *name)
+{
+	char code[64];
+	int rc;
+
+	if (read_code(code, sizeof(code)) != 0) {
+		fprintf(stderr, "policyctl: no code given\n");
+		return EXIT_REFUSED;
+	}
+	c->code = code;
+	rc = call(c, PROTO_SELF_RESET, name, c->self_password, NULL, NULL);
+	c->code = NULL;
+	wipe(code, sizeof(code));
+	if (rc == 0 && c->msg.status != PROTO_OK)
+		return refused(c, name);
+	if (rc == 0)
+		printf("TOTP removed for %s.\n", name);
+	return rc;
+}
+
+int
+run_self_totp(struct ctl *c, const char *dir, const char *verb)
+{
+	char pw[PROTO_MAX_SECRET + 2];
+	struct passwd *me = getpwuid(getuid());
+	int rc;
+
+	if (me == NULL || snprintf(c->socket, sizeof(c->socket),
+				   "%s/" PAM_SOCKET_NAME, dir) >=
+				  (int)sizeof(c->socket))
+		return EXIT_USAGE;
+	if (self_password(c, pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "policyctl: no password given\n");
+		return EXIT_REFUSED;
+	}
+	c->self_password = pw;
+	if (strcmp(verb, "reset") == 0)
+		rc = self_reset(c, me->pw_name);
+	else if (strcmp(verb, "enroll") == 0 || strcmp(verb, "confirm") == 0)
+		rc = run_totp(c, verb, me->pw_name);
+	else
+		rc = -1;
+	c->self_password = NULL;
+	wipe(pw, sizeof(pw));
+	return rc;
+}

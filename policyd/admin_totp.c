@@ -56,15 +56,13 @@ out:
 	return status;
 }
 
-int
-admin_totp_enroll(struct request *rq)
+static int
+do_enroll(struct request *rq, const struct store_user *u0)
 {
 	uint8_t secret[TOTP_SECRET_LEN];
-	struct store_user u;
-	int status = find_user(rq, &u);
+	const struct store_user u = *u0;
+	int status;
 
-	if (status != PROTO_OK)
-		return status;
 	if (totp_new_secret(secret) != 0)
 		return PROTO_UNAVAILABLE;
 	status = enroll_secret(rq, &u, secret);
@@ -73,6 +71,15 @@ admin_totp_enroll(struct request *rq)
 		log_notice("TOTP enrolment of user %s started by uid %u",
 			   u.name, (unsigned)rq->peer->cred.uid);
 	return status;
+}
+
+int
+admin_totp_enroll(struct request *rq)
+{
+	struct store_user u;
+	int status = find_user(rq, &u);
+
+	return status == PROTO_OK ? do_enroll(rq, &u) : status;
 }
 
 /* Issues n codes for u into the reply. */
@@ -113,17 +120,15 @@ pending_code_ok(struct request *rq, const struct store_user *u,
 	return rc;
 }
 
-int
-admin_totp_confirm(struct request *rq)
+static int
+do_confirm(struct request *rq, const struct store_user *u0)
 {
 	char code[65];
-	struct store_user u;
+	const struct store_user u = *u0;
 	struct store_totp t;
 	uint64_t step = 0;
-	int status = find_user(rq, &u), rc;
+	int status, rc;
 
-	if (status != PROTO_OK)
-		return status;
 	if (wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) != 0)
 		return -1;
 	rc = store_totp_get(rq->d->store, u.id, &t);
@@ -144,6 +149,15 @@ admin_totp_confirm(struct request *rq)
 	wipe(code, sizeof(code));
 	WIPE_OBJ(t);
 	return status;
+}
+
+int
+admin_totp_confirm(struct request *rq)
+{
+	struct store_user u;
+	int status = find_user(rq, &u);
+
+	return status == PROTO_OK ? do_confirm(rq, &u) : status;
 }
 
 int
@@ -181,4 +195,63 @@ admin_totp_reset(struct request *rq)
 	log_notice("TOTP of user %s reset by uid %u", u.name,
 		   (unsigned)rq->peer->cred.uid);
 	return PROTO_OK;
+}
+
+/*
+ * Self-service on pam.sock: the user (peer uid = that user, or root) with
+ * the current password, counted like a login.  Removing an active TOTP
+ * also takes a current code or a recovery code: the password alone must
+ * not undo the second factor.
+ */
+int
+self_totp_enroll(struct request *rq)
+{
+	struct store_user u;
+	int status = auth_verify_password(rq, &u);
+
+	if (status == PROTO_OK)
+		status = do_enroll(rq, &u);
+	WIPE_OBJ(u);
+	return status;
+}
+
+int
+self_totp_confirm(struct request *rq)
+{
+	struct store_user u;
+	int status = auth_verify_password(rq, &u);
+
+	if (status == PROTO_OK)
+		status = do_confirm(rq, &u);
+	WIPE_OBJ(u);
+	return status;
+}
+
+int
+self_totp_reset(struct request *rq)
+{
+	char code[65] = "";
+	struct second_result res;
+	struct store_user u;
+	int status = auth_verify_password(rq, &u), rc;
+
+	if (status != PROTO_OK)
+		goto out;
+	if (wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) < 0) {
+		status = -1;
+		goto out;
+	}
+	rc = second_check(rq, u.id, code, &res);
+	if (rc < 0)
+		status = PROTO_UNAVAILABLE;
+	else if (rc == 0 && !res.no_totp)
+		status = PROTO_DENIED;
+	else if (store_totp_delete(rq->d->store, u.id) != STORE_OK)
+		status = PROTO_UNAVAILABLE;
+	else
+		log_notice("TOTP of user %s reset by the user", u.name);
+out:
+	wipe(code, sizeof(code));
+	WIPE_OBJ(u);
+	return status;
 }

@@ -632,3 +632,28 @@ auth_lock_succ(struct request *rq)
 	put_last_login(rq, &l.prev);
 	return PROTO_OK;
 }
+
+int
+auth_verify_password(struct request *rq, struct store_user *u)
+{
+	char pw[PROTO_MAX_SECRET + 1];
+	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	struct login l;
+	int status = -1;
+
+	memset(u, 0, sizeof(*u));
+	if (read_context(rq, rhost, service) != 0 ||
+	    request_password(rq, PROTO_T_PASSWORD, pw, &status) != 0) {
+		status = -1;
+		goto out;
+	}
+	rq->reason = PROTO_R_NONE;
+	login_init(rq, &l, rhost, service);
+	status = chpass_caller(rq, status == PROTO_OK ? pw : "", 1, &l);
+	if (status == PROTO_OK)
+		*u = l.u;
+	WIPE_OBJ(l.u);
+out:
+	wipe(pw, sizeof(pw));
+	return status;
+}

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "proto.h"
+#include "store.h"
 #include "wire.h"
 
 enum sock_kind { SOCK_PAM, SOCK_ADMIN };
@@ -57,6 +58,14 @@ int auth_account(struct request *rq);
 int auth_chpass(struct request *rq);
 int auth_code(struct request *rq);
 int auth_code_only(struct request *rq);
+int self_totp_enroll(struct request *rq);
+int self_totp_confirm(struct request *rq);
+int self_totp_reset(struct request *rq);
+
+/* For the self-service verbs: PROTO_T_PASSWORD checked like a login
+ * (counted, refused while locked) for rq->user, whose record goes to *u
+ * (wiped by the caller).  Returns a status. */
+int auth_verify_password(struct request *rq, struct store_user *u);
 int auth_lock_check(struct request *rq);
 int auth_lock_fail(struct request *rq);
 int auth_lock_succ(struct request *rq);

@@ -483,6 +483,74 @@ test_totp_only(void **state)
 	conv_free(&c);
 }
 
+/* policyctl as nobody: input on stdin, stdout into out.  Its status. */
+static int
+ctl_as_nobody(const char *input, char *out, size_t outsz, const char *args)
+{
+	char in[PATH_MAX + 16], outp[PATH_MAX + 16];
+	FILE *fp;
+	size_t n;
+	int rc;
+
+	snprintf(in, sizeof(in), "%s/self.in", d.dir);
+	snprintf(outp, sizeof(outp), "%s/self.out", d.dir);
+	fp = fopen(in, "w");
+	assert_non_null(fp);
+	fputs(input, fp);
+	fclose(fp);
+	chmod(in, 0644);
+	rc = t_sh("setpriv --reuid=65534 --regid=65534 --clear-groups "
+		  "%s/policyctl -S %s %s < %s > %s 2>&1", t_build(), d.run,
+		  args, in, outp);
+	fp = fopen(outp, "r");
+	assert_non_null(fp);
+	n = fread(out, 1, outsz - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	unlink(in);
+	unlink(outp);
+	return rc;
+}
+
+/* A user enrols, confirms and resets their own TOTP with their password
+ * (and, to remove it, a code), over pam.sock. */
+static void
+test_self_service(void **state)
+{
+	char out[8192], secret[64], code[16], input[128], *p;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(td_ctl(&d, PW "\n", NULL, 0, NULL, 0,
+				"user add nobody --password-stdin"), 0);
+	assert_int_equal(ctl_as_nobody("Wrong-Pass-123\n", out, sizeof(out),
+				       "self totp enroll --password-stdin"), 1);
+	assert_int_equal(ctl_as_nobody(PW "\n", out, sizeof(out),
+				       "self totp enroll --password-stdin"), 0);
+	p = strstr(out, "by hand: ");
+	assert_non_null(p);
+	sscanf(p + 9, "%63s", secret);
+	steady();
+	oath(secret, 0, code);
+	snprintf(input, sizeof(input), "%s\n%s\n", PW, code);
+	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
+				       "self totp confirm --password-stdin"),
+			 0);
+	assert_non_null(strstr(out, "Recovery codes"));
+	/* Removing it takes a right code too. */
+	snprintf(input, sizeof(input), "%s\n000000\n", PW);
+	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
+				       "self totp reset --password-stdin"), 1);
+	oath(secret, 30, code);
+	snprintf(input, sizeof(input), "%s\n%s\n", PW, code);
+	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
+				       "self totp reset --password-stdin"), 0);
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"user show nobody"), 0);
+	assert_non_null(strstr(out, "totp:             none"));
+}
+
 static int
 group_setup(void **state)
 {
@@ -531,6 +599,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_parallel_sessions_one_code),
 		cmocka_unit_test(test_totp_only),
+		cmocka_unit_test(test_self_service),
 		cmocka_unit_test(test_recovery_code),
 		cmocka_unit_test(test_wrong_codes_lock),
 		cmocka_unit_test(test_sealed_at_rest),
