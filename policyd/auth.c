@@ -88,7 +88,7 @@ auth_status(const struct request *rq, int hrc, const struct store_user *u,
 				   rhost);
 			return PROTO_DISABLED;
 		}
-		log_info("auth ok: user %s (service %s, rhost %s)", u->name,
+		log_info("password ok: user %s (service %s, rhost %s)", u->name,
 			 service, rhost);
 		return PROTO_OK;
 	case HASH_BUSY:
@@ -253,7 +253,8 @@ codes_asked(const struct request *rq)
 }
 
 /* Keeps the login for its code step and answers "need-code" with the
- * token.  The attempt stays counted until the code is right. */
+ * token.  The attempt stays counted until the code is right.
+ * password_ok: 0 wrong, 1 right, 2 right but the account is disabled. */
 static int
 defer(struct request *rq, const struct login *l, int password_ok)
 {
@@ -265,7 +266,8 @@ defer(struct request *rq, const struct login *l, int password_ok)
 	snprintf(p.rhost, sizeof(p.rhost), "%s", l->rhost);
 	snprintf(p.service, sizeof(p.service), "%s", l->service);
 	p.peer_uid = rq->peer->cred.uid;
-	p.password_ok = password_ok;
+	p.password_ok = password_ok != 0;
+	p.disabled = password_ok == 2;
 	p.user_id = l->found ? l->u.id : 0;
 	p.ticket = l->t;
 	if (pending_put(&p, token) != 0) {
@@ -299,6 +301,22 @@ password_right(struct request *rq, struct login *l, const char *pw)
 	return PROTO_OK;
 }
 
+/* A disabled account with the right password: told so, but only after
+ * its second factor too, if it has one (else a password alone would be
+ * confirmed right). */
+static int
+disabled_right(struct request *rq, struct login *l)
+{
+	int64_t grace;
+	int need = second_needed(rq, &l->u, &grace);
+
+	if (need < 0)
+		return PROTO_UNAVAILABLE;
+	if (need)
+		return defer(rq, l, 2);
+	return settle(rq, l) == PROTO_OK ? PROTO_DISABLED : PROTO_UNAVAILABLE;
+}
+
 int
 auth_authenticate(struct request *rq)
 {
@@ -330,8 +348,7 @@ auth_authenticate(struct request *rq)
 	if (status == PROTO_OK)
 		status = password_right(rq, &l, pw);
 	else if (status == PROTO_DISABLED)
-		status = settle(rq, &l) == PROTO_OK ? PROTO_DISABLED
-						    : PROTO_UNAVAILABLE;
+		status = disabled_right(rq, &l);
 	else if (status == PROTO_DENIED && codes_asked(rq))
 		status = defer(rq, &l, 0);
 	if (status == PROTO_DENIED)
@@ -411,7 +428,9 @@ auth_code(struct request *rq)
 		login_init(rq, &l, p.rhost, p.service);
 		l.t = p.ticket;
 		status = settle(rq, &l);
-		if (status == PROTO_OK) {
+		if (status == PROTO_OK && p.disabled) {
+			status = PROTO_DISABLED;
+		} else if (status == PROTO_OK) {
 			stats_add(STAT_AUTH_OK, 1);
 			put_last_login(rq, &l.prev);
 			if (res.recovery)

@@ -24,6 +24,7 @@ struct pending_login {
 	char user[PROTO_MAX_NAME + 1];
 	uid_t peer_uid;			/* only the same caller may finish */
 	int password_ok;
+	int disabled;			/* told only after a right code */
 	int64_t user_id;		/* 0 for an unknown user */
 	char rhost[PROTO_MAX_TEXT + 1];
 	char service[PROTO_MAX_TEXT + 1];

@@ -24,6 +24,9 @@ run() {
 }
 
 write_conf 65536 3
+# Ask for a code from whoever has TOTP (and, to tell nothing, after any
+# wrong password).
+sed -i 's/^required = off/required = enrolled/' "$T/policyd.conf"
 mkdir "$T/pam.d"
 cat > "$T/pam.d/demo" <<PAM
 auth     required $BUILD/pam_policyd.so socket=$T/run/pam.sock
@@ -33,13 +36,15 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
 	> "$T/pam.d/other"
 
 login() {
-	# pamtester answers the Password: prompt from standard input.
+	# pamtester answers the prompts (password, then any code) from
+	# standard input.
 	printf '  $ pamtester -I rhost=192.0.2.10 demo %s authenticate ' "$1"
-	printf 'acct_mgmt   # password: %s\n' "$2"
-	printf '%s\n' "$3" | LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+	printf 'acct_mgmt   # %s\n' "$2"
+	printf '%s\n%s\n' "$3" "${4:-000000}" | LD_PRELOAD=libpam_wrapper.so \
+		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 		pamtester -I rhost=192.0.2.10 demo "$1" authenticate \
-		acct_mgmt 2>&1 | sed 's/^/    /; s/Password: //' || true
+		acct_mgmt 2>&1 | sed 's/^/    /; s/Password: //;
+		s/Verification code: //' || true
 }
 
 say "1. Start policyd (argon2id m=64 MiB, t=3) on $T/run"
@@ -54,20 +59,34 @@ printf '  $ policyctl user add alice --password-stdin\n'
 run "$BUILD/policyctl" -S "$T/run" user show alice
 
 say "3. Log in through PAM with the right password"
-login alice "(right)" "$PASSWORD"
+login alice "password: right" "$PASSWORD"
 
 say "4. A wrong password, then a user that does not exist: the same answer"
-login alice "(wrong)" "not-the-password"
-login mallory "(any)" "$PASSWORD"
+login alice "password: wrong, then a code" "not-the-password"
+login mallory "password: any, then a code" "$PASSWORD"
 
-say "5. Disable the account: the right password no longer opens it"
+say "5. A second factor: enrol alice in TOTP, confirm with an app's code"
+printf '  $ policyctl totp enroll alice\n'
+"$BUILD/policyctl" -S "$T/run" totp enroll alice > "$T/enroll" 2>&1
+sed 's/^/    /' "$T/enroll"
+SECRET=$(sed -n 's/.*by hand: //p' "$T/enroll")
+printf '  $ oathtool --totp -b SECRET | policyctl totp confirm alice\n'
+oathtool --totp -b "$SECRET" | "$BUILD/policyctl" -S "$T/run" totp confirm \
+	alice > "$T/codes" 2>&1
+sed 's/^/    /' "$T/codes"
+RECOVERY=$(grep -m1 -E '^  [A-Z2-7]{4}-' "$T/codes" | tr -d ' ')
+CODE=$(oathtool --totp -b -N 'now + 30 seconds' "$SECRET")
+login alice "password: right, code: right" "$PASSWORD" "$CODE"
+login alice "password: right, the same code again" "$PASSWORD" "$CODE"
+
+say "6. Disable the account: the right password no longer opens it"
 run "$BUILD/policyctl" -S "$T/run" user disable alice
-login alice "(right)" "$PASSWORD"
+login alice "password: right, a recovery code" "$PASSWORD" "$RECOVERY"
 run "$BUILD/policyctl" -S "$T/run" user enable alice
 
-say "6. Stop policyd: logins fail closed"
+say "7. Stop policyd: logins fail closed"
 stop_daemon || true
-login alice "(right)" "$PASSWORD"
+login alice "password: right" "$PASSWORD"
 
 say "What policyd logged"
 sed 's/^/    /' "$T/policyd.log"

@@ -53,7 +53,7 @@ pt 1 wrong alice authenticate
 has "Authentication failure" "a wrong password is refused"
 pt 1 "$PW" mallory authenticate
 has "Authentication failure" "an unknown user gets the same answer"
-grep -q "auth ok: user alice (service policyd-e2e, rhost 192.0.2.7)" \
+grep -q "password ok: user alice (service policyd-e2e, rhost 192.0.2.7)" \
 	"$T/policyd.log" && echo "ok: service and rhost reach the daemon" ||
 	{ echo "FAIL: no context in the log"; fails=$((fails + 1)); }
 

@@ -346,6 +346,29 @@ test_recovery_code(void **state)
 	assert_non_null(strstr(out, "totp:             enrolled (9 recovery"));
 }
 
+/* A disabled account is told so only after both factors. */
+static void
+test_disabled_after_both(void **state)
+{
+	char secret[64], code[16];
+	struct conv c;
+
+	(void)state;
+	enrol("gone", secret, NULL, 0);
+	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0,
+				"user disable gone"), 0);
+	assert_int_equal(login("gone", PW, "000000", &c), PAM_AUTH_ERR);
+	assert_prompts(&c, 2);
+	assert_int_equal(c.nerrors, 0);
+	conv_free(&c);
+	steady();
+	oath(secret, 30, code);
+	assert_int_equal(login("gone", PW, code, &c), PAM_AUTH_ERR);
+	assert_int_equal(c.nerrors, 1);
+	assert_non_null(strstr(c.errors[0], "disabled"));
+	conv_free(&c);
+}
+
 static void
 test_wrong_codes_lock(void **state)
 {
@@ -601,6 +624,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_totp_only),
 		cmocka_unit_test(test_self_service),
 		cmocka_unit_test(test_recovery_code),
+		cmocka_unit_test(test_disabled_after_both),
 		cmocka_unit_test(test_wrong_codes_lock),
 		cmocka_unit_test(test_sealed_at_rest),
 		cmocka_unit_test(test_key_file_checked),
