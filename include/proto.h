@@ -44,9 +44,9 @@ enum proto_type {
 	PROTO_LOCK_SUCC = 7,	/* pam.sock, root: user, rhost (authsucc) */
 	PROTO_CODE = 8,		/* pam.sock: user, token, code */
 	PROTO_CODE_ONLY = 9,	/* pam.sock: user (totp_only: no password) */
-	PROTO_SELF_ENROLL = 10,	/* pam.sock: user, password; as TOTP_ENROLL */
+	PROTO_SELF_ENROLL = 10,	/* pam.sock: user, password, [current code] */
 	PROTO_SELF_CONFIRM = 11, /* pam.sock: user, password, code */
-	PROTO_SELF_RESET = 12,	/* pam.sock: user, password, code */
+	PROTO_SELF_RESET = 12,	/* pam.sock: user, password, current code */
 	PROTO_USER_ADD = 16,	/* admin.sock: user, password */
 	PROTO_USER_DEL = 17,	/* admin.sock: user */
 	PROTO_USER_LIST = 18,	/* admin.sock: [after]; reply: records, [more] */
@@ -143,6 +143,7 @@ enum proto_tag {
 	PROTO_T_TOTP_STATE = 35, /* u8: 0 none, 1 pending, 2 active, 3 both */
 	PROTO_T_CODES_LEFT = 36, /* u32: unused recovery codes */
 	PROTO_T_GRACE_LEFT = 37, /* u64: seconds left to enrol */
+	PROTO_T_CURRENT_CODE = 38, /* string, secret: proves the old factor */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -22,8 +22,10 @@ struct ctl {
 	int password_stdin;
 	int expire;
 	int source;
+	int replace;		/* self totp enroll --replace */
 	const char *qr_png;	/* --qr-png FILE */
 	const char *code;	/* sent as PROTO_T_CODE when set */
+	const char *current_code; /* sent as PROTO_T_CURRENT_CODE when set */
 	const char *self_password; /* self-service on pam.sock when set */
 	const char *dir;	/* the runtime directory (-S) */
 	const char *verb;	/* for messages: "user add" */

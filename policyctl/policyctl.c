@@ -42,7 +42,10 @@ usage(FILE *fp)
 		"  totp reset NAME                    remove TOTP\n"
 		"  self totp enroll|confirm|reset     the same for yourself, "
 		"with your\n"
-		"                                     password (on pam.sock)\n"
+		"                                     password (on pam.sock); "
+		"reset, and\n"
+		"  self totp enroll --replace         a new phone, take a code "
+		"too\n"
 		"  unlock NAME | unlock --source HOST lift a lock\n"
 		"  locks [--json]                     accounts and hosts locked\n"
 		"  stats                              counters since start\n"
@@ -140,6 +143,8 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 		wire_put_str(&w, PROTO_T_RHOST, rhost);
 	if (c->code != NULL)
 		wire_put_str(&w, PROTO_T_CODE, c->code);
+	if (c->current_code != NULL)
+		wire_put_str(&w, PROTO_T_CURRENT_CODE, c->current_code);
 	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
 	wipe(req, sizeof(req));
 	client_close(&pc);
@@ -298,6 +303,8 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->expire = 1;
 		else if (strcmp(argv[i], "--source") == 0)
 			c->source = 1;
+		else if (strcmp(argv[i], "--replace") == 0)
+			c->replace = 1;
 		else if (strcmp(argv[i], "--qr-png") == 0 && i + 1 < argc)
 			c->qr_png = argv[++i];
 		else if (argv[i][0] == '-')

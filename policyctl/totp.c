@@ -168,14 +168,33 @@ self_reset(struct ctl *c, const char *name)
 		fprintf(stderr, "policyctl: no code given\n");
 		return EXIT_REFUSED;
 	}
-	c->code = code;
+	c->current_code = code;
 	rc = call(c, PROTO_SELF_RESET, name, c->self_password, NULL, NULL);
-	c->code = NULL;
+	c->current_code = NULL;
 	wipe(code, sizeof(code));
 	if (rc == 0 && c->msg.status != PROTO_OK)
 		return refused(c, name);
 	if (rc == 0)
 		printf("TOTP removed for %s.\n", name);
+	return rc;
+}
+
+/* enroll --replace: a new authenticator in place of a working one, which
+ * a code from the old one must prove. */
+static int
+self_replace(struct ctl *c, const char *name)
+{
+	char code[64];
+	int rc;
+
+	if (read_code(code, sizeof(code)) != 0) {
+		fprintf(stderr, "policyctl: no code given\n");
+		return EXIT_REFUSED;
+	}
+	c->current_code = code;
+	rc = run_totp(c, "enroll", name);
+	c->current_code = NULL;
+	wipe(code, sizeof(code));
 	return rc;
 }
 
@@ -197,6 +216,8 @@ run_self_totp(struct ctl *c, const char *dir, const char *verb)
 	c->self_password = pw;
 	if (strcmp(verb, "reset") == 0)
 		rc = self_reset(c, me->pw_name);
+	else if (strcmp(verb, "enroll") == 0 && c->replace)
+		rc = self_replace(c, me->pw_name);
 	else if (strcmp(verb, "enroll") == 0 || strcmp(verb, "confirm") == 0)
 		rc = run_totp(c, verb, me->pw_name);
 	else

@@ -165,15 +165,16 @@ admin_totp_recovery(struct request *rq)
 {
 	struct store_user u;
 	struct store_totp t;
-	int status = find_user(rq, &u), rc;
+	int status = find_user(rq, &u), rc, active;
 
 	if (status != PROTO_OK)
 		return status;
 	rc = store_totp_get(rq->d->store, u.id, &t);
+	active = rc == STORE_OK && t.sealed_len > 0;
 	WIPE_OBJ(t);
 	if (rc == STORE_ERROR)
 		return PROTO_UNAVAILABLE;
-	if (rc == STORE_NOT_FOUND || t.sealed_len == 0)
+	if (!active)
 		return PROTO_NOT_FOUND;
 	status = put_codes(rq, u.id);
 	if (status == PROTO_OK)
@@ -203,6 +204,26 @@ admin_totp_reset(struct request *rq)
  * also takes a current code or a recovery code: the password alone must
  * not undo the second factor.
  */
+/* With an active TOTP, the user also proves it with a current code (or a
+ * recovery code) in PROTO_T_CURRENT_CODE, so that the password alone can
+ * neither replace nor remove the second factor.  A status. */
+static int
+self_second_factor(struct request *rq, const struct store_user *u)
+{
+	char code[65] = "";
+	struct second_result res;
+	int rc;
+
+	if (wire_get_str(rq->msg, PROTO_T_CURRENT_CODE, code, sizeof(code)) <
+	    0)
+		return -1;
+	rc = second_check(rq, u->id, code, &res);
+	wipe(code, sizeof(code));
+	if (rc < 0)
+		return PROTO_UNAVAILABLE;
+	return rc == 1 || res.no_totp ? PROTO_OK : PROTO_DENIED;
+}
+
 int
 self_totp_enroll(struct request *rq)
 {
@@ -210,11 +231,16 @@ self_totp_enroll(struct request *rq)
 	int status = auth_verify_password(rq, &u);
 
 	if (status == PROTO_OK)
+		status = self_second_factor(rq, &u);
+	if (status == PROTO_OK)
 		status = do_enroll(rq, &u);
 	WIPE_OBJ(u);
 	return status;
 }
 
+/* Confirming a pending secret needs no more than the password: it only
+ * replaces the active one with a code of the new one, and enroll (which
+ * asked for the old factor) made it pending. */
 int
 self_totp_confirm(struct request *rq)
 {
@@ -230,28 +256,19 @@ self_totp_confirm(struct request *rq)
 int
 self_totp_reset(struct request *rq)
 {
-	char code[65] = "";
-	struct second_result res;
 	struct store_user u;
-	int status = auth_verify_password(rq, &u), rc;
+	int status = auth_verify_password(rq, &u);
 
 	if (status != PROTO_OK)
 		goto out;
-	if (wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) < 0) {
-		status = -1;
+	status = self_second_factor(rq, &u);
+	if (status != PROTO_OK)
 		goto out;
-	}
-	rc = second_check(rq, u.id, code, &res);
-	if (rc < 0)
-		status = PROTO_UNAVAILABLE;
-	else if (rc == 0 && !res.no_totp)
-		status = PROTO_DENIED;
-	else if (store_totp_delete(rq->d->store, u.id) != STORE_OK)
+	if (store_totp_delete(rq->d->store, u.id) != STORE_OK)
 		status = PROTO_UNAVAILABLE;
 	else
 		log_notice("TOTP of user %s reset by the user", u.name);
 out:
-	wipe(code, sizeof(code));
 	WIPE_OBJ(u);
 	return status;
 }

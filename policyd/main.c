@@ -62,6 +62,19 @@ lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
 	return 0;
 }
 
+/* required = group:NAME names a group that must exist: a typo would
+ * otherwise require a code from nobody. */
+static int
+totp_group_missing(const struct cfg *c, char *err, size_t errsz)
+{
+	if (c->totp.required_mode != TOTP_GROUP ||
+	    getgrnam(c->totp.required_group) != NULL)
+		return 0;
+	snprintf(err, errsz, "totp required: no group named '%s'",
+		 c->totp.required_group);
+	return 1;
+}
+
 static int
 resolve_identity(const struct cfg *c, struct identity *id, char *err,
 		 size_t errsz)
@@ -76,6 +89,8 @@ resolve_identity(const struct cfg *c, struct identity *id, char *err,
 			return -1;
 		id->have_admin_gid = 1;
 	}
+	if (totp_group_missing(c, err, errsz))
+		return -1;
 	if (c->user[0] == '\0')
 		return 0;
 	pw = getpwnam(c->user);
@@ -178,6 +193,10 @@ reload(struct daemon *d)
 	char err[PATH_MAX + 256];
 
 	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
+		log_err("reload refused, old configuration kept: %s", err);
+		return;
+	}
+	if (totp_group_missing(&next, err, sizeof(err))) {
 		log_err("reload refused, old configuration kept: %s", err);
 		return;
 	}

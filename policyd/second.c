@@ -8,6 +8,8 @@
  * conditional UPDATE too.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -34,24 +36,42 @@ second_params(const struct request *rq, struct totp_params *p)
 
 /* Whether user is a member of group (primary or supplementary). */
 static int
-in_group(const char *user, const char *group)
+member(const struct group *g, const char *user)
 {
-	char buf[16384];
-	struct group gr, *g = NULL;
 	struct passwd pw, *p = NULL;
+	char buf[4096];
 
-	if (getgrnam_r(group, &gr, buf, sizeof(buf), &g) != 0 || g == NULL)
-		return 0;
 	for (char **m = g->gr_mem; *m != NULL; m++)
 		if (strcmp(*m, user) == 0)
 			return 1;
-	{
-		gid_t gid = g->gr_gid;
-		char pbuf[4096];
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &p) == 0 && p != NULL &&
+	       p->pw_gid == g->gr_gid;
+}
 
-		return getpwnam_r(user, &pw, pbuf, sizeof(pbuf), &p) == 0 &&
-		       p != NULL && p->pw_gid == gid;
+/* Whether user is a member of group (primary or supplementary).  A group
+ * too large for the buffer is retried with a larger one; a lookup that
+ * fails counts as a member, so that it fails closed (a code is asked). */
+static int
+in_group(const char *user, const char *group)
+{
+	struct group gr, *g = NULL;
+	size_t size = 16384;
+	char *buf = NULL;
+	int rc = ERANGE, in = 1;
+
+	while (rc == ERANGE && size <= (1u << 24)) {
+		char *bigger = realloc(buf, size);
+
+		if (bigger == NULL)
+			break;
+		buf = bigger;
+		rc = getgrnam_r(group, &gr, buf, size, &g);
+		size *= 4;
 	}
+	if (rc == 0 && g != NULL)
+		in = member(g, user);
+	free(buf);
+	return in;
 }
 
 int

@@ -344,6 +344,21 @@ test_recovery_code(void **state)
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
 				"user show lost"), 0);
 	assert_non_null(strstr(out, "totp:             enrolled (9 recovery"));
+	/* A new set revokes the old one. */
+	p = strstr(codes, rc) + strlen(rc);
+	sscanf(p, " %31s", rc);
+	assert_int_equal(td_ctl(&d, NULL, codes, sizeof(codes), NULL, 0,
+				"totp recovery lost"), 0);
+	assert_non_null(strstr(codes, "shown only now"));
+	assert_int_equal(login("lost", PW, rc, &c), PAM_AUTH_ERR);
+	conv_free(&c);
+	p = strstr(codes, "shown only now):\n");
+	sscanf(p + 17, " %31s", rc);
+	assert_int_equal(login("lost", PW, rc, &c), PAM_SUCCESS);
+	assert_non_null(strstr(c.infos[c.ninfos - 1], "9 left"));
+	conv_free(&c);
+	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0,
+				"totp recovery plain"), 1);
 }
 
 /* A disabled account is told so only after both factors. */
@@ -561,6 +576,13 @@ test_self_service(void **state)
 				       "self totp confirm --password-stdin"),
 			 0);
 	assert_non_null(strstr(out, "Recovery codes"));
+	/* A new phone: the password alone cannot replace the factor. */
+	assert_int_equal(ctl_as_nobody(PW "\n", out, sizeof(out),
+				       "self totp enroll --password-stdin"), 1);
+	snprintf(input, sizeof(input), "%s\n000000\n", PW);
+	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
+				       "self totp enroll --replace "
+				       "--password-stdin"), 1);
 	/* Removing it takes a right code too. */
 	snprintf(input, sizeof(input), "%s\n000000\n", PW);
 	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
