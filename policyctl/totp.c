@@ -60,19 +60,27 @@ totp_enroll(struct ctl *c, const char *name)
 	return rc;
 }
 
-/* Reads a code: from the terminal (without echo), else a line of stdin. */
+/* Reads one entry: a line of standard input when use_stdin or when it is
+ * not a terminal, else asked on the terminal without echo. */
+static int
+read_entry(const char *prompt, int use_stdin, char *buf, size_t size)
+{
+	FILE *tty;
+	int rc;
+
+	if (use_stdin || !isatty(STDIN_FILENO) ||
+	    (tty = fopen("/dev/tty", "r+e")) == NULL)
+		return read_line(stdin, buf, size);
+	setvbuf(tty, NULL, _IONBF, 0);
+	rc = ask_tty(tty, prompt, buf, size);
+	fclose(tty);
+	return rc;
+}
+
 static int
 read_code(char *code, size_t size)
 {
-	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
-	int rc;
-
-	if (tty == NULL)
-		return read_line(stdin, code, size);
-	setvbuf(tty, NULL, _IONBF, 0);
-	rc = ask_tty(tty, "Code from the app: ", code, size);
-	fclose(tty);
-	return rc;
+	return read_entry("Code from the app: ", 0, code, size);
 }
 
 static int
@@ -143,18 +151,7 @@ run_totp(struct ctl *c, const char *verb, const char *name)
 static int
 self_password(const struct ctl *c, char *pw, size_t size)
 {
-	FILE *tty;
-	int rc;
-
-	if (c->password_stdin)
-		return read_line(stdin, pw, size);
-	tty = fopen("/dev/tty", "r+e");
-	if (tty == NULL)
-		return -1;
-	setvbuf(tty, NULL, _IONBF, 0);
-	rc = ask_tty(tty, "Password: ", pw, size);
-	fclose(tty);
-	return rc;
+	return read_entry("Password: ", c->password_stdin, pw, size);
 }
 
 /* Removing one's own TOTP takes the password and a code. */
