@@ -192,4 +192,30 @@ int store_codes_use(struct store *st, int64_t user_id,
 /* Unused codes left. */
 int store_codes_left(struct store *st, int64_t user_id, uint32_t *n);
 
+/* --- Audit trail (see audit.h) ----------------------------------------- */
+
+struct audit_rec;
+
+/* Appends this thread's pending audit record in a transaction of its own
+ * (for events that decide nothing). */
+int store_audit_append(struct store *st);
+
+/* Walks the whole chain: STORE_OK with *count records when it holds, or
+ * with *bad_id the first record that breaks it (edited, deleted before
+ * it, or out of order). */
+int store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id);
+
+struct audit_query {
+	const char *user, *event, *host;	/* "" for any */
+	int64_t since, until;			/* times, inclusive */
+	int64_t after_id;			/* paging */
+	int64_t limit;
+};
+
+/* Records matching q, oldest first; cb's record is valid during the call
+ * only.  cb returns nonzero to stop. */
+typedef int (*store_audit_cb)(const struct audit_rec *r, void *arg);
+int store_audit_query(struct store *st, const struct audit_query *q,
+		      store_audit_cb cb, void *arg);
+
 #endif

@@ -75,6 +75,23 @@ static const char *const migrations[] = {
 	" used INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX recovery_codes_user ON recovery_codes(user_id);",
+	/* 5: the audit trail, a hash chain. */
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" event TEXT NOT NULL,"
+	" actor_uid INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" user TEXT NOT NULL,"
+	" host TEXT NOT NULL,"
+	" service TEXT NOT NULL,"
+	" tty TEXT NOT NULL,"
+	" result TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" prev BLOB NOT NULL,"
+	" hash BLOB NOT NULL"
+	");"
+	"CREATE INDEX audit_time ON audit(time);",
 };
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -154,6 +171,21 @@ static const char *const stmt_sql[S_COUNT] = {
 			" AND hash = ?2 AND used = 0",
 	[S_CODES_LEFT] = "SELECT count(*) FROM recovery_codes"
 			 " WHERE user_id = ?1 AND used = 0",
+	[S_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, event, actor_uid, actor,"
+			" user, host, service, tty, result, reason, prev, hash)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+			" ?12, ?13)",
+	[S_AUDIT_ALL] = "SELECT id, time, event, actor_uid, actor, user, host,"
+			" service, tty, result, reason, prev, hash FROM audit"
+			" ORDER BY id",
+	[S_AUDIT_QUERY] = "SELECT id, time, event, actor_uid, actor, user,"
+			  " host, service, tty, result, reason, prev, hash"
+			  " FROM audit WHERE (?1 = '' OR user = ?1)"
+			  " AND (?2 = '' OR event = ?2)"
+			  " AND (?3 = '' OR host = ?3)"
+			  " AND time >= ?4 AND time <= ?5 AND id > ?6"
+			  " ORDER BY id LIMIT ?7",
 };
 
 
@@ -354,6 +386,8 @@ write_one(struct store *st, sqlite3_stmt *s)
 		rc = sqlite3_step(s);
 		changed = sqlite3_changes(st->db);
 		sqlite3_reset(s);
+		if (rc == SQLITE_DONE && changed > 0 && sq_audit_append(st) != 0)
+			rc = SQLITE_ERROR;
 		if (rc == SQLITE_DONE)
 			rc = sq_run(st->stmt[S_COMMIT]);
 		if (rc != SQLITE_DONE)
@@ -473,6 +507,8 @@ swap_locked(struct store *st, const struct store_user *u, const char *phc,
 		if (rc == SQLITE_DONE)
 			rc = sq_step(prune);
 	}
+	if (rc == SQLITE_DONE && changed == 1 && sq_audit_append(st) != 0)
+		rc = SQLITE_ERROR;
 	if (rc == SQLITE_DONE && changed == 1)
 		rc = sq_run(st->stmt[S_COMMIT]);
 	if (rc != SQLITE_DONE || changed != 1) {

@@ -50,6 +50,10 @@ enum stmt {
 	S_CODES_ADD,
 	S_CODES_USE,
 	S_CODES_LEFT,
+	S_AUDIT_LAST,
+	S_AUDIT_ADD,
+	S_AUDIT_ALL,
+	S_AUDIT_QUERY,
 	S_COUNT
 };
 
@@ -67,6 +71,14 @@ int sq_run(sqlite3_stmt *s);
 int sq_step(sqlite3_stmt *s);
 /* Copies a text column into dst, "" for NULL. */
 void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
+/* Appends this thread's pending audit record (audit.h), if any, inside
+ * the transaction being committed.  0, or -1 (then roll back: a decision
+ * that cannot be recorded is not made). */
+int sq_audit_append(struct store *st);
+/* Appends rec (not the pending one) inside the current transaction. */
+struct audit_rec;
+int sq_audit_add(struct store *st, struct audit_rec *rec);
+
 /* Runs body(st, arg) inside BEGIN IMMEDIATE ... COMMIT under the lock,
  * with ROLLBACK when body returns nonzero.  STORE_OK or STORE_ERROR. */
 int sq_transaction(struct store *st, int (*body)(struct store *, void *),

@@ -162,6 +162,8 @@ sq_transaction(struct store *st, int (*body)(struct store *, void *),
 
 	pthread_mutex_lock(&st->lock);
 	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg) : -1;
+	if (rc == 0 && sq_audit_append(st) != 0)
+		rc = -1;
 	if (rc == 0 && sq_run(st->stmt[S_COMMIT]) != SQLITE_DONE)
 		rc = -1;
 	if (rc != 0)

@@ -48,15 +48,37 @@ store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
-/* One bound write as its own statement-level transaction; changes in
- * *changed.  Called with the lock held. */
-static int
-write_locked(struct store *st, sqlite3_stmt *s, int *changed)
-{
-	int rc = sq_step(s);
+/* One bound statement as a transaction of its own (so that a pending
+ * audit record joins it); changes in *changed. */
+struct one_write {
+	sqlite3_stmt *s;
+	int changed;
+	int done;	/* the statement ran to completion */
+};
 
-	*changed = sqlite3_changes(st->db);
-	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+static int
+one_write_body(struct store *st, void *arg)
+{
+	struct one_write *w = arg;
+	int rc = sq_step(w->s);
+
+	w->done = rc == SQLITE_DONE;
+	w->changed = sqlite3_changes(st->db);
+	/* Nothing changed: nothing decided, so nothing to record. */
+	return w->done && w->changed > 0 ? 0 : -1;
+}
+
+/* Runs the bound statement s; STORE_OK if it changed a row, else none
+ * (or STORE_ERROR).  Called with s bound and the lock not held. */
+static int
+write_bound(struct store *st, sqlite3_stmt *s, int none)
+{
+	struct one_write w = { s, 0, 0 };
+	int rc = sq_transaction(st, one_write_body, &w);
+
+	if (rc == STORE_OK)
+		return STORE_OK;
+	return w.done && w.changed == 0 ? none : STORE_ERROR;
 }
 
 int
@@ -64,15 +86,11 @@ store_totp_pending(struct store *st, int64_t user_id, const uint8_t *b,
 		   size_t len, int64_t now)
 {
 	sqlite3_stmt *s = st->stmt[S_TOTP_PENDING];
-	int rc, changed;
 
-	pthread_mutex_lock(&st->lock);
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_blob(s, 2, b, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	rc = write_locked(st, s, &changed);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return write_bound(st, s, STORE_ERROR);
 }
 
 /* A write keyed by user and one integer: STORE_OK if it changed a row,
@@ -82,17 +100,11 @@ user_int_write(struct store *st, int which, int64_t user_id, int64_t v,
 	       int none)
 {
 	sqlite3_stmt *s = st->stmt[which];
-	int rc, changed;
 
-	pthread_mutex_lock(&st->lock);
 	sqlite3_bind_int64(s, 1, user_id);
 	if (sqlite3_bind_parameter_count(s) >= 2)
 		sqlite3_bind_int64(s, 2, v);
-	rc = write_locked(st, s, &changed);
-	pthread_mutex_unlock(&st->lock);
-	if (rc != STORE_OK)
-		return rc;
-	return changed > 0 ? STORE_OK : none;
+	return write_bound(st, s, none);
 }
 
 int
@@ -167,16 +179,10 @@ store_codes_use(struct store *st, int64_t user_id,
 		const uint8_t hash[STORE_CODE_HASH])
 {
 	sqlite3_stmt *s = st->stmt[S_CODES_USE];
-	int rc, changed;
 
-	pthread_mutex_lock(&st->lock);
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_blob(s, 2, hash, STORE_CODE_HASH, SQLITE_STATIC);
-	rc = write_locked(st, s, &changed);
-	pthread_mutex_unlock(&st->lock);
-	if (rc != STORE_OK)
-		return rc;
-	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+	return write_bound(st, s, STORE_NOT_FOUND);
 }
 
 int

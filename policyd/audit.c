@@ -1,0 +1,146 @@
+/* audit.c - see audit.h. */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "store.h"
+
+static __thread struct audit_rec *pending;
+
+void
+audit_begin(struct audit_rec *rec)
+{
+	rec->committed = 0;
+	pending = rec;
+}
+
+struct audit_rec *
+audit_pending(void)
+{
+	return pending;
+}
+
+/* key=value, with the value quoted when it holds a blank, '"' or '='
+ * (and such characters escaped), so a name cannot forge another key. */
+static void
+put_kv(char *buf, size_t size, size_t *off, const char *key, const char *v)
+{
+	size_t o = *off;
+	int quote = strpbrk(v, " \t\"=\\") != NULL || v[0] == '\0';
+
+	o += (size_t)snprintf(buf + o, o < size ? size - o : 0, " %s=%s", key,
+			      quote ? "\"" : "");
+	for (; *v != '\0' && o + 3 < size; v++) {
+		if (*v == '"' || *v == '\\')
+			buf[o++] = '\\';
+		buf[o++] = (unsigned char)*v < 0x20 ? '?' : *v;
+	}
+	if (quote && o + 1 < size)
+		buf[o++] = '"';
+	if (o < size)
+		buf[o] = '\0';
+	*off = o < size ? o : size - 1;
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static void
+to_syslog(const struct audit_rec *r)
+{
+	char line[1024], uid[24];
+	size_t off;
+
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->actor_uid);
+	off = (size_t)snprintf(line, sizeof(line), " id=%lld",
+			       (long long)r->id);
+	put_kv(line, sizeof(line), &off, "event", or_empty(r->event));
+	put_kv(line, sizeof(line), &off, "user", or_empty(r->user));
+	put_kv(line, sizeof(line), &off, "host", or_empty(r->host));
+	put_kv(line, sizeof(line), &off, "service", or_empty(r->service));
+	put_kv(line, sizeof(line), &off, "tty", or_empty(r->tty));
+	put_kv(line, sizeof(line), &off, "result", or_empty(r->result));
+	put_kv(line, sizeof(line), &off, "reason", or_empty(r->reason));
+	put_kv(line, sizeof(line), &off, "actor_uid", uid);
+	put_kv(line, sizeof(line), &off, "actor", r->actor);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit%s", line);
+}
+
+int
+audit_end(void)
+{
+	struct audit_rec *r = pending;
+
+	pending = NULL;
+	if (r == NULL || !r->committed)
+		return 0;
+	to_syslog(r);
+	return 1;
+}
+
+int
+audit_now(struct store *st, struct audit_rec *rec)
+{
+	audit_begin(rec);
+	if (store_audit_append(st) != STORE_OK) {
+		pending = NULL;
+		return -1;
+	}
+	return audit_end() ? 0 : -1;
+}
+
+void
+audit_actor(struct audit_rec *rec, uid_t uid)
+{
+	struct passwd pw, *p = NULL;
+	char buf[4096];
+
+	rec->actor_uid = uid;
+	rec->actor[0] = '\0';
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &p) == 0 && p != NULL)
+		snprintf(rec->actor, sizeof(rec->actor), "%s", p->pw_name);
+}
+
+static void
+absorb(crypto_hash_sha256_state *h, const char *s)
+{
+	uint32_t n = (uint32_t)strlen(s);
+	uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16),
+			   (uint8_t)(n >> 8), (uint8_t)n };
+
+	crypto_hash_sha256_update(h, len, sizeof(len));
+	crypto_hash_sha256_update(h, (const uint8_t *)s, n);
+}
+
+void
+audit_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_rec *r,
+	   uint8_t out[AUDIT_HASH_LEN])
+{
+	crypto_hash_sha256_state h;
+	char num[3][24];
+
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)r->id);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)r->time);
+	snprintf(num[2], sizeof(num[2]), "%lld", (long long)r->actor_uid);
+	crypto_hash_sha256_init(&h);
+	crypto_hash_sha256_update(&h, prev, AUDIT_HASH_LEN);
+	absorb(&h, num[0]);
+	absorb(&h, num[1]);
+	absorb(&h, or_empty(r->event));
+	absorb(&h, num[2]);
+	absorb(&h, r->actor);
+	absorb(&h, or_empty(r->user));
+	absorb(&h, or_empty(r->host));
+	absorb(&h, or_empty(r->service));
+	absorb(&h, or_empty(r->tty));
+	absorb(&h, or_empty(r->result));
+	absorb(&h, or_empty(r->reason));
+	crypto_hash_sha256_final(&h, out);
+}

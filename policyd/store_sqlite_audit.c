@@ -1,0 +1,185 @@
+/*
+ * store_sqlite_audit.c - the SQLite backend of the audit trail: appending
+ * a record inside the transaction being committed, walking the chain, and
+ * queries.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "store.h"
+#include "store_sqlite.h"
+
+static const uint8_t zero_hash[AUDIT_HASH_LEN];
+
+/* The last record's id and hash (0 and zeros for an empty trail). */
+static int
+chain_end(struct store *st, int64_t *id, uint8_t hash[AUDIT_HASH_LEN])
+{
+	sqlite3_stmt *s = st->stmt[S_AUDIT_LAST];
+	int rc = sqlite3_step(s);
+
+	*id = 0;
+	memcpy(hash, zero_hash, AUDIT_HASH_LEN);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) == AUDIT_HASH_LEN)
+			memcpy(hash, sqlite3_column_blob(s, 1),
+			       AUDIT_HASH_LEN);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+int
+sq_audit_add(struct store *st, struct audit_rec *r)
+{
+	sqlite3_stmt *s = st->stmt[S_AUDIT_ADD];
+	uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+	const char *text[] = { r->event, r->actor, r->user, r->host,
+			       r->service, r->tty, r->result, r->reason };
+	int64_t last;
+
+	if (chain_end(st, &last, prev) != 0)
+		return -1;
+	r->id = last + 1;
+	if (r->time == 0)
+		r->time = time(NULL);
+	audit_hash(prev, r, hash);
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_int64(s, 2, r->time);
+	sqlite3_bind_int64(s, 4, r->actor_uid);
+	for (int i = 0, col = 3; i < 8; i++, col++) {
+		if (col == 4)
+			col++;	/* actor_uid, bound above */
+		sqlite3_bind_text(s, col, or_empty(text[i]), -1,
+				  SQLITE_STATIC);
+	}
+	sqlite3_bind_blob(s, 12, prev, AUDIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 13, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+	if (sq_step(s) != SQLITE_DONE)
+		return -1;
+	r->committed = 1;	/* if the transaction commits */
+	return 0;
+}
+
+int
+sq_audit_append(struct store *st)
+{
+	struct audit_rec *r = audit_pending();
+
+	if (r == NULL || r->committed)
+		return 0;
+	return sq_audit_add(st, r);
+}
+
+static int
+append_body(struct store *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	return 0;	/* sq_transaction appends the pending record */
+}
+
+int
+store_audit_append(struct store *st)
+{
+	return sq_transaction(st, append_body, NULL);
+}
+
+/* A row as a record (pointers into the statement, valid until the next
+ * step); its prev and hash in the arrays. */
+static void
+read_row(sqlite3_stmt *s, struct audit_rec *r, uint8_t prev[AUDIT_HASH_LEN],
+	 uint8_t hash[AUDIT_HASH_LEN])
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, 0);
+	r->time = sqlite3_column_int64(s, 1);
+	r->event = (const char *)sqlite3_column_text(s, 2);
+	r->actor_uid = sqlite3_column_int64(s, 3);
+	sq_copy_text(r->actor, sizeof(r->actor), s, 4);
+	r->user = (const char *)sqlite3_column_text(s, 5);
+	r->host = (const char *)sqlite3_column_text(s, 6);
+	r->service = (const char *)sqlite3_column_text(s, 7);
+	r->tty = (const char *)sqlite3_column_text(s, 8);
+	r->result = (const char *)sqlite3_column_text(s, 9);
+	r->reason = (const char *)sqlite3_column_text(s, 10);
+	memset(prev, 0xff, AUDIT_HASH_LEN);
+	memset(hash, 0xff, AUDIT_HASH_LEN);
+	if (sqlite3_column_bytes(s, 11) == AUDIT_HASH_LEN)
+		memcpy(prev, sqlite3_column_blob(s, 11), AUDIT_HASH_LEN);
+	if (sqlite3_column_bytes(s, 12) == AUDIT_HASH_LEN)
+		memcpy(hash, sqlite3_column_blob(s, 12), AUDIT_HASH_LEN);
+}
+
+int
+store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
+{
+	sqlite3_stmt *s = st->stmt[S_AUDIT_ALL];
+	uint8_t expect[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN];
+	uint8_t hash[AUDIT_HASH_LEN], again[AUDIT_HASH_LEN];
+	struct audit_rec r;
+	int64_t want_id = 1;
+	int rc;
+
+	*count = 0;
+	*bad_id = 0;
+	memcpy(expect, zero_hash, AUDIT_HASH_LEN);
+	pthread_mutex_lock(&st->lock);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_row(s, &r, prev, hash);
+		audit_hash(prev, &r, again);
+		if (r.id != want_id || memcmp(prev, expect, AUDIT_HASH_LEN) ||
+		    memcmp(hash, again, AUDIT_HASH_LEN)) {
+			*bad_id = r.id;
+			rc = SQLITE_DONE;
+			break;
+		}
+		memcpy(expect, hash, AUDIT_HASH_LEN);
+		want_id++;
+		(*count)++;
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+int
+store_audit_query(struct store *st, const struct audit_query *q,
+		  store_audit_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_AUDIT_QUERY];
+	uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+	struct audit_rec r;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	sqlite3_bind_text(s, 1, q->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, q->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, q->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, q->since);
+	sqlite3_bind_int64(s, 5, q->until);
+	sqlite3_bind_int64(s, 6, q->after_id);
+	sqlite3_bind_int64(s, 7, q->limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_row(s, &r, prev, hash);
+		if (cb(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
