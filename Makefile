@@ -41,11 +41,12 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/store_sqlite_totp.c policyd/totp.c policyd/seal.c policyd/second.c \
 	policyd/pending.c policyd/admin_totp.c policyd/audit.c \
-	policyd/store_sqlite_audit.c \
+	policyd/store_sqlite_audit.c policyd/admin_audit.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
+	policyctl/audit.c \
 	policyctl/qr.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
@@ -61,7 +62,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
-	$(BUILD)/tests/test_totp \
+	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -167,6 +168,11 @@ $(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
 		$(call pc_libs,$(TEST_PKGS) liboath libsodium) -pthread
+
+$(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -63,6 +63,8 @@ enum proto_type {
 	PROTO_TOTP_CONFIRM = 29, /* admin.sock: user, code; reply: codes */
 	PROTO_TOTP_RECOVERY = 30, /* admin.sock: user; reply: codes */
 	PROTO_TOTP_RESET = 31,	/* admin.sock: user */
+	PROTO_AUDIT_QUERY = 32,	/* admin.sock: filters; reply: records, more */
+	PROTO_AUDIT_VERIFY = 33, /* admin.sock; reply: value (count), uid */
 };
 #define PROTO_REPLY 0x80
 
@@ -144,6 +146,13 @@ enum proto_tag {
 	PROTO_T_CODES_LEFT = 36, /* u32: unused recovery codes */
 	PROTO_T_GRACE_LEFT = 37, /* u64: seconds left to enrol */
 	PROTO_T_CURRENT_CODE = 38, /* string, secret: proves the old factor */
+	PROTO_T_EVENT = 39,	/* string: an audit event name */
+	PROTO_T_RESULT = 40,	/* string */
+	PROTO_T_ACTOR = 41,	/* string: who acted (user name) */
+	PROTO_T_ACTOR_UID = 42,	/* u64 (two's complement; -1: the daemon) */
+	PROTO_T_SINCE = 43,	/* u64: time */
+	PROTO_T_LIMIT = 44,	/* u32 */
+	PROTO_T_ID = 45,	/* u64: an audit record's id */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -28,6 +28,8 @@ struct ctl {
 	const char *current_code; /* sent as PROTO_T_CURRENT_CODE when set */
 	const char *self_password; /* self-service on pam.sock when set */
 	const char *dir;	/* the runtime directory (-S) */
+	const struct filters *audit_filters; /* audit query being sent */
+	uint64_t audit_after;	/* its paging */
 	const char *verb;	/* for messages: "user add" */
 	uint8_t reply[PROTO_MAX_FRAME];
 	struct wmsg msg;
@@ -56,6 +58,12 @@ int cmd_list(struct ctl *c);
 int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c);
+
+/* audit.c: the audit trail. */
+struct filters;
+int run_audit(struct ctl *c, int argc, char **argv);
+/* Adds the audit filters of c to a request being built. */
+void audit_put_filters(const struct ctl *c, struct wwriter *w);
 
 /* totp.c: enrolment, by an administrator or (self) by the user. */
 int run_totp(struct ctl *c, const char *verb, const char *name);

@@ -49,6 +49,9 @@ usage(FILE *fp)
 		"  unlock NAME | unlock --source HOST lift a lock\n"
 		"  locks [--json]                     accounts and hosts locked\n"
 		"  stats                              counters since start\n"
+		"  audit [--user U] [--event E] [--source HOST] [--since T]\n"
+		"        [--until T] [--limit N] [--json]   the audit trail\n"
+		"  audit verify                       check its hash chain\n"
 		"  ping                               check that policyd answers\n"
 		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR ".\n");
 }
@@ -145,6 +148,7 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 		wire_put_str(&w, PROTO_T_CODE, c->code);
 	if (c->current_code != NULL)
 		wire_put_str(&w, PROTO_T_CURRENT_CODE, c->current_code);
+	audit_put_filters(c, &w);
 	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
 	wipe(req, sizeof(req));
 	client_close(&pc);
@@ -340,11 +344,15 @@ run_user(struct ctl *c, const char *verb, int n, char **pos)
 static int
 run(struct ctl *c, int argc, char **argv)
 {
-	char *pos[8];
+	char *pos[16];
 	int n;
 
-	if (argc < 1 || argc > 8)
+	if (argc < 1 || argc > 16)
 		return -1;
+	if (strcmp(argv[0], "audit") == 0) {
+		c->verb = "audit";
+		return run_audit(c, argc - 1, argv + 1);
+	}
 	n = take_flags(c, argc - 1, argv + 1, pos);
 	if (n < 0)
 		return -1;

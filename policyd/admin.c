@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "dispatch.h"
 #include "hash.h"
 #include "log.h"
@@ -35,6 +36,16 @@ static int
 hash_status(int rc)
 {
 	return rc == HASH_OK ? PROTO_OK : PROTO_UNAVAILABLE;
+}
+
+/* Starts the record of an admin operation on rq->user; audit_end() after
+ * the store call that decides it. */
+static void
+admin_audit(struct request *rq, struct audit_rec *ev, const char *event)
+{
+	request_audit(rq, ev, event, 1);
+	ev->result = "ok";
+	audit_begin(ev);
 }
 
 /* The uid a log line names as the actor. */
@@ -79,9 +90,14 @@ admin_user_add(struct request *rq)
 	if (status == PROTO_OK)
 		status = hash_status(hash_make(&rq->set.argon2, pw, strlen(pw),
 					       phc, rq->deadline_ms));
-	if (status == PROTO_OK)
+	if (status == PROTO_OK) {
+		struct audit_rec ev;
+
+		admin_audit(rq, &ev, "user-add");
 		status = store_status(store_user_add(rq->d->store, rq->user, phc,
 						     time(NULL)));
+		audit_end();
+	}
 	if (status == PROTO_OK)
 		log_notice("user %s added by uid %u", rq->user, actor(rq));
 	wipe(pw, sizeof(pw));
@@ -92,7 +108,12 @@ admin_user_add(struct request *rq)
 int
 admin_user_del(struct request *rq)
 {
-	int status = store_status(store_user_del(rq->d->store, rq->user));
+	struct audit_rec ev;
+	int status;
+
+	admin_audit(rq, &ev, "user-del");
+	status = store_status(store_user_del(rq->d->store, rq->user));
+	audit_end();
 
 	if (status == PROTO_OK)
 		log_notice("user %s deleted by uid %u", rq->user, actor(rq));
@@ -229,8 +250,13 @@ admin_user_show(struct request *rq)
 static int
 set_disabled(struct request *rq, int disabled)
 {
-	int status = store_status(
+	struct audit_rec ev;
+	int status;
+
+	admin_audit(rq, &ev, disabled ? "user-disable" : "user-enable");
+	status = store_status(
 		store_user_set_disabled(rq->d->store, rq->user, disabled));
+	audit_end();
 
 	if (status == PROTO_OK)
 		log_notice("user %s %s by uid %u", rq->user,
@@ -264,7 +290,9 @@ set_or_check(struct request *rq, int set)
 	else
 		pw[0] = '\0';
 	if (status == PROTO_OK && set)
-		status = password_set(rq, &u, pw);
+		status = password_set(rq, &u, pw, "admin");
+	else if (status == PROTO_POLICY && set)
+		password_refused_audit(rq);
 	if (status == PROTO_OK && set)
 		log_notice("password of user %s set by uid %u", rq->user,
 			   actor(rq));
@@ -292,7 +320,12 @@ admin_pwcheck(struct request *rq)
 int
 admin_expire(struct request *rq)
 {
-	int status = store_status(store_user_expire(rq->d->store, rq->user));
+	struct audit_rec ev;
+	int status;
+
+	admin_audit(rq, &ev, "password-expire");
+	status = store_status(store_user_expire(rq->d->store, rq->user));
+	audit_end();
 
 	if (status == PROTO_OK)
 		log_notice("user %s must change password (set by uid %u)",
@@ -320,7 +353,19 @@ admin_unlock(struct request *rq)
 		rq->reason = PROTO_R_MISSING_FIELD;
 		return PROTO_BAD_REQUEST;
 	}
-	status = store_status(store_unlock(rq->d->store, kind, key));
+	{
+		struct audit_rec ev;
+
+		admin_audit(rq, &ev, "unlock");
+		if (kind == 's') {
+			ev.user = "";
+			ev.host = key;
+		} else {
+			ev.user = key;
+		}
+		status = store_status(store_unlock(rq->d->store, kind, key));
+		audit_end();
+	}
 	if (status == PROTO_OK)
 		log_notice("%s %s unlocked by uid %u",
 			   kind == 's' ? "host" : "user", key, actor(rq));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "log.h"
 #include "seal.h"
 #include "second.h"
@@ -35,7 +36,7 @@ enroll_secret(struct request *rq, const struct store_user *u,
 	uint8_t sealed[TOTP_SECRET_LEN + SEAL_OVERHEAD], aad[SEAL_AAD_MAX];
 	char b32[TOTP_B32_MAX], uri[512];
 	struct totp_params p;
-	int status = PROTO_UNAVAILABLE;
+	int status = PROTO_UNAVAILABLE, rc;
 
 	second_params(rq, &p);
 	if (seal_encrypt(rq->d->totp_key, aad, seal_user_aad(u->id, aad),
@@ -44,9 +45,18 @@ enroll_secret(struct request *rq, const struct store_user *u,
 	    totp_uri(&p, rq->set.totp.issuer, u->name, b32, uri,
 		     sizeof(uri)) != 0)
 		goto out;
-	if (store_totp_pending(rq->d->store, u->id, sealed, sizeof(sealed),
-			       time(NULL)) != STORE_OK)
-		goto out;
+	{
+		struct audit_rec ev;
+
+		request_audit(rq, &ev, "totp-enroll", 1);
+		ev.result = "pending";
+		audit_begin(&ev);
+		rc = store_totp_pending(rq->d->store, u->id, sealed,
+					sizeof(sealed), time(NULL));
+		audit_end();
+		if (rc != STORE_OK)
+			goto out;
+	}
 	wire_put_str(rq->out, PROTO_T_SECRET, b32);
 	wire_put_str(rq->out, PROTO_T_URI, uri);
 	status = PROTO_OK;
@@ -121,6 +131,20 @@ pending_code_ok(struct request *rq, const struct store_user *u,
 }
 
 static int
+confirm_audited(struct request *rq, int64_t user_id, uint64_t step)
+{
+	struct audit_rec ev;
+	int rc;
+
+	request_audit(rq, &ev, "totp-confirm", 1);
+	ev.result = "ok";
+	audit_begin(&ev);
+	rc = store_totp_confirm(rq->d->store, user_id, (int64_t)step);
+	audit_end();
+	return rc;
+}
+
+static int
 do_confirm(struct request *rq, const struct store_user *u0)
 {
 	char code[65];
@@ -138,8 +162,7 @@ do_confirm(struct request *rq, const struct store_user *u0)
 		status = PROTO_NOT_FOUND;
 	} else if ((rc = pending_code_ok(rq, &u, &t, code, &step)) != 1) {
 		status = rc < 0 ? PROTO_UNAVAILABLE : PROTO_DENIED;
-	} else if (store_totp_confirm(rq->d->store, u.id, (int64_t)step) !=
-		   STORE_OK) {
+	} else if (confirm_audited(rq, u.id, step) != STORE_OK) {
 		status = PROTO_UNAVAILABLE;
 	} else {
 		status = put_codes(rq, u.id);
@@ -183,6 +206,20 @@ admin_totp_recovery(struct request *rq)
 	return status;
 }
 
+static int
+reset_audited(struct request *rq, int64_t user_id)
+{
+	struct audit_rec ev;
+	int rc;
+
+	request_audit(rq, &ev, "totp-reset", 1);
+	ev.result = "ok";
+	audit_begin(&ev);
+	rc = store_totp_delete(rq->d->store, user_id);
+	audit_end();
+	return rc;
+}
+
 int
 admin_totp_reset(struct request *rq)
 {
@@ -191,7 +228,7 @@ admin_totp_reset(struct request *rq)
 
 	if (status != PROTO_OK)
 		return status;
-	if (store_totp_delete(rq->d->store, u.id) != STORE_OK)
+	if (reset_audited(rq, u.id) != STORE_OK)
 		return PROTO_UNAVAILABLE;
 	log_notice("TOTP of user %s reset by uid %u", u.name,
 		   (unsigned)rq->peer->cred.uid);
@@ -264,7 +301,7 @@ self_totp_reset(struct request *rq)
 	status = self_second_factor(rq, &u);
 	if (status != PROTO_OK)
 		goto out;
-	if (store_totp_delete(rq->d->store, u.id) != STORE_OK)
+	if (reset_audited(rq, u.id) != STORE_OK)
 		status = PROTO_UNAVAILABLE;
 	else
 		log_notice("TOTP of user %s reset by the user", u.name);

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
+#include "audit.h"
 #include "dispatch.h"
 #include "hash.h"
 #include "lockout.h"
@@ -109,7 +112,10 @@ auth_status(const struct request *rq, int hrc, const struct store_user *u,
 }
 
 /* One verification under the lockout rules. */
+#define ACCOUNT_KEY_MAX (PROTO_MAX_NAME + 2)
+
 struct login {
+	char key[ACCOUNT_KEY_MAX];	/* what a.user points to */
 	char rhost[PROTO_MAX_TEXT + 1];	/* what a.rhost and a.service */
 	char service[PROTO_MAX_TEXT + 1]; /* point to */
 	struct attempt a;
@@ -118,6 +124,36 @@ struct login {
 	int found;
 	struct last_login prev;
 };
+
+/*
+ * The key failures of this name are counted under: the name itself for a
+ * user policyd has; for any other name, "?" and a keyed BLAKE2b of it, so
+ * that a password typed into the user name field is never stored, while
+ * repeated tries of one name still add up.
+ */
+static void
+account_key(const struct request *rq, char key[ACCOUNT_KEY_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct store_user u;
+	uint8_t h[16];
+	int known = store_user_get(rq->d->store, rq->user, &u) == STORE_OK;
+
+	WIPE_OBJ(u);
+	if (known) {
+		snprintf(key, ACCOUNT_KEY_MAX, "%s", rq->user);
+		return;
+	}
+	crypto_generichash(h, sizeof(h), (const uint8_t *)rq->user,
+			   strlen(rq->user), rq->d->name_key,
+			   sizeof(rq->d->name_key));
+	key[0] = '?';
+	for (size_t i = 0; i < sizeof(h); i++) {
+		key[1 + 2 * i] = hex[h[i] >> 4];
+		key[2 + 2 * i] = hex[h[i] & 15];
+	}
+	key[1 + 2 * sizeof(h)] = '\0';
+}
 
 static void
 login_init(struct request *rq, struct login *l, const char *rhost,
@@ -130,7 +166,8 @@ login_init(struct request *rq, struct login *l, const char *rhost,
 	if (rq->peer->cred.uid == 0 && strcmp(rhost, "-") != 0)
 		snprintf(l->rhost, sizeof(l->rhost), "%s", rhost);
 	snprintf(l->service, sizeof(l->service), "%s", service);
-	l->a.user = rq->user;
+	account_key(rq, l->key);
+	l->a.user = l->key;
 	l->a.rhost = l->rhost;
 	l->a.service = l->service;
 	l->a.now = time(NULL);
@@ -154,12 +191,40 @@ maybe_prune(struct request *rq, int64_t now)
 	store_prune(rq->d->store, now - keep);
 }
 
+/* The record of a login's outcome; factor says which was checked. */
+static void
+login_audit(struct request *rq, const struct login *l, struct audit_rec *ev,
+	    const char *result, const char *factor)
+{
+	request_audit(rq, ev, "auth", l->found ||
+				     store_user_get(rq->d->store, rq->user,
+						    &(struct store_user){ 0 }) ==
+					     STORE_OK);
+	ev->host = l->rhost;
+	ev->service = l->service;
+	ev->result = result;
+	ev->reason = factor;
+}
+
+/* An outcome that decides nothing more: written on its own. */
+static void
+audit_outcome(struct request *rq, const struct login *l, const char *result,
+	      const char *factor)
+{
+	struct audit_rec ev;
+
+	login_audit(rq, l, &ev, result, factor);
+	audit_now(rq->d->store, &ev);
+}
+
 /* A locked account or host: nothing is verified.  Unless the operator
  * lets it be told, it looks and takes as long as a wrong password. */
 static int
 refuse_locked(struct request *rq, const struct login *l)
 {
 	stats_add(STAT_AUTH_LOCKED, 1);
+	audit_outcome(rq, l, "locked",
+		      l->t.locked == ATTEMPT_SOURCE_LOCKED ? "host" : "user");
 	log_notice("auth refused unverified: %s %s is locked",
 		   l->t.locked == ATTEMPT_SOURCE_LOCKED ? "host" : "user",
 		   l->t.locked == ATTEMPT_SOURCE_LOCKED ? l->a.rhost : rq->user);
@@ -243,6 +308,21 @@ settle(struct request *rq, struct login *l)
 	return PROTO_OK;
 }
 
+/* settle(), recorded as the login's outcome in the same transaction. */
+static int
+settle_audited(struct request *rq, struct login *l, const char *result,
+	       const char *factor)
+{
+	struct audit_rec ev;
+	int status;
+
+	login_audit(rq, l, &ev, result, factor);
+	audit_begin(&ev);
+	status = settle(rq, l);
+	audit_end();
+	return status;
+}
+
 /* Whether this configuration ever asks for a code: then every login that
  * is not plainly through (right password, no code needed) is asked one,
  * so that the prompts tell nothing. */
@@ -291,7 +371,7 @@ password_right(struct request *rq, struct login *l, const char *pw)
 	password_upgrade(rq, &l->u, pw);
 	if (need)
 		return defer(rq, l, 1);
-	status = settle(rq, l);
+	status = settle_audited(rq, l, "ok", "password");
 	if (status != PROTO_OK)
 		return status;
 	stats_add(STAT_AUTH_OK, 1);
@@ -314,7 +394,9 @@ disabled_right(struct request *rq, struct login *l)
 		return PROTO_UNAVAILABLE;
 	if (need)
 		return defer(rq, l, 2);
-	return settle(rq, l) == PROTO_OK ? PROTO_DISABLED : PROTO_UNAVAILABLE;
+	return settle_audited(rq, l, "disabled", "password") == PROTO_OK
+		       ? PROTO_DISABLED
+		       : PROTO_UNAVAILABLE;
 }
 
 int
@@ -351,8 +433,10 @@ auth_authenticate(struct request *rq)
 		status = disabled_right(rq, &l);
 	else if (status == PROTO_DENIED && codes_asked(rq))
 		status = defer(rq, &l, 0);
-	if (status == PROTO_DENIED)
+	if (status == PROTO_DENIED) {
 		stats_add(STAT_AUTH_DENIED, 1);
+		audit_outcome(rq, &l, "fail", "password");
+	}
 out:
 	wipe(pw, sizeof(pw));
 	WIPE_OBJ(l.u);
@@ -393,7 +477,7 @@ auth_code_only(struct request *rq)
 	if (need)
 		return codes_asked(rq) ? defer(rq, &l, l.found)
 				       : PROTO_DENIED;
-	status = settle(rq, &l);
+	status = settle_audited(rq, &l, "ok", "none needed");
 	if (status == PROTO_OK && grace > 0)
 		wire_put_u64(rq->out, PROTO_T_GRACE_LEFT, (uint64_t)grace);
 	return status;
@@ -412,6 +496,7 @@ auth_code(struct request *rq)
 	int rc, status = PROTO_DENIED;
 
 	memset(&p, 0, sizeof(p));
+	memset(&res, 0, sizeof(res));
 	if (wire_find(rq->msg, PROTO_T_TOKEN, &f) != 0 ||
 	    f.len != PENDING_TOKEN_LEN ||
 	    wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) < 0)
@@ -427,7 +512,9 @@ auth_code(struct request *rq)
 	} else if (rc == 1) {
 		login_init(rq, &l, p.rhost, p.service);
 		l.t = p.ticket;
-		status = settle(rq, &l);
+		l.found = 1;
+		status = settle_audited(rq, &l, p.disabled ? "disabled" : "ok",
+					res.recovery ? "recovery code" : "totp");
 		if (status == PROTO_OK && p.disabled) {
 			status = PROTO_DISABLED;
 		} else if (status == PROTO_OK) {
@@ -441,8 +528,15 @@ auth_code(struct request *rq)
 		}
 	}
 out:
-	if (status == PROTO_DENIED)
+	if (status == PROTO_DENIED) {
 		stats_add(STAT_AUTH_DENIED, 1);
+		login_init(rq, &l, p.rhost, p.service);
+		l.found = p.user_id != 0;
+		audit_outcome(rq, &l, "fail",
+			      !p.password_ok ? "password"
+			      : res.no_totp ? "no totp enrolled"
+					    : "code");
+	}
 	wipe(code, sizeof(code));
 	WIPE_OBJ(p);
 	return status;
@@ -580,8 +674,11 @@ auth_chpass(struct request *rq)
 	} else {
 		status = password_check(rq, l.u.name, &l.u, pw);
 		if (status == PROTO_OK)
-			status = password_set(rq, &l.u, pw);
+			status = password_set(rq, &l.u, pw,
+					      have_old ? "user" : "root");
 	}
+	if (status == PROTO_POLICY)
+		password_refused_audit(rq);
 	if (status == PROTO_OK)
 		log_notice("password of user %s changed%s", l.u.name,
 			   have_old ? "" : " by root");
@@ -631,6 +728,7 @@ auth_lock_fail(struct request *rq)
 
 	if (status == PROTO_OK) {
 		stats_add(STAT_AUTH_DENIED, 1);
+		audit_outcome(rq, &l, "fail", "another module");
 		status = PROTO_DENIED;
 	}
 	return status;
@@ -644,8 +742,7 @@ auth_lock_succ(struct request *rq)
 
 	if (status != PROTO_OK)
 		return status;
-	if (store_attempt_succeeded(rq->d->store, &l.a, &l.t, &l.prev) !=
-	    STORE_OK)
+	if (settle_audited(rq, &l, "ok", "another module") != PROTO_OK)
 		return PROTO_UNAVAILABLE;
 	stats_add(STAT_AUTH_OK, 1);
 	put_last_login(rq, &l.prev);

@@ -24,6 +24,7 @@ struct words {
 struct daemon {
 	struct store *store;
 	uint8_t totp_key[32];	/* seals TOTP secrets; read at start */
+	uint8_t name_key[32];	/* keys the hashes of unknown names */
 	const char *cfg_path;
 	uid_t uid;		/* ours, after dropping privileges */
 	pthread_mutex_t cfg_lock;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
@@ -78,6 +79,9 @@ static const struct route routes[] = {
 	  admin_totp_recovery },
 	{ PROTO_TOTP_RESET, "totp-reset", ON_ADMIN, WHO_ADMIN, 1,
 	  admin_totp_reset },
+	{ PROTO_AUDIT_QUERY, "audit", ON_ADMIN, WHO_ADMIN, 0, admin_audit_query },
+	{ PROTO_AUDIT_VERIFY, "audit-verify", ON_ADMIN, WHO_ADMIN, 0,
+	  admin_audit_verify },
 };
 
 static const struct route *
@@ -132,6 +136,16 @@ request_password(struct request *rq, uint8_t tag, char *out, int *status)
 		return -1;
 	}
 	return 0;
+}
+
+void
+request_audit(const struct request *rq, struct audit_rec *r,
+	      const char *event, int known)
+{
+	memset(r, 0, sizeof(*r));
+	r->event = event;
+	r->user = known ? rq->user : "(unknown)";
+	audit_actor(r, rq->peer->cred.uid);
 }
 
 static int
@@ -217,6 +231,12 @@ route_request(const struct route *r, struct request *rq)
 		}
 	}
 	if (!allowed(r, rq)) {
+		struct audit_rec ev;
+
+		request_audit(rq, &ev, "forbidden", 0);
+		ev.reason = r->name;
+		ev.result = "refused";
+		audit_now(rq->d->store, &ev);
 		log_notice("forbidden: %s from uid %u pid %d on %s", r->name,
 			   (unsigned)rq->peer->cred.uid, (int)rq->peer->cred.pid,
 			   rq->peer->sock == SOCK_PAM ? "pam.sock"

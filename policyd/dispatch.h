@@ -85,6 +85,16 @@ int admin_totp_enroll(struct request *rq);
 int admin_totp_confirm(struct request *rq);
 int admin_totp_recovery(struct request *rq);
 int admin_totp_reset(struct request *rq);
+int admin_audit_query(struct request *rq);
+int admin_audit_verify(struct request *rq);
+
+struct audit_rec;
+/* Starts an audit record of event for this request: its actor is the
+ * peer, its user the request's user when known to policyd (known: a user
+ * the store has), else "(unknown)", as a name that is not a user may be a
+ * password typed into the wrong field. */
+void request_audit(const struct request *rq, struct audit_rec *r,
+		   const char *event, int known);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of
  * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */

@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include <sodium.h>
+
+#include "audit.h"
 #include "hash.h"
 #include "log.h"
 #include "seal.h"
@@ -182,6 +185,20 @@ drop_privileges(const struct identity *id, char *err, size_t errsz)
 	return 0;
 }
 
+/* An event of the daemon itself: start, stop, reload. */
+static void
+daemon_event(struct daemon *d, const char *event, const char *result)
+{
+	struct audit_rec ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.result = result;
+	ev.actor_uid = -1;
+	ev.reason = POLICYD_VERSION;
+	audit_now(d->store, &ev);
+}
+
 /* SIGHUP: the new file replaces the old only if all of it is valid.  The
  * settings bound at start (paths, user, group, workers) wait for a
  * restart. */
@@ -194,6 +211,7 @@ reload(struct daemon *d)
 
 	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
 		log_err("reload refused, old configuration kept: %s", err);
+		daemon_event(d, "config-reload", "refused");
 		return;
 	}
 	if (totp_group_missing(&next, err, sizeof(err))) {
@@ -234,6 +252,7 @@ reload(struct daemon *d)
 	d->cfg.argon2 = next.argon2;
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
+	daemon_event(d, "config-reload", "ok");
 }
 
 static int
@@ -381,6 +400,11 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 			  err, errsz) != 0 ||
 	    totp_init() != 0)
 		return -1;
+	/* A second key from the same file, for the names that are not
+	 * users (see account_key in auth.c). */
+	crypto_generichash(d->name_key, sizeof(d->name_key),
+			   (const uint8_t *)"policyd unknown names v1", 24,
+			   d->totp_key, sizeof(d->totp_key));
 	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
 		return -1;
@@ -460,12 +484,17 @@ main(int argc, char **argv)
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, "ok");
+	daemon_event(&d, "daemon-start", "ok");
 	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;
+	server_close(srv);	/* every request finished first */
+	srv = NULL;
+	daemon_event(&d, "daemon-stop", "ok");
 out:
 	server_close(srv);
 	store_close(d.store);
 	words_unref(d.words);
 	WIPE_OBJ(d.totp_key);
+	WIPE_OBJ(d.name_key);
 	hash_fini();
 	close(sigfd);
 	if (rc == 0)

@@ -6,10 +6,12 @@
  * each remembered one, one after the other: `history` extra argon2id
  * verifications per change, each through the bounded hash gate.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "breached.h"
 #include "hash.h"
 #include "log.h"
@@ -107,17 +109,54 @@ password_check(struct request *rq, const char *name,
 	return PROTO_OK;
 }
 
+void
+password_refused_audit(struct request *rq)
+{
+	static const char *const names[] = {
+		[PROTO_R_EMPTY] = "empty", [PROTO_R_TOO_LONG] = "too-long",
+		[PROTO_R_BAD_TEXT] = "bad-text",
+		[PROTO_R_TOO_SHORT] = "too-short",
+		[PROTO_R_FEW_CLASSES] = "few-classes",
+		[PROTO_R_HAS_NAME] = "has-name",
+		[PROTO_R_TOO_COMMON] = "too-common",
+		[PROTO_R_REUSED] = "reused",
+		[PROTO_R_TOO_RECENT] = "too-recent",
+		[PROTO_R_BREACHED] = "breached",
+	};
+	uint32_t all = rq->reasons;
+	struct audit_rec ev;
+	char why[256] = "";
+
+	if (rq->reason != PROTO_R_NONE)
+		all |= 1u << rq->reason;
+	for (uint32_t r = 1; r < sizeof(names) / sizeof(names[0]); r++)
+		if ((all & (1u << r)) && names[r] != NULL)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 "%s%s", why[0] ? "," : "", names[r]);
+	request_audit(rq, &ev, "password-refused", 1);
+	ev.result = "refused";
+	ev.reason = why;
+	audit_now(rq->d->store, &ev);
+}
+
 int
-password_set(struct request *rq, const struct store_user *u, const char *pw)
+password_set(struct request *rq, const struct store_user *u, const char *pw,
+	     const char *who)
 {
 	char phc[STORE_PHC_MAX];
+	struct audit_rec ev;
 	int rc;
 
 	rc = hash_make(&rq->set.argon2, pw, strlen(pw), phc, rq->deadline_ms);
 	if (rc != HASH_OK)
 		return PROTO_UNAVAILABLE;
+	request_audit(rq, &ev, "password-change", 1);
+	ev.result = "ok";
+	ev.reason = who;
+	audit_begin(&ev);
 	rc = store_password_change(rq->d->store, u, phc, time(NULL),
 				   rq->set.policy.history);
+	audit_end();
 	wipe(phc, sizeof(phc));
 	if (rc == STORE_CHANGED)
 		log_warn("password of user %s changed meanwhile; not "

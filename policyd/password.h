@@ -19,10 +19,14 @@
 int password_check(struct request *rq, const char *name,
 		   const struct store_user *u, const char *pw);
 
-/* Hashes pw and makes it u's password (the old one joins the history).
- * Returns a status. */
+/* Hashes pw and makes it u's password (the old one joins the history),
+ * recorded as a password-change by `who` (user, root, admin).  Returns a
+ * status. */
 int password_set(struct request *rq, const struct store_user *u,
-		 const char *pw);
+		 const char *pw, const char *who);
+
+/* Records a refused new password with the names of the broken rules. */
+void password_refused_audit(struct request *rq);
 
 /* After a successful login: if u's hash was made with another cost than
  * the configured one, stores pw hashed at the configured cost.  Failure

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "hash.h"
 #include "log.h"
 #include "pending.h"
@@ -190,10 +191,18 @@ second_new_codes(struct request *rq, int64_t user_id, uint32_t n,
 		if (second_code_hash(user_id, codes[i], hashes[i]) != 0)
 			goto out;
 	}
-	if (store_codes_set(rq->d->store, user_id,
-			    (const uint8_t(*)[STORE_CODE_HASH])hashes, n) ==
-	    STORE_OK)
-		status = PROTO_OK;
+	{
+		struct audit_rec ev;
+
+		request_audit(rq, &ev, "totp-recovery-codes", 1);
+		ev.result = "issued";
+		audit_begin(&ev);
+		if (store_codes_set(rq->d->store, user_id,
+				    (const uint8_t(*)[STORE_CODE_HASH])hashes,
+				    n) == STORE_OK)
+			status = PROTO_OK;
+		audit_end();
+	}
 out:
 	if (hashes != NULL)
 		wipe(hashes, n * sizeof(*hashes));
@@ -256,7 +265,15 @@ second_check(struct request *rq, int64_t user_id, const char *code,
 	/* Not a current code: perhaps a recovery code, used once. */
 	if (second_code_hash(user_id, code, hash) != 0)
 		return 0;
-	rc = store_codes_use(rq->d->store, user_id, hash);
+	{
+		struct audit_rec ev;
+
+		request_audit(rq, &ev, "totp-recovery-used", 1);
+		ev.result = "ok";
+		audit_begin(&ev);
+		rc = store_codes_use(rq->d->store, user_id, hash);
+		audit_end();
+	}
 	if (rc == STORE_ERROR)
 		return -1;
 	if (rc != STORE_OK)

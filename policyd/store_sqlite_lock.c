@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "lockout.h"
 #include "store.h"
 #include "store_sqlite.h"
@@ -82,6 +83,35 @@ key_locked(struct store *st, char kind, const char *key, int64_t now,
 	return 0;
 }
 
+/* The lock is recorded in the transaction that sets it.  An account
+ * name policyd does not know is not written (it may be a password typed
+ * into the wrong field). */
+static int
+audit_lock(struct store *st, char kind, const char *key,
+	   const struct attempt *a)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_GET];
+	struct audit_rec ev;
+	int known = 0;
+
+	if (kind == 'u') {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		known = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "lock";
+	ev.actor_uid = -1;
+	ev.user = kind == 'u' ? (known ? key : "(unknown)") : "";
+	ev.host = kind == 's' ? key : a->rhost;
+	ev.service = a->service;
+	ev.result = "locked";
+	ev.reason = kind == 's' ? "host failures" : "account failures";
+	ev.time = a->now;
+	return sq_audit_add(st, &ev);
+}
+
 /* Counts one failure for the key; locks it if that reaches deny.
  * Returns 1 if it locked, 0 if not, -1 on error. */
 static int
@@ -110,7 +140,9 @@ count_one(struct store *st, char kind, const char *key,
 	bind_key(add, kind, key);
 	sqlite3_bind_int64(add, 3, a->now);
 	sqlite3_bind_int64(add, 4, until);
-	return sq_step(add) == SQLITE_DONE ? 1 : -1;
+	if (sq_step(add) != SQLITE_DONE)
+		return -1;
+	return audit_lock(st, kind, key, a) == 0 ? 1 : -1;
 }
 
 /* The body of store_attempt_begin, inside its transaction. */

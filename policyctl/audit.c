@@ -1,0 +1,204 @@
+/*
+ * audit.c - policyctl audit: the trail as a table or JSON lines, with
+ * filters; policyctl audit verify: the chain, walked by the daemon.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+struct filters {
+	const char *user, *event, *host;
+	uint64_t since, until, limit;
+};
+
+/* "2026-11-30", "2026-11-30T08:15:00" (UTC) or seconds since the epoch. */
+static int
+parse_time(const char *s, uint64_t *t)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (end != NULL && *end == '\0') {
+		*t = (uint64_t)timegm(&tm);
+		return 0;
+	}
+	*t = strtoull(s, &e, 10);
+	return *s != '\0' && *e == '\0' ? 0 : -1;
+}
+
+/* One option with its value into f; -1 if unknown or malformed. */
+static int
+take_option(const char *opt, const char *v, struct filters *f)
+{
+	if (strcmp(opt, "--user") == 0)
+		f->user = v;
+	else if (strcmp(opt, "--event") == 0)
+		f->event = v;
+	else if (strcmp(opt, "--source") == 0)
+		f->host = v;
+	else if (strcmp(opt, "--since") == 0)
+		return parse_time(v, &f->since);
+	else if (strcmp(opt, "--until") == 0)
+		return parse_time(v, &f->until);
+	else if (strcmp(opt, "--limit") == 0)
+		return (f->limit = strtoull(v, NULL, 10)) > 0 ? 0 : -1;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_filters(int argc, char **argv, struct filters *f, int *json)
+{
+	memset(f, 0, sizeof(*f));
+	f->until = UINT64_MAX >> 1;
+	f->limit = 100;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (i + 1 >= argc || take_option(argv[i], argv[i + 1],
+						       f) != 0)
+			return -1;
+		else
+			i++;
+	}
+	return 0;
+}
+
+static void
+text_of(const struct wfield *rec, uint8_t tag, char *out, size_t size)
+{
+	struct wfield f;
+
+	out[0] = '\0';
+	if (wire_find_in(rec, tag, &f) == 0)
+		wire_str(&f, out, size);
+}
+
+static void
+print_record(const struct wfield *rec, int json)
+{
+	static const uint8_t tags[] = { PROTO_T_EVENT, PROTO_T_USER,
+					PROTO_T_RHOST, PROTO_T_SERVICE,
+					PROTO_T_TTY, PROTO_T_RESULT,
+					PROTO_T_REASON, PROTO_T_ACTOR };
+	static const char *const keys[] = { "event", "user", "host",
+					    "service", "tty", "result",
+					    "reason", "actor" };
+	char v[8][PROTO_MAX_TEXT + 1], when[32];
+
+	for (int i = 0; i < 8; i++)
+		text_of(rec, tags[i], v[i], sizeof(v[i]));
+	format_time(field_u64(NULL, rec, PROTO_T_TIME), when, sizeof(when));
+	if (!json) {
+		printf("%-6llu %-20s %-18s %-12s %-15s %-8s %-8s %s%s%s\n",
+		       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID),
+		       when, v[0], v[1][0] ? v[1] : "-", v[2][0] ? v[2] : "-",
+		       v[3][0] ? v[3] : "-", v[5], v[6], v[7][0] ? " by " : "",
+		       v[7]);
+		return;
+	}
+	printf("{\"id\":%llu,\"time\":\"%s\"",
+	       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID), when);
+	for (int i = 0; i < 8; i++) {
+		printf(",\"%s\":", keys[i]);
+		json_string(v[i]);
+	}
+	printf(",\"actor_uid\":%lld}\n",
+	       (long long)field_u64(NULL, rec, PROTO_T_ACTOR_UID));
+}
+
+void
+audit_put_filters(const struct ctl *c, struct wwriter *w)
+{
+	const struct filters *f = c->audit_filters;
+
+	if (f == NULL)
+		return;
+	if (f->event != NULL)
+		wire_put_str(w, PROTO_T_EVENT, f->event);
+	wire_put_u64(w, PROTO_T_SINCE, f->since);
+	wire_put_u64(w, PROTO_T_UNTIL, f->until);
+	wire_put_u64(w, PROTO_T_LIMIT, f->limit);
+	wire_put_u64(w, PROTO_T_ID, c->audit_after);
+}
+
+/* One page of the query, printed; *more when the daemon has more. */
+static int
+query_page(struct ctl *c, const struct filters *f, int json, uint64_t *after,
+	   int *more)
+{
+	struct wreader r;
+	struct wfield rec;
+	int rc;
+
+	c->audit_filters = f;
+	c->audit_after = *after;
+	rc = call(c, PROTO_AUDIT_QUERY, f->user, NULL, NULL, f->host);
+	c->audit_filters = NULL;
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, "");
+	*more = 0;
+	for (r = c->msg.fields; wire_next(&r, &rec) == 1;) {
+		if (rec.tag == PROTO_T_MORE)
+			*more = 1;
+		if (rec.tag != PROTO_T_RECORD)
+			continue;
+		print_record(&rec, json);
+		*after = field_u64(NULL, &rec, PROTO_T_ID);
+	}
+	return 0;
+}
+
+static int
+audit_verify(struct ctl *c)
+{
+	struct wfield f;
+	uint64_t bad;
+	int rc = call(c, PROTO_AUDIT_VERIFY, NULL, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, "");
+	if (wire_find(&c->msg, PROTO_T_ID, &f) == 0 && wire_u64(&f, &bad) == 0) {
+		printf("broken at record %llu (edited, or a record before it "
+		       "deleted or moved)\n", (unsigned long long)bad);
+		return EXIT_REFUSED;
+	}
+	printf("ok: %llu records\n",
+	       (unsigned long long)field_u64(&c->msg, NULL, PROTO_T_VALUE));
+	return 0;
+}
+
+int
+run_audit(struct ctl *c, int argc, char **argv)
+{
+	struct filters f;
+	uint64_t after = 0;
+	int json = 0, more = 1, rc = 0;
+
+	if (argc == 1 && strcmp(argv[0], "verify") == 0)
+		return audit_verify(c);
+	if (parse_filters(argc, argv, &f, &json) != 0)
+		return -1;
+	if (!json)
+		printf("%-6s %-20s %-18s %-12s %-15s %-8s %-8s %s\n", "ID",
+		       "TIME", "EVENT", "USER", "HOST", "SERVICE", "RESULT",
+		       "REASON");
+	while (more && rc == 0 && f.limit > 0)
+		rc = query_page(c, &f, json, &after, &more);
+	return rc;
+}
