@@ -3,7 +3,9 @@
  * filters (paged through the frame limit), and a walk of the whole chain.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "dispatch.h"
@@ -92,4 +94,27 @@ admin_audit_verify(struct request *rq)
 		wire_put_u64(rq->out, PROTO_T_ID, (uint64_t)bad);
 	}
 	return PROTO_OK;
+}
+
+void
+audit_maintain(struct daemon *d, uint32_t retention)
+{
+	struct audit_rec ev;
+	char why[64];
+	uint64_t purged = 0;
+
+	if (retention == 0 ||
+	    store_audit_purge(d->store, (int64_t)time(NULL) - retention,
+			      &purged) != STORE_OK ||
+	    purged == 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "audit-purge";
+	ev.actor_uid = -1;
+	ev.result = "ok";
+	snprintf(why, sizeof(why), "%llu records past retention",
+		 (unsigned long long)purged);
+	ev.reason = why;
+	audit_now(d->store, &ev);
+	log_notice("audit: %s purged", why);
 }

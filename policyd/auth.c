@@ -116,6 +116,7 @@ auth_status(const struct request *rq, int hrc, const struct store_user *u,
 
 struct login {
 	char key[ACCOUNT_KEY_MAX];	/* what a.user points to */
+	char tty[PROTO_MAX_TEXT + 1];	/* for the audit trail */
 	char rhost[PROTO_MAX_TEXT + 1];	/* what a.rhost and a.service */
 	char service[PROTO_MAX_TEXT + 1]; /* point to */
 	struct attempt a;
@@ -166,6 +167,8 @@ login_init(struct request *rq, struct login *l, const char *rhost,
 	if (rq->peer->cred.uid == 0 && strcmp(rhost, "-") != 0)
 		snprintf(l->rhost, sizeof(l->rhost), "%s", rhost);
 	snprintf(l->service, sizeof(l->service), "%s", service);
+	if (wire_get_str(rq->msg, PROTO_T_TTY, l->tty, sizeof(l->tty)) < 0)
+		l->tty[0] = '\0';
 	account_key(rq, l->key);
 	l->a.user = l->key;
 	l->a.rhost = l->rhost;
@@ -189,6 +192,7 @@ maybe_prune(struct request *rq, int64_t now)
 	if (c->source_interval > keep)
 		keep = c->source_interval;
 	store_prune(rq->d->store, now - keep);
+	audit_maintain(rq->d, rq->set.audit_retention);
 }
 
 /* The record of a login's outcome; factor says which was checked. */
@@ -202,6 +206,7 @@ login_audit(struct request *rq, const struct login *l, struct audit_rec *ev,
 					     STORE_OK);
 	ev->host = l->rhost;
 	ev->service = l->service;
+	ev->tty = l->tty;
 	ev->result = result;
 	ev->reason = factor;
 }
@@ -345,6 +350,7 @@ defer(struct request *rq, const struct login *l, int password_ok)
 	snprintf(p.user, sizeof(p.user), "%s", rq->user);
 	snprintf(p.rhost, sizeof(p.rhost), "%s", l->rhost);
 	snprintf(p.service, sizeof(p.service), "%s", l->service);
+	snprintf(p.tty, sizeof(p.tty), "%s", l->tty);
 	p.peer_uid = rq->peer->cred.uid;
 	p.password_ok = password_ok != 0;
 	p.disabled = password_ok == 2;
@@ -511,6 +517,7 @@ auth_code(struct request *rq)
 		rq->reason = PROTO_R_NO_TOTP;	/* told after both factors */
 	} else if (rc == 1) {
 		login_init(rq, &l, p.rhost, p.service);
+		snprintf(l.tty, sizeof(l.tty), "%s", p.tty);
 		l.t = p.ticket;
 		l.found = 1;
 		status = settle_audited(rq, &l, p.disabled ? "disabled" : "ok",
@@ -531,6 +538,7 @@ out:
 	if (status == PROTO_DENIED) {
 		stats_add(STAT_AUTH_DENIED, 1);
 		login_init(rq, &l, p.rhost, p.service);
+		snprintf(l.tty, sizeof(l.tty), "%s", p.tty);
 		l.found = p.user_id != 0;
 		audit_outcome(rq, &l, "fail",
 			      !p.password_ok ? "password"

@@ -101,6 +101,8 @@ static const struct key keys[] = {
 	{ "totp", "enroll_grace", K_DURATION, 0, 365 * 86400,
 	  FIELD(totp.enroll_grace) },
 	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp.key_file) },
+	{ "audit", "retention", K_DURATION, 0, 3650 * 86400,
+	  FIELD(audit_retention) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -163,6 +165,7 @@ cfg_defaults(struct cfg *c)
 	c->totp.recovery_codes = 10;
 	snprintf(c->totp.key_file, sizeof(c->totp.key_file),
 		 "/etc/policyd/totp.key");
+	c->audit_retention = 365 * 86400;
 }
 
 __attribute__((format(printf, 3, 4))) static void

@@ -87,6 +87,8 @@ struct cfg {
 	struct cfg_lockout lockout;
 	/* [totp] */
 	struct cfg_totp totp;
+	/* [audit] */
+	uint32_t audit_retention;	/* seconds; 0 keeps every record */
 };
 
 void cfg_defaults(struct cfg *c);

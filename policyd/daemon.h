@@ -41,6 +41,7 @@ struct settings {
 	struct cfg_policy policy;
 	struct cfg_lockout lockout;
 	struct cfg_totp totp;
+	uint32_t audit_retention;
 	struct words *words;
 	uint32_t request_timeout;
 	uint32_t max_connections;
@@ -49,6 +50,9 @@ struct settings {
 };
 
 void daemon_settings(struct daemon *d, struct settings *s);
+
+/* Purges audit records older than the retention (admin_audit.c). */
+void audit_maintain(struct daemon *d, uint32_t retention);
 void settings_release(struct daemon *d, struct settings *s);
 
 /* Loads the known words for cfg (blocklist file and host name): a new

@@ -240,6 +240,7 @@ reload(struct daemon *d)
 	memcpy(next.totp.key_file, d->cfg.totp.key_file,
 	       sizeof(next.totp.key_file));
 	d->cfg.totp = next.totp;
+	d->cfg.audit_retention = next.audit_retention;
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
@@ -253,6 +254,7 @@ reload(struct daemon *d)
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
 	daemon_event(d, "config-reload", "ok");
+	audit_maintain(d, next.audit_retention);
 }
 
 static int
@@ -485,6 +487,7 @@ main(int argc, char **argv)
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, "ok");
 	daemon_event(&d, "daemon-start", "ok");
+	audit_maintain(&d, d.cfg.audit_retention);
 	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;
 	server_close(srv);	/* every request finished first */
 	srv = NULL;

@@ -28,6 +28,7 @@ struct pending_login {
 	int64_t user_id;		/* 0 for an unknown user */
 	char rhost[PROTO_MAX_TEXT + 1];
 	char service[PROTO_MAX_TEXT + 1];
+	char tty[PROTO_MAX_TEXT + 1];
 	struct attempt_ticket ticket;	/* the counted attempt */
 	int64_t expires_ms;		/* set by pending_put */
 };

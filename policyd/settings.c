@@ -21,6 +21,7 @@ daemon_settings(struct daemon *d, struct settings *s)
 	s->policy = d->cfg.policy;
 	s->lockout = d->cfg.lockout;
 	s->totp = d->cfg.totp;
+	s->audit_retention = d->cfg.audit_retention;
 	s->request_timeout = d->cfg.request_timeout;
 	s->max_connections = d->cfg.max_connections;
 	s->admin_gid = d->admin_gid;

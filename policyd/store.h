@@ -205,6 +205,12 @@ int store_audit_append(struct store *st);
  * it, or out of order). */
 int store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id);
 
+/* Deletes the records older than before, keeping the last one's id and
+ * hash as the checkpoint the rest of the chain starts from; *purged
+ * says how many went.  One transaction, with the pending record (the
+ * purge's own) appended when any went. */
+int store_audit_purge(struct store *st, int64_t before, uint64_t *purged);
+
 struct audit_query {
 	const char *user, *event, *host;	/* "" for any */
 	int64_t since, until;			/* times, inclusive */

@@ -92,6 +92,12 @@ static const char *const migrations[] = {
 	" hash BLOB NOT NULL"
 	");"
 	"CREATE INDEX audit_time ON audit(time);",
+	/* 6: where the chain starts after a purge. */
+	"CREATE TABLE audit_checkpoint ("
+	" k INTEGER PRIMARY KEY CHECK (k = 1),"
+	" id INTEGER NOT NULL,"
+	" hash BLOB NOT NULL"
+	");",
 };
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -171,7 +177,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			" AND hash = ?2 AND used = 0",
 	[S_CODES_LEFT] = "SELECT count(*) FROM recovery_codes"
 			 " WHERE user_id = ?1 AND used = 0",
-	[S_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	/* The chain's end: the last record, else the checkpoint. */
+	[S_AUDIT_LAST] = "SELECT id, hash FROM audit UNION ALL"
+			 " SELECT id, hash FROM audit_checkpoint"
+			 " ORDER BY id DESC LIMIT 1",
+	[S_AUDIT_CHECKPOINT] = "SELECT id, hash FROM audit_checkpoint",
+	[S_AUDIT_OLD_END] = "SELECT id, hash FROM audit WHERE time < ?1"
+			    " ORDER BY id DESC LIMIT 1",
+	[S_AUDIT_SET_CHECKPOINT] = "INSERT OR REPLACE INTO audit_checkpoint"
+				   " (k, id, hash) VALUES (1, ?1, ?2)",
+	[S_AUDIT_PURGE] = "DELETE FROM audit WHERE id <= ?1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, event, actor_uid, actor,"
 			" user, host, service, tty, result, reason, prev, hash)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"

@@ -122,6 +122,24 @@ read_row(sqlite3_stmt *s, struct audit_rec *r, uint8_t prev[AUDIT_HASH_LEN],
 		memcpy(hash, sqlite3_column_blob(s, 12), AUDIT_HASH_LEN);
 }
 
+/* Where the chain starts: after the checkpoint a purge left, else at
+ * the beginning. */
+static void
+chain_start(struct store *st, int64_t *id, uint8_t hash[AUDIT_HASH_LEN])
+{
+	sqlite3_stmt *s = st->stmt[S_AUDIT_CHECKPOINT];
+
+	*id = 0;
+	memcpy(hash, zero_hash, AUDIT_HASH_LEN);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) == AUDIT_HASH_LEN)
+			memcpy(hash, sqlite3_column_blob(s, 1),
+			       AUDIT_HASH_LEN);
+	}
+	sqlite3_reset(s);
+}
+
 int
 store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 {
@@ -129,13 +147,14 @@ store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 	uint8_t expect[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN];
 	uint8_t hash[AUDIT_HASH_LEN], again[AUDIT_HASH_LEN];
 	struct audit_rec r;
-	int64_t want_id = 1;
+	int64_t want_id;
 	int rc;
 
 	*count = 0;
 	*bad_id = 0;
-	memcpy(expect, zero_hash, AUDIT_HASH_LEN);
 	pthread_mutex_lock(&st->lock);
+	chain_start(st, &want_id, expect);
+	want_id++;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_row(s, &r, prev, hash);
 		audit_hash(prev, &r, again);
@@ -182,4 +201,54 @@ store_audit_query(struct store *st, const struct audit_query *q,
 	sqlite3_clear_bindings(s);
 	pthread_mutex_unlock(&st->lock);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+struct purge_args {
+	int64_t before;
+	uint64_t purged;
+};
+
+static int
+purge_body(struct store *st, void *arg)
+{
+	struct purge_args *p = arg;
+	sqlite3_stmt *end = st->stmt[S_AUDIT_OLD_END];
+	sqlite3_stmt *cp = st->stmt[S_AUDIT_SET_CHECKPOINT];
+	sqlite3_stmt *del = st->stmt[S_AUDIT_PURGE];
+	uint8_t hash[AUDIT_HASH_LEN];
+	int64_t last;
+	int rc;
+
+	sqlite3_bind_int64(end, 1, p->before);
+	rc = sqlite3_step(end);
+	if (rc == SQLITE_ROW) {
+		last = sqlite3_column_int64(end, 0);
+		memset(hash, 0, sizeof(hash));
+		if (sqlite3_column_bytes(end, 1) == AUDIT_HASH_LEN)
+			memcpy(hash, sqlite3_column_blob(end, 1),
+			       AUDIT_HASH_LEN);
+	}
+	sqlite3_reset(end);
+	sqlite3_clear_bindings(end);
+	if (rc == SQLITE_DONE)
+		return 0;	/* nothing that old */
+	if (rc != SQLITE_ROW)
+		return -1;
+	sqlite3_bind_int64(cp, 1, last);
+	sqlite3_bind_blob(cp, 2, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(del, 1, last);
+	if (sq_step(cp) != SQLITE_DONE || sq_step(del) != SQLITE_DONE)
+		return -1;
+	p->purged = (uint64_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_audit_purge(struct store *st, int64_t before, uint64_t *purged)
+{
+	struct purge_args p = { before, 0 };
+	int rc = sq_transaction(st, purge_body, &p);
+
+	*purged = p.purged;
+	return rc;
 }

@@ -143,6 +143,28 @@ verify(int status, const char *expect)
 	assert_int_equal(rc, status);
 }
 
+/* Records older than retention go, and the rest of the chain still
+ * verifies from the checkpoint they leave. */
+static void
+test_retention(void **state)
+{
+	(void)state;
+	verify(0, "ok: ");
+	/* The first three records, 400 days old (their hashes are kept:
+	 * they are purged, not checked, and the checkpoint holds the last
+	 * one's). */
+	assert_int_equal(t_sh("sqlite3 %s 'UPDATE audit SET time = time - "
+			      "34560000 WHERE id <= 3'", d.db), 0);
+	kill(d.pid, SIGHUP);
+	for (int i = 0; i < 300 && !td_log_has(&d, "purged"); i++)
+		usleep(10000);
+	assert_true(td_log_has(&d, "3 records past retention purged"));
+	assert_int_equal(t_sh("test $(sqlite3 %s 'SELECT min(id) FROM audit') "
+			      "-eq 4", d.db), 0);
+	verify(0, "ok: ");
+	assert_one("audit-purge", ",\"user\":\"\"");
+}
+
 /* Puts back the copy of the store taken by the first call (the daemon
  * stopped, so that the file holds everything). */
 static void
@@ -204,6 +226,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_no_secret_in_file),
+		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};
 
