@@ -23,6 +23,8 @@ struct ctl {
 	int expire;
 	int source;
 	int replace;		/* self totp enroll --replace */
+	int prometheus;		/* stats --prometheus */
+	const char *textfile_dir; /* stats --textfile-dir DIR */
 	const char *qr_png;	/* --qr-png FILE */
 	const char *code;	/* sent as PROTO_T_CODE when set */
 	const char *current_code; /* sent as PROTO_T_CURRENT_CODE when set */
@@ -57,7 +59,7 @@ uint64_t field_u64(const struct wmsg *m, const struct wfield *rec,
 int cmd_list(struct ctl *c);
 int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
-int cmd_stats(struct ctl *c);
+int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
 
 /* audit.c: the audit trail. */
 struct filters;

@@ -48,7 +48,8 @@ usage(FILE *fp)
 		"too\n"
 		"  unlock NAME | unlock --source HOST lift a lock\n"
 		"  locks [--json]                     accounts and hosts locked\n"
-		"  stats                              counters since start\n"
+		"  stats [--prometheus | --textfile-dir DIR]  counters and "
+		"gauges\n"
 		"  audit [--user U] [--event E] [--source HOST] [--since T]\n"
 		"        [--until T] [--limit N] [--json]   the audit trail\n"
 		"  audit verify                       check its hash chain\n"
@@ -309,6 +310,11 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->source = 1;
 		else if (strcmp(argv[i], "--replace") == 0)
 			c->replace = 1;
+		else if (strcmp(argv[i], "--prometheus") == 0)
+			c->prometheus = 1;
+		else if (strcmp(argv[i], "--textfile-dir") == 0 &&
+			 i + 1 < argc)
+			c->textfile_dir = argv[++i];
 		else if (strcmp(argv[i], "--qr-png") == 0 && i + 1 < argc)
 			c->qr_png = argv[++i];
 		else if (argv[i][0] == '-')
@@ -376,7 +382,7 @@ run(struct ctl *c, int argc, char **argv)
 	if (strcmp(argv[0], "locks") == 0 && n == 0)
 		return cmd_locks(c);
 	if (strcmp(argv[0], "stats") == 0 && n == 0)
-		return cmd_stats(c);
+		return cmd_stats(c, c->prometheus, c->textfile_dir);
 	if (strcmp(argv[0], "passwd") == 0 && n == 1 && c->expire)
 		return cmd_simple(c, PROTO_EXPIRE, pos[0], 0,
 				  "must change password at next login");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -324,8 +325,120 @@ cmd_locks(struct ctl *c)
 	return 0;
 }
 
+/* A counter's value in the reply, 0 if absent. */
+static uint64_t
+stat_value(const struct ctl *c, const char *want)
+{
+	char name[PROTO_MAX_TEXT + 1];
+	struct wreader r;
+	struct wfield f, x;
+
+	for (r = c->msg.fields; wire_next(&r, &f) == 1;)
+		if (f.tag == PROTO_T_RECORD &&
+		    wire_find_in(&f, PROTO_T_NAME, &x) == 0 &&
+		    wire_str(&x, name, sizeof(name)) == 0 &&
+		    strcmp(name, want) == 0)
+			return field_u64(NULL, &f, PROTO_T_VALUE);
+	return 0;
+}
+
+/* The Prometheus text exposition format (version 0.0.4). */
+static void
+print_prometheus(const struct ctl *c, FILE *fp)
+{
+	static const struct {
+		const char *stat, *family, *type, *help, *label;
+	} m[] = {
+		{ "auth_ok", "policyd_auth_total", "counter",
+		  "Login attempts by result.", "result=\"ok\"" },
+		{ "auth_denied", "policyd_auth_total", NULL, NULL,
+		  "result=\"denied\"" },
+		{ "auth_locked", "policyd_auth_total", NULL, NULL,
+		  "result=\"locked\"" },
+		{ "verifications", "policyd_verifications_total", "counter",
+		  "Argon2id verifications run.", NULL },
+		{ "lockouts", "policyd_lockouts_total", "counter",
+		  "Accounts and hosts that became locked.", NULL },
+		{ "unavailable", "policyd_unavailable_total", "counter",
+		  "Requests answered unavailable (store failure or overload).",
+		  NULL },
+		{ "locked_accounts", "policyd_locked", "gauge",
+		  "Locks in force.", "kind=\"account\"" },
+		{ "locked_sources", "policyd_locked", NULL, NULL,
+		  "kind=\"source\"" },
+		{ "hash_running", "policyd_hash_jobs", "gauge",
+		  "Argon2id jobs running and waiting.", "state=\"running\"" },
+		{ "hash_waiting", "policyd_hash_jobs", NULL, NULL,
+		  "state=\"waiting\"" },
+		{ "hash_workers", "policyd_hash_workers", "gauge",
+		  "Argon2id jobs that may run at once.", NULL },
+		{ "uptime_seconds", "policyd_uptime_seconds", "gauge",
+		  "Seconds since the daemon started.", NULL },
+	};
+	static const char *const le[] = { "0.05", "0.1", "0.25", "0.5", "1",
+					  "2.5", "+Inf" };
+	char name[32];
+	uint64_t cum = 0;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (m[i].type != NULL)
+			fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", m[i].family,
+				m[i].help, m[i].family, m[i].type);
+		fprintf(fp, "%s%s%s%s %llu\n", m[i].family,
+			m[i].label ? "{" : "", m[i].label ? m[i].label : "",
+			m[i].label ? "}" : "",
+			(unsigned long long)stat_value(c, m[i].stat));
+	}
+	fprintf(fp, "# HELP policyd_hash_seconds Time of an argon2id "
+		    "verification.\n# TYPE policyd_hash_seconds histogram\n");
+	for (size_t i = 0; i < sizeof(le) / sizeof(le[0]); i++) {
+		snprintf(name, sizeof(name), "hash_le_%s", le[i]);
+		cum += stat_value(c, name);
+		fprintf(fp, "policyd_hash_seconds_bucket{le=\"%s\"} %llu\n",
+			le[i], (unsigned long long)cum);
+	}
+	fprintf(fp, "policyd_hash_seconds_sum %.6f\n"
+		    "policyd_hash_seconds_count %llu\n",
+		(double)stat_value(c, "hash_sum_us") / 1e6,
+		(unsigned long long)cum);
+}
+
+/* Writes the exposition into dir/policyd.prom atomically (a temporary
+ * file renamed over it), as node_exporter's textfile collector wants. */
+static int
+write_textfile(const struct ctl *c, const char *dir)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	FILE *fp;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.policyd.prom.XXXXXX", dir) >=
+		    (int)sizeof(tmp) ||
+	    snprintf(final, sizeof(final), "%s/policyd.prom", dir) >=
+		    (int)sizeof(final) ||
+	    (fd = mkstemp(tmp)) < 0) {
+		fprintf(stderr, "policyctl: %s: cannot write there\n", dir);
+		return EXIT_USAGE;
+	}
+	fchmod(fd, 0644);
+	fp = fdopen(fd, "w");
+	if (fp == NULL) {
+		close(fd);
+		unlink(tmp);
+		return EXIT_USAGE;
+	}
+	print_prometheus(c, fp);
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || fclose(fp) != 0 ||
+	    rename(tmp, final) != 0) {
+		fprintf(stderr, "policyctl: %s: write failed\n", final);
+		unlink(tmp);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int
-cmd_stats(struct ctl *c)
+cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir)
 {
 	char name[PROTO_MAX_TEXT + 1];
 	struct wreader r;
@@ -336,6 +449,12 @@ cmd_stats(struct ctl *c)
 		return rc;
 	if (c->msg.status != PROTO_OK)
 		return refused(c, "");
+	if (textfile_dir != NULL)
+		return write_textfile(c, textfile_dir);
+	if (prometheus) {
+		print_prometheus(c, stdout);
+		return 0;
+	}
 	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
 		if (f.tag != PROTO_T_RECORD ||
 		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
@@ -346,4 +465,3 @@ cmd_stats(struct ctl *c)
 	}
 	return 0;
 }
-

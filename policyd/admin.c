@@ -397,15 +397,47 @@ admin_locks(struct request *rq)
 					rq->out));
 }
 
+static void
+put_stat(struct wwriter *w, const char *name, uint64_t v)
+{
+	size_t mark = wire_record_begin(w, PROTO_T_RECORD);
+
+	wire_put_str(w, PROTO_T_NAME, name);
+	wire_put_u64(w, PROTO_T_VALUE, v);
+	wire_record_end(w, mark);
+}
+
+static int
+count_lock(char kind, const char *key, int64_t since, int64_t until,
+	   void *arg)
+{
+	uint64_t *n = arg;
+
+	(void)key;
+	(void)since;
+	(void)until;
+	n[kind == 's']++;
+	return 0;
+}
+
+/* Counters since start, then the gauges of now. */
 int
 admin_stats(struct request *rq)
 {
-	for (int i = 0; i < STAT_COUNT; i++) {
-		size_t mark = wire_record_begin(rq->out, PROTO_T_RECORD);
+	uint64_t locks[2] = { 0, 0 };
+	unsigned running, waiting;
 
-		wire_put_str(rq->out, PROTO_T_NAME, stats_name(i));
-		wire_put_u64(rq->out, PROTO_T_VALUE, stats_get(i));
-		wire_record_end(rq->out, mark);
-	}
+	for (int i = 0; i < STAT_COUNT; i++)
+		put_stat(rq->out, stats_name(i), stats_get(i));
+	if (store_locks(rq->d->store, time(NULL), count_lock, locks) !=
+	    STORE_OK)
+		return PROTO_UNAVAILABLE;
+	hash_queue(&running, &waiting);
+	put_stat(rq->out, "locked_accounts", locks[0]);
+	put_stat(rq->out, "locked_sources", locks[1]);
+	put_stat(rq->out, "hash_running", running);
+	put_stat(rq->out, "hash_waiting", waiting);
+	put_stat(rq->out, "hash_workers", hash_workers());
+	put_stat(rq->out, "uptime_seconds", stats_uptime());
 	return PROTO_OK;
 }

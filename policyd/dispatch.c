@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "stats.h"
 #include "wipe.h"
 
 enum who {
@@ -302,6 +303,8 @@ dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	if (status != PROTO_OK || ww_failed(out)) {
 		if (status == PROTO_OK)
 			status = PROTO_UNAVAILABLE;
+		if (status == PROTO_UNAVAILABLE)
+			stats_add(STAT_STORE_ERRORS, 1);
 		if (rq.keep_fields && !ww_failed(out))
 			wire_set_status(out, (uint8_t)status);
 		else

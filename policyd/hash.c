@@ -220,7 +220,9 @@ hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 	rc = crypto_pwhash_str_verify(phc, pw, len) == 0 ? HASH_OK
 							  : HASH_MISMATCH;
 	stats_add(STAT_VERIFICATIONS, 1);
-	learn(now_us() - t0);
+	t0 = now_us() - t0;
+	stats_hash_time(t0);
+	learn(t0);
 	gate_leave();
 	return rc;
 }
@@ -287,4 +289,13 @@ unsigned
 hash_workers(void)
 {
 	return gate.workers;
+}
+
+void
+hash_queue(unsigned *running, unsigned *waiting)
+{
+	pthread_mutex_lock(&gate.lock);
+	*running = gate.running;
+	*waiting = gate.waiting;
+	pthread_mutex_unlock(&gate.lock);
 }

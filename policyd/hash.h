@@ -44,6 +44,8 @@ int hash_init(const struct cfg_argon2 *a, unsigned workers,
 int hash_reconfigure(const struct cfg_argon2 *a);
 void hash_fini(void);
 unsigned hash_workers(void);
+/* Hashes running and waiting now. */
+void hash_queue(unsigned *running, unsigned *waiting);
 
 /* Hashes pw (len bytes) with the configured cost into out. */
 int hash_make(const struct cfg_argon2 *a, const char *pw, size_t len,

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "seal.h"
 #include "server.h"
+#include "stats.h"
 #include "totp.h"
 #include "wipe.h"
 
@@ -486,6 +487,7 @@ main(int argc, char **argv)
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, "ok");
+	stats_start();
 	daemon_event(&d, "daemon-start", "ok");
 	audit_maintain(&d, d.cfg.audit_retention);
 	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,101 @@ verify(int status, const char *expect)
 	assert_int_equal(rc, status);
 }
 
+/* A strict reading of the Prometheus text format: every line a HELP, a
+ * TYPE (before its family's samples) or a sample; bucket counts never
+ * decrease.  Returns the number of samples, or fails the test. */
+static int
+check_exposition(const char *text)
+{
+	regex_t sample, help, type;
+	char line[512], typed[64][64] = { { 0 } };
+	const char *p = text;
+	double last_bucket = -1;
+	int ntyped = 0, samples = 0;
+
+	assert_int_equal(regcomp(&sample, "^([a-zA-Z_:][a-zA-Z0-9_:]*)"
+				 "(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\""
+				 "(,[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\")*\\})? "
+				 "[-+]?[0-9.]+(e[-+]?[0-9]+)?$", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&help, "^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+$",
+				 REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&type, "^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) "
+				 "(counter|gauge|histogram|summary|untyped)$",
+				 REG_EXTENDED), 0);
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+		regmatch_t m[2];
+
+		assert_true(n < sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (p[n] == '\n');
+		if (regexec(&type, line, 2, m, 0) == 0) {
+			snprintf(typed[ntyped++], 64, "%.*s",
+				 (int)(m[1].rm_eo - m[1].rm_so),
+				 line + m[1].rm_so);
+			continue;
+		}
+		if (regexec(&help, line, 0, NULL, 0) == 0)
+			continue;
+		if (regexec(&sample, line, 2, m, 0) != 0)
+			fail_msg("not a valid line: '%s'", line);
+		{
+			int known = 0;
+
+			for (int i = 0; i < ntyped; i++)
+				known |= strncmp(line, typed[i],
+						 strlen(typed[i])) == 0;
+			if (!known)
+				fail_msg("sample before its TYPE: '%s'", line);
+		}
+		if (strstr(line, "_bucket{") != NULL) {
+			double v = atof(strrchr(line, ' ') + 1);
+
+			assert_true(v >= last_bucket);
+			last_bucket = v;
+		}
+		samples++;
+	}
+	regfree(&sample);
+	regfree(&help);
+	regfree(&type);
+	return samples;
+}
+
+static void
+test_prometheus(void **state)
+{
+	char tf[PATH_MAX + 32];
+
+	(void)state;
+	ctl(PW "\n", "user add metric --password-stdin", 0);
+	assert_int_equal(t_request(d.pam_sock, PROTO_AUTH, "metric", PW),
+			 PROTO_OK);
+	assert_int_equal(t_request(d.pam_sock, PROTO_AUTH, "metric",
+				   "Wrong-Guess-78"), PROTO_DENIED);
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"stats --prometheus"), 0);
+	assert_true(check_exposition(out) >= 20);
+	assert_non_null(strstr(out, "policyd_auth_total{result=\"ok\"} "));
+	assert_non_null(strstr(out, "policyd_hash_seconds_count "));
+	/* For node_exporter: written whole, under its final name. */
+	snprintf(tf, sizeof(tf), "%s/textfile", d.dir);
+	t_sh("mkdir -p %s", tf);
+	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0,
+				"stats --textfile-dir textfile-placeholder"),
+			 2);
+	{
+		char args[PATH_MAX + 64];
+
+		snprintf(args, sizeof(args), "stats --textfile-dir %s", tf);
+		assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0, args), 0);
+	}
+	assert_int_equal(t_sh("test -s %s/policyd.prom && "
+			      "! ls %s/.policyd.prom.* 2>/dev/null", tf, tf),
+			 0);
+}
+
 /* Records older than retention go, and the rest of the chain still
  * verifies from the checkpoint they leave. */
 static void
@@ -226,6 +322,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_no_secret_in_file),
+		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};
