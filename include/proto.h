@@ -153,6 +153,8 @@ enum proto_tag {
 	PROTO_T_SINCE = 43,	/* u64: time */
 	PROTO_T_LIMIT = 44,	/* u32 */
 	PROTO_T_ID = 45,	/* u64: an audit record's id */
+	PROTO_T_HISTORY = 46,	/* u32: retired password hashes kept */
+	PROTO_T_PURGE = 47,	/* u8: user del also forgets failures */
 };
 
 /* Human-readable name of a status, for policyctl and logs. */

@@ -86,7 +86,7 @@ text_of(const struct wfield *rec, uint8_t tag, char *out, size_t size)
 }
 
 static void
-print_record(const struct wfield *rec, int json)
+print_record(const struct wfield *rec, int json, int *n)
 {
 	static const uint8_t tags[] = { PROTO_T_EVENT, PROTO_T_USER,
 					PROTO_T_RHOST, PROTO_T_SERVICE,
@@ -108,14 +108,17 @@ print_record(const struct wfield *rec, int json)
 		       v[7]);
 		return;
 	}
+	if (json == 2 && (*n)++ > 0)
+		printf(",\n");
 	printf("{\"id\":%llu,\"time\":\"%s\"",
 	       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID), when);
 	for (int i = 0; i < 8; i++) {
 		printf(",\"%s\":", keys[i]);
 		json_string(v[i]);
 	}
-	printf(",\"actor_uid\":%lld}\n",
-	       (long long)field_u64(NULL, rec, PROTO_T_ACTOR_UID));
+	printf(",\"actor_uid\":%lld}%s",
+	       (long long)field_u64(NULL, rec, PROTO_T_ACTOR_UID),
+	       json == 2 ? "" : "\n");
 }
 
 void
@@ -136,7 +139,7 @@ audit_put_filters(const struct ctl *c, struct wwriter *w)
 /* One page of the query, printed; *more when the daemon has more. */
 static int
 query_page(struct ctl *c, const struct filters *f, int json, uint64_t *after,
-	   int *more)
+	   int *more, int *n)
 {
 	struct wreader r;
 	struct wfield rec;
@@ -156,7 +159,7 @@ query_page(struct ctl *c, const struct filters *f, int json, uint64_t *after,
 			*more = 1;
 		if (rec.tag != PROTO_T_RECORD)
 			continue;
-		print_record(&rec, json);
+		print_record(&rec, json, n);
 		*after = field_u64(NULL, &rec, PROTO_T_ID);
 	}
 	return 0;
@@ -188,7 +191,7 @@ run_audit(struct ctl *c, int argc, char **argv)
 {
 	struct filters f;
 	uint64_t after = 0;
-	int json = 0, more = 1, rc = 0;
+	int json = 0, more = 1, rc = 0, n = 0;
 
 	if (argc == 1 && strcmp(argv[0], "verify") == 0)
 		return audit_verify(c);
@@ -199,6 +202,23 @@ run_audit(struct ctl *c, int argc, char **argv)
 		       "TIME", "EVENT", "USER", "HOST", "SERVICE", "RESULT",
 		       "REASON");
 	while (more && rc == 0 && f.limit > 0)
-		rc = query_page(c, &f, json, &after, &more);
+		rc = query_page(c, &f, json, &after, &more, &n);
+	return rc;
+}
+
+int
+export_audit(struct ctl *c, const char *user)
+{
+	struct filters f;
+	uint64_t after = 0;
+	int more = 1, rc = 0, n = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.user = user;
+	f.until = UINT64_MAX >> 1;
+	f.limit = 1000;
+	while (more && rc == 0)
+		rc = query_page(c, &f, 2, &after, &more, &n);
+	printf("\n");
 	return rc;
 }

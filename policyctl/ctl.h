@@ -24,6 +24,7 @@ struct ctl {
 	int source;
 	int replace;		/* self totp enroll --replace */
 	int prometheus;		/* stats --prometheus */
+	int purge;		/* user del --purge */
 	const char *textfile_dir; /* stats --textfile-dir DIR */
 	const char *qr_png;	/* --qr-png FILE */
 	const char *code;	/* sent as PROTO_T_CODE when set */
@@ -64,6 +65,8 @@ int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
 /* audit.c: the audit trail. */
 struct filters;
 int run_audit(struct ctl *c, int argc, char **argv);
+/* The user's audit records as the elements of a JSON array. */
+int export_audit(struct ctl *c, const char *user);
 /* Adds the audit filters of c to a request being built. */
 void audit_put_filters(const struct ctl *c, struct wwriter *w);
 

@@ -29,6 +29,8 @@ usage(FILE *fp)
 		"  user del NAME                      delete\n"
 		"  user list [--json]                 list users\n"
 		"  user show NAME [--json]            show one user\n"
+		"  user export NAME --json            all kept about one user\n"
+		"  user del NAME --purge              also forget its failures\n"
 		"  user disable NAME                  refuse logins\n"
 		"  user enable NAME                   allow logins again\n"
 		"  passwd NAME [--password-stdin]     set a new password\n"
@@ -150,6 +152,8 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 	if (c->current_code != NULL)
 		wire_put_str(&w, PROTO_T_CURRENT_CODE, c->current_code);
 	audit_put_filters(c, &w);
+	if (c->purge)
+		wire_put_u8(&w, PROTO_T_PURGE, 1);
 	rc = client_call(&pc, &w, c->reply, sizeof(c->reply), &c->msg);
 	wipe(req, sizeof(req));
 	client_close(&pc);
@@ -312,6 +316,8 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 			c->replace = 1;
 		else if (strcmp(argv[i], "--prometheus") == 0)
 			c->prometheus = 1;
+		else if (strcmp(argv[i], "--purge") == 0)
+			c->purge = 1;
 		else if (strcmp(argv[i], "--textfile-dir") == 0 &&
 			 i + 1 < argc)
 			c->textfile_dir = argv[++i];
@@ -325,6 +331,25 @@ take_flags(struct ctl *c, int argc, char **argv, char **pos)
 	return n;
 }
 
+/* Everything policyd keeps about one person, secrets excluded, as one
+ * JSON object: the user (as `user show --json`) and their audit records
+ * (a data subject's access request). */
+static int
+cmd_export(struct ctl *c, const char *name)
+{
+	int rc;
+
+	c->json = 1;
+	printf("{\"user\":");
+	rc = cmd_show(c, name);
+	if (rc != 0)
+		return rc;
+	printf(",\"audit\":[\n");
+	rc = export_audit(c, name);
+	printf("]}\n");
+	return rc;
+}
+
 static int
 run_user(struct ctl *c, const char *verb, int n, char **pos)
 {
@@ -336,6 +361,8 @@ run_user(struct ctl *c, const char *verb, int n, char **pos)
 		return -1;
 	if (strcmp(verb, "show") == 0)
 		return cmd_show(c, name);
+	if (strcmp(verb, "export") == 0)
+		return cmd_export(c, name);
 	if (strcmp(verb, "add") == 0)
 		return cmd_simple(c, PROTO_USER_ADD, name, 1, "added");
 	if (strcmp(verb, "del") == 0)

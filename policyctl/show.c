@@ -245,16 +245,21 @@ print_login_state(const struct ctl *c)
 
 	if (state > 3)
 		state = 0;
+	uint64_t history = field_u64(&c->msg, NULL, PROTO_T_HISTORY);
+
 	if (c->json) {
-		printf(",\"totp\":\"%s\",\"recovery_codes_left\":%llu",
-		       states[state], (unsigned long long)codes);
+		printf(",\"totp\":\"%s\",\"recovery_codes_left\":%llu,"
+		       "\"password_history\":%llu", states[state],
+		       (unsigned long long)codes, (unsigned long long)history);
 		printf(",\"last_login\":\"%s\",\"last_host\":", last);
 		json_string(host);
 		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
 		       (unsigned long long)failed, until);
 	} else {
-		printf("totp:             %s (%llu recovery codes left)\n",
-		       states[state], (unsigned long long)codes);
+		printf("totp:             %s (%llu recovery codes left)\n"
+		       "password history: %llu earlier passwords kept (as "
+		       "hashes)\n", states[state], (unsigned long long)codes,
+		       (unsigned long long)history);
 		printf("last login:       %s%s%s\nfailed since:     %llu\n"
 		       "locked:           %s\n", last, host[0] ? " from " : "",
 		       host, (unsigned long long)failed, until);

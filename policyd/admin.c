@@ -3,6 +3,7 @@
  * Replies never carry a password hash; "user show" gives its cost only.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -111,9 +112,20 @@ admin_user_del(struct request *rq)
 	struct audit_rec ev;
 	int status;
 
+	struct wfield f;
+	uint8_t purge = 0;
+
+	if (wire_find(rq->msg, PROTO_T_PURGE, &f) == 0 && wire_u8(&f, &purge))
+		return -1;
 	admin_audit(rq, &ev, "user-del");
+	ev.reason = purge ? "purge" : "";
 	status = store_status(store_user_del(rq->d->store, rq->user));
 	audit_end();
+	/* History, TOTP and recovery codes go with the row; --purge also
+	 * forgets the counted failures and any lock (kept by name). */
+	if (status == PROTO_OK && purge &&
+	    store_unlock(rq->d->store, 'u', rq->user) == STORE_ERROR)
+		status = PROTO_UNAVAILABLE;
 
 	if (status == PROTO_OK)
 		log_notice("user %s deleted by uid %u", rq->user, actor(rq));
@@ -204,6 +216,25 @@ put_login_state(struct request *rq)
 	return PROTO_OK;
 }
 
+/* How many retired password hashes are kept (never the hashes). */
+static int
+put_history_count(struct request *rq, int64_t user_id)
+{
+	char(*old)[STORE_PHC_MAX] = calloc(100, sizeof(*old));
+	size_t n = 0;
+	int rc;
+
+	if (old == NULL)
+		return PROTO_UNAVAILABLE;
+	rc = store_history(rq->d->store, user_id, old, 100, &n);
+	wipe(old, 100 * sizeof(*old));
+	free(old);
+	if (rc != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	wire_put_u32(rq->out, PROTO_T_HISTORY, (uint32_t)n);
+	return PROTO_OK;
+}
+
 /* `user show`'s TOTP state and recovery codes left; never the secret. */
 static int
 put_totp_state(struct request *rq, int64_t user_id)
@@ -222,7 +253,7 @@ put_totp_state(struct request *rq, int64_t user_id)
 	WIPE_OBJ(t);
 	wire_put_u8(rq->out, PROTO_T_TOTP_STATE, state);
 	wire_put_u32(rq->out, PROTO_T_CODES_LEFT, left);
-	return PROTO_OK;
+	return put_history_count(rq, user_id);
 }
 
 int

@@ -239,6 +239,35 @@ test_prometheus(void **state)
 			 0);
 }
 
+/* A data subject's access request, and forgetting a person. */
+static void
+test_export_and_purge(void **state)
+{
+	(void)state;
+	ctl(PW "\n", "user add erika --password-stdin", 0);
+	ctl(PW2 "\n", "passwd erika --password-stdin", 0);
+	ctl(NULL, "totp enroll erika", 0);
+	t_request(d.pam_sock, PROTO_AUTH, "erika", "Wrong-Guess-79");
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"user export erika --json"), 0);
+	assert_non_null(strstr(out, "{\"user\":{\"name\":\"erika\""));
+	assert_non_null(strstr(out, "\"password_history\":1"));
+	assert_non_null(strstr(out, "\"totp\":\"pending\""));
+	assert_non_null(strstr(out, "\"failures\":[{"));
+	assert_non_null(strstr(out, "\"audit\":[\n{\"id\":"));
+	assert_non_null(strstr(out, "\"event\":\"user-add\""));
+	assert_null(strstr(out, "$argon2id"));
+	assert_null(strstr(out, "otpauth"));
+	ctl(NULL, "user del erika --purge", 0);
+	assert_int_equal(t_sh("test $(sqlite3 %s \"SELECT count(*) FROM "
+			      "failures WHERE key = 'erika'\") -eq 0", d.db),
+			 0);
+	assert_int_equal(t_sh("test $(sqlite3 %s \"SELECT count(*) FROM "
+			      "password_history\") -eq 0", d.db), 0);
+	/* The audit records stay until retention. */
+	assert_one("user-del", ",\"user\":\"erika\"");
+}
+
 /* Records older than retention go, and the rest of the chain still
  * verifies from the checkpoint they leave. */
 static void
@@ -323,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_no_secret_in_file),
 		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_export_and_purge),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};
