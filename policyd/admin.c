@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "dispatch.h"
 #include "hash.h"
@@ -47,6 +48,14 @@ admin_audit(struct request *rq, struct audit_rec *ev, const char *event)
 	request_audit(rq, ev, event, 1);
 	ev->result = "ok";
 	audit_begin(ev);
+}
+
+/* Ends an admin operation's record, alerting when it was committed. */
+static void
+admin_audit_end(struct audit_rec *ev)
+{
+	if (audit_end())
+		alert_fire("admin", ev);
 }
 
 /* The uid a log line names as the actor. */
@@ -97,7 +106,7 @@ admin_user_add(struct request *rq)
 		admin_audit(rq, &ev, "user-add");
 		status = store_status(store_user_add(rq->d->store, rq->user, phc,
 						     time(NULL)));
-		audit_end();
+		admin_audit_end(&ev);
 	}
 	if (status == PROTO_OK)
 		log_notice("user %s added by uid %u", rq->user, actor(rq));
@@ -120,7 +129,7 @@ admin_user_del(struct request *rq)
 	admin_audit(rq, &ev, "user-del");
 	ev.reason = purge ? "purge" : "";
 	status = store_status(store_user_del(rq->d->store, rq->user));
-	audit_end();
+	admin_audit_end(&ev);
 	/* History, TOTP and recovery codes go with the row; --purge also
 	 * forgets the counted failures and any lock (kept by name). */
 	if (status == PROTO_OK && purge &&
@@ -287,7 +296,7 @@ set_disabled(struct request *rq, int disabled)
 	admin_audit(rq, &ev, disabled ? "user-disable" : "user-enable");
 	status = store_status(
 		store_user_set_disabled(rq->d->store, rq->user, disabled));
-	audit_end();
+	admin_audit_end(&ev);
 
 	if (status == PROTO_OK)
 		log_notice("user %s %s by uid %u", rq->user,
@@ -356,7 +365,7 @@ admin_expire(struct request *rq)
 
 	admin_audit(rq, &ev, "password-expire");
 	status = store_status(store_user_expire(rq->d->store, rq->user));
-	audit_end();
+	admin_audit_end(&ev);
 
 	if (status == PROTO_OK)
 		log_notice("user %s must change password (set by uid %u)",
@@ -395,7 +404,7 @@ admin_unlock(struct request *rq)
 			ev.user = key;
 		}
 		status = store_status(store_unlock(rq->d->store, kind, key));
-		audit_end();
+		admin_audit_end(&ev);
 	}
 	if (status == PROTO_OK)
 		log_notice("%s %s unlocked by uid %u",

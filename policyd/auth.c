@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "dispatch.h"
 #include "hash.h"
@@ -247,6 +248,16 @@ refuse_locked(struct request *rq, const struct login *l)
 	return PROTO_LOCKED;
 }
 
+/* Whether the attempt's host is locked now (after a lockout). */
+static int
+locked_source(struct request *rq, const struct login *l)
+{
+	int64_t until;
+
+	return store_locked(rq->d->store, 's', l->a.rhost, l->a.now,
+			    &until) == 1;
+}
+
 /* A failure that locked its account or host (a right password lifts the
  * account's lock at once, so it is not one). */
 static void
@@ -257,6 +268,16 @@ note_lockout(struct request *rq, const struct login *l)
 	stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
 	log_notice("too many failures: locked user %s%s%s", rq->user,
 		   l->a.rhost[0] ? " and/or host " : "", l->a.rhost);
+	{
+		struct audit_rec ev;
+
+		login_audit(rq, l, &ev, "locked", "too many failures");
+		ev.event = "lock";
+		alert_fire(l->a.rhost[0] && locked_source(rq, l)
+				   ? "lock-source"
+				   : "lock",
+			   &ev);
+	}
 }
 
 /*

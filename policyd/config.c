@@ -103,6 +103,7 @@ static const struct key keys[] = {
 	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp.key_file) },
 	{ "audit", "retention", K_DURATION, 0, 3650 * 86400,
 	  FIELD(audit_retention) },
+	{ "audit", "alert_command", K_FILE, 0, 0, FIELD(alert_command) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

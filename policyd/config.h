@@ -89,6 +89,7 @@ struct cfg {
 	struct cfg_totp totp;
 	/* [audit] */
 	uint32_t audit_retention;	/* seconds; 0 keeps every record */
+	char alert_command[PATH_MAX];	/* "" for none */
 };
 
 void cfg_defaults(struct cfg *c);

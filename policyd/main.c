@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include <sodium.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "hash.h"
 #include "log.h"
@@ -63,6 +64,29 @@ lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
 		return -1;
 	}
 	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* alert_command: a program only root or the daemon's user may change. */
+static int
+alert_checked(const struct cfg *c, char *err, size_t errsz)
+{
+	struct stat st;
+
+	if (c->alert_command[0] == '\0')
+		return 0;
+	if (stat(c->alert_command, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 0111) == 0) {
+		snprintf(err, errsz, "alert_command: %s: not an executable "
+			 "file", c->alert_command);
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errsz, "alert_command: %s: must be owned by root "
+			 "and writable by no one else", c->alert_command);
+		return -1;
+	}
 	return 0;
 }
 
@@ -215,7 +239,8 @@ reload(struct daemon *d)
 		daemon_event(d, "config-reload", "refused");
 		return;
 	}
-	if (totp_group_missing(&next, err, sizeof(err))) {
+	if (totp_group_missing(&next, err, sizeof(err)) ||
+	    alert_checked(&next, err, sizeof(err)) != 0) {
 		log_err("reload refused, old configuration kept: %s", err);
 		return;
 	}
@@ -242,6 +267,7 @@ reload(struct daemon *d)
 	       sizeof(next.totp.key_file));
 	d->cfg.totp = next.totp;
 	d->cfg.audit_retention = next.audit_retention;
+	alert_configure(next.alert_command);
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
@@ -264,6 +290,7 @@ block_signals(void)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* alert_command children reap themselves */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -390,8 +417,9 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
 		return -1;
 	d->words = words_load(&d->cfg, err, errsz);
-	if (d->words == NULL)
+	if (d->words == NULL || alert_checked(&d->cfg, err, errsz) != 0)
 		return -1;
+	alert_configure(d->cfg.alert_command);
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,

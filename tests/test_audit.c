@@ -268,6 +268,57 @@ test_export_and_purge(void **state)
 	assert_one("user-del", ",\"user\":\"erika\"");
 }
 
+/* Waits until file has n lines containing text (the alert runs apart). */
+static int
+lines_with(const char *file, const char *text, int n)
+{
+	for (int i = 0; i < 300; i++) {
+		if (t_sh("test $(grep -c '%s' %s 2>/dev/null || echo 0) -ge %d",
+			 text, file, n) == 0)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* alert_command: run with the event in its environment, once a minute
+ * per kind however many happen. */
+static void
+test_alert_command(void **state)
+{
+	char script[PATH_MAX + 32], log[PATH_MAX + 32], extra[3 * PATH_MAX];
+
+	(void)state;
+	snprintf(script, sizeof(script), "%s/alert.sh", d.dir);
+	snprintf(log, sizeof(log), "%s/alerts.log", d.dir);
+	assert_int_equal(t_sh("printf '#!/bin/sh\\necho \"$1 $POLICYD_KIND "
+			      "$POLICYD_EVENT $POLICYD_USER $POLICYD_ACTOR\" "
+			      ">> %s\\n' > %s && chmod 755 %s", log, script,
+			      script), 0);
+	td_stop(&d);
+	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n",
+		 script);
+	td_write_conf(&d, extra);
+	assert_int_equal(td_start(&d), 0);
+	ctl(PW "\n", "user add alerted --password-stdin", 0);
+	ctl(PW "\n", "user add alerted2 --password-stdin", 0);
+	assert_true(lines_with(log, "admin admin user-add alerted", 1));
+	for (int i = 0; i < 5; i++) {
+		t_request(d.pam_sock, PROTO_AUTH, "alerted", "Wrong-Guess-80");
+		t_request(d.pam_sock, PROTO_AUTH, "alerted2",
+			  "Wrong-Guess-80");
+	}
+	assert_true(lines_with(log, "lock lock lock alerted", 1));
+	usleep(300000);
+	/* Two lockouts and two adds within the minute: one alert each. */
+	assert_int_equal(t_sh("test $(grep -c '^lock ' %s) -eq 1 && "
+			      "test $(grep -c '^admin ' %s) -eq 1", log, log),
+			 0);
+	td_stop(&d);
+	td_write_conf(&d, NULL);
+	assert_int_equal(td_start(&d), 0);
+}
+
 /* Records older than retention go, and the rest of the chain still
  * verifies from the checkpoint they leave. */
 static void
@@ -353,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_no_secret_in_file),
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_export_and_purge),
+		cmocka_unit_test(test_alert_command),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};
