@@ -172,7 +172,7 @@ $(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
 $(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka) -pthread
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

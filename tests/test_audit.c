@@ -7,11 +7,14 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -319,6 +322,77 @@ test_alert_command(void **state)
 	assert_int_equal(td_start(&d), 0);
 }
 
+static char syslog_buf[1 << 16];
+static size_t syslog_len;
+static int syslog_fd = -1;
+
+static void *
+syslog_reader(void *arg)
+{
+	char msg[2048];
+	ssize_t n;
+
+	(void)arg;
+	while ((n = recv(syslog_fd, msg, sizeof(msg) - 1, 0)) > 0) {
+		msg[n] = '\0';
+		if (syslog_len + (size_t)n + 1 < sizeof(syslog_buf)) {
+			memcpy(syslog_buf + syslog_len, msg, (size_t)n);
+			syslog_len += (size_t)n;
+			syslog_buf[syslog_len++] = '\n';
+		}
+	}
+	return NULL;
+}
+
+/* Each record also reaches syslog (authpriv) as one key=value line, and
+ * no password does.  The daemon runs in a mount namespace of its own
+ * where /dev/log is this test's socket (root only). */
+static void
+test_syslog(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char prog[PATH_MAX + 16], script[4 * PATH_MAX];
+	char *argv[] = { "/usr/bin/unshare", "-m", "--propagation", "private",
+			 "/bin/sh", "-c", script, NULL };
+	pthread_t tid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	t_fmt(sa.sun_path, "%s/log.sock", d.dir);
+	syslog_fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(syslog_fd, (struct sockaddr *)&sa, sizeof(sa)),
+			 0);
+	pthread_create(&tid, NULL, syslog_reader, NULL);
+	td_stop(&d);
+	t_fmt(prog, "%s/policyd", t_build());
+	t_fmt(script,
+		 "mount -t tmpfs tmpfs /dev && touch /dev/log /dev/null && "
+		 "mount --bind %s /dev/log && exec %s -f -c %s", sa.sun_path,
+		 prog, d.conf);
+	assert_int_equal(td_start_argv(&d, argv), 0);
+	ctl(PW "\n", "user add logged --password-stdin", 0);
+	assert_int_equal(t_request(d.pam_sock, PROTO_AUTH, "logged", PW),
+			 PROTO_OK);
+	t_request(d.pam_sock, PROTO_AUTH, "logged", "Wrong-Guess-81");
+	td_stop(&d);
+	shutdown(syslog_fd, SHUT_RDWR);
+	usleep(100000);
+	close(syslog_fd);
+	pthread_cancel(tid);
+	pthread_join(tid, NULL);
+	syslog_buf[syslog_len] = '\0';
+	assert_non_null(strstr(syslog_buf, "<85>"));	/* authpriv.notice */
+	assert_non_null(strstr(syslog_buf, "event=user-add user=logged"));
+	assert_non_null(strstr(syslog_buf, "event=auth user=logged"));
+	assert_non_null(strstr(syslog_buf, "result=ok reason=password"));
+	assert_non_null(strstr(syslog_buf, "result=fail reason=password"));
+	assert_non_null(strstr(syslog_buf, "event=daemon-stop"));
+	assert_null(strstr(syslog_buf, PW));
+	assert_null(strstr(syslog_buf, "Wrong-Guess-81"));
+	assert_int_equal(td_start(&d), 0);
+}
+
 /* Records older than retention go, and the rest of the chain still
  * verifies from the checkpoint they leave. */
 static void
@@ -405,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_export_and_purge),
 		cmocka_unit_test(test_alert_command),
+		cmocka_unit_test(test_syslog),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};

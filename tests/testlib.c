@@ -152,9 +152,17 @@ int
 td_start(struct tdaemon *t)
 {
 	char prog[PATH_MAX + 16];
-	int fd, status;
+	char *argv[] = { prog, "-f", "-d", "-c", t->conf, NULL };
 
 	snprintf(prog, sizeof(prog), "%s/policyd", t_build());
+	return td_start_argv(t, argv);
+}
+
+int
+td_start_argv(struct tdaemon *t, char *const argv[])
+{
+	int fd, status;
+
 	t->pid = fork();
 	if (t->pid < 0)
 		return -1;
@@ -162,7 +170,7 @@ td_start(struct tdaemon *t)
 		fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(prog, "policyd", "-f", "-d", "-c", t->conf, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	track(0, t->pid);

@@ -38,6 +38,9 @@ void td_init(struct tdaemon *t, const char *dir, const char *extra);
 void td_write_conf(struct tdaemon *t, const char *extra);
 /* Starts policyd -f -d and waits until it answers a ping; 0 or -1. */
 int td_start(struct tdaemon *t);
+/* The same with another command line, which must end up as policyd in
+ * the same process (exec, no fork), so that the pid is the daemon's. */
+int td_start_argv(struct tdaemon *t, char *const argv[]);
 /* SIGTERM and wait; returns the exit status, or -1. */
 int td_stop(struct tdaemon *t);
 /* SIGKILL and reap: a crash, leaving its socket files behind. */
