@@ -321,6 +321,16 @@ test_parallel_sessions_one_code(void **state)
 				 (r[1].status == PROTO_DENIED), 1);
 }
 
+static int
+count_in(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
 static void
 test_recovery_code(void **state)
 {
@@ -359,6 +369,17 @@ test_recovery_code(void **state)
 	conv_free(&c);
 	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0,
 				"totp recovery plain"), 1);
+	/* The trail: one record per step, never a code. */
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"audit --json --user lost --limit 1000"), 0);
+	assert_int_equal(count_in(out, "\"event\":\"totp-enroll\""), 1);
+	assert_int_equal(count_in(out, "\"event\":\"totp-confirm\""), 1);
+	assert_int_equal(count_in(out, "\"event\":\"totp-recovery-used\""),
+			 2);
+	assert_int_equal(count_in(out, "\"event\":\"totp-recovery-codes\""),
+			 2);
+	assert_int_equal(count_in(out, "\"reason\":\"recovery code\""), 2);
+	assert_null(strstr(out, rc));
 }
 
 /* A disabled account is told so only after both factors. */
