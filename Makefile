@@ -224,16 +224,24 @@ $(BUILD)/bench/bench_pam: $(BUILD)/pie/bench/bench_pam.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
 
+$(BUILD)/bench/bench_login: $(BUILD)/pie/bench/bench_login.o $(TEST_LIB) \
+		$(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,$(TEST_PKGS) libsodium libargon2 sqlite3) -pthread
+
 $(BUILD)/pie/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 bench: deps
-	$(MAKE) all $(BUILD)/bench/bench_password $(BUILD)/bench/bench_pam
-	@for b in bench_password bench_pam; do \
+	$(MAKE) all $(BUILD)/bench/bench_login $(BUILD)/bench/bench_password \
+		$(BUILD)/bench/bench_pam
+	@for b in bench_login bench_password bench_pam; do \
 		dir=$$(mktemp -d); chmod 755 $$dir; \
-		POLICYD_BUILD=$$(pwd)/$(BUILD) POLICYD_TEST_DIR=$$dir \
-			$(BUILD)/bench/$$b; rc=$$?; rm -rf $$dir; \
+		QUICK=$(QUICK) POLICYD_BUILD=$$(pwd)/$(BUILD) \
+			POLICYD_TEST_DIR=$$dir $(BUILD)/bench/$$b; rc=$$?; \
+		rm -rf $$dir; \
 		[ $$rc -eq 0 ] || exit $$rc; echo; \
 	done
 

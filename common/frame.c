@@ -39,27 +39,28 @@ frame_wait(int fd, short events, int64_t deadline_ms)
 	}
 }
 
-/* Reads exactly n bytes.  at_start says whether EOF here is a clean end. */
+/* Reads exactly n bytes; *got counts those that arrived, failure or not.
+ * at_start says whether EOF before the first byte is a clean end. */
 static int
-read_full(int fd, uint8_t *p, size_t n, int at_start, int64_t deadline_ms)
+read_full(int fd, uint8_t *p, size_t n, int at_start, int64_t deadline_ms,
+	  size_t *got)
 {
-	size_t got = 0;
-
-	while (got < n) {
+	*got = 0;
+	while (*got < n) {
 		ssize_t r;
 		int rc = frame_wait(fd, POLLIN, deadline_ms);
 
 		if (rc != FRAME_OK)
 			return rc;
-		r = recv(fd, p + got, n - got, MSG_DONTWAIT);
+		r = recv(fd, p + *got, n - *got, MSG_DONTWAIT);
 		if (r == 0)
-			return at_start && got == 0 ? FRAME_EOF : FRAME_IO;
+			return at_start && *got == 0 ? FRAME_EOF : FRAME_IO;
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return FRAME_IO;
 		}
-		got += (size_t)r;
+		*got += (size_t)r;
 	}
 	return FRAME_OK;
 }
@@ -91,19 +92,19 @@ frame_read(int fd, uint8_t *buf, size_t cap, size_t *len, int64_t deadline_ms)
 {
 	uint8_t hdr[4];
 	uint32_t n;
+	size_t got;
 	int rc;
 
 	*len = 0;
-	rc = read_full(fd, hdr, sizeof(hdr), 1, deadline_ms);
+	rc = read_full(fd, hdr, sizeof(hdr), 1, deadline_ms, &got);
 	if (rc != FRAME_OK)
 		return rc;
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | hdr[3];
 	if (n > cap)
 		return FRAME_TOOBIG;
-	rc = read_full(fd, buf, n, 0, deadline_ms);
-	if (rc == FRAME_OK)
-		*len = n;
+	/* On failure too, *len tells how much of buf now holds data. */
+	rc = read_full(fd, buf, n, 0, deadline_ms, len);
 	return rc;
 }
 

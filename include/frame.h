@@ -22,8 +22,9 @@ enum frame_rc {
 
 int64_t frame_now_ms(void);
 
-/* Reads one frame's payload into buf (cap bytes); *len gets its length.
- * The length is checked against cap before any payload byte is read. */
+/* Reads one frame's payload into buf (cap bytes); *len gets its length,
+ * or on failure how many payload bytes arrived (to wipe).  The length is
+ * checked against cap before any payload byte is read. */
 int frame_read(int fd, uint8_t *buf, size_t cap, size_t *len,
 	       int64_t deadline_ms);
 

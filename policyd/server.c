@@ -197,8 +197,11 @@ forget(struct conn *c)
 	free(c);
 }
 
+/* Serves requests until the peer is done; *used gets how much of `in`
+ * ever held data, to wipe that much and no more (wiping the whole buffer
+ * would make every connection's 64 KiB resident). */
 static void
-serve(struct conn *c, uint8_t *in, uint8_t *out)
+serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *used)
 {
 	struct settings set;
 	struct wwriter w;
@@ -211,6 +214,8 @@ serve(struct conn *c, uint8_t *in, uint8_t *out)
 		rc = frame_read(c->fd, in, PROTO_MAX_FRAME, &len,
 				frame_now_ms() + (int64_t)set.request_timeout *
 							 1000);
+		if (len > *used)
+			*used = len;
 		if (rc != FRAME_OK) {
 			if (rc != FRAME_EOF)
 				log_debug("closing connection of pid %d: %s",
@@ -241,10 +246,12 @@ conn_main(void *arg)
 	uint8_t *in = malloc(PROTO_MAX_FRAME);
 	uint8_t *out = malloc(PROTO_MAX_FRAME);
 
+	size_t used = 0;
+
 	if (in != NULL && out != NULL) {
-		serve(c, in, out);
+		serve(c, in, out, &used);
 		/* A frame cut off half-way was never dispatched or wiped. */
-		wipe(in, PROTO_MAX_FRAME);
+		wipe(in, used);
 	}
 	free(in);
 	free(out);
