@@ -64,7 +64,7 @@ static const struct key keys[] = {
 	{ "password", "min_classes", K_UINT, 1, 4, FIELD(policy.min_classes) },
 	{ "password", "min_entropy", K_UINT, 0, 200,
 	  FIELD(policy.min_entropy) },
-	{ "password", "blocklist", K_FILE, 0, 0, FIELD(policy.blocklist) },
+	{ "password", "blocklist", K_FILE, 0, 0, FIELD(blocklist) },
 	{ "password", "breached_filter", K_FILE, 0, 0,
 	  FIELD(policy.breached_filter) },
 	{ "password", "history", K_UINT, 0, 100, FIELD(policy.history) },
@@ -100,7 +100,7 @@ static const struct key keys[] = {
 	  FIELD(totp.recovery_codes) },
 	{ "totp", "enroll_grace", K_DURATION, 0, 365 * 86400,
 	  FIELD(totp.enroll_grace) },
-	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp.key_file) },
+	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp_key_file) },
 	{ "audit", "retention", K_DURATION, 0, 3650 * 86400,
 	  FIELD(audit_retention) },
 	{ "audit", "alert_command", K_FILE, 0, 0, FIELD(alert_command) },
@@ -164,7 +164,7 @@ cfg_defaults(struct cfg *c)
 	snprintf(c->totp.algorithm, sizeof(c->totp.algorithm), "sha1");
 	snprintf(c->totp.issuer, sizeof(c->totp.issuer), "policyd");
 	c->totp.recovery_codes = 10;
-	snprintf(c->totp.key_file, sizeof(c->totp.key_file),
+	snprintf(c->totp_key_file, sizeof(c->totp_key_file),
 		 "/etc/policyd/totp.key");
 	c->audit_retention = 365 * 86400;
 }

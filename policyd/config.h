@@ -32,7 +32,6 @@ struct cfg_policy {
 	uint32_t max_length;
 	uint32_t min_classes;
 	uint32_t min_entropy;	/* bits, as zxcvbn estimates them */
-	char blocklist[PATH_MAX];	/* "" for none */
 	char breached_filter[PATH_MAX];	/* "" for none */
 	uint32_t history;	/* earlier passwords that may not come back */
 	uint32_t min_age;	/* seconds */
@@ -68,7 +67,6 @@ struct cfg_totp {
 	char issuer[65];
 	uint32_t recovery_codes;
 	uint32_t enroll_grace;	/* seconds after the user was added */
-	char key_file[PATH_MAX];
 };
 
 struct cfg {
@@ -83,10 +81,14 @@ struct cfg {
 	/* [password] */
 	struct cfg_argon2 argon2;
 	struct cfg_policy policy;
+	/* Read at start and on reload, never by a request, so kept out of
+	 * cfg_policy and cfg_totp, which every request copies. */
+	char blocklist[PATH_MAX];	/* "" for none */
 	/* [lockout] */
 	struct cfg_lockout lockout;
 	/* [totp] */
 	struct cfg_totp totp;
+	char totp_key_file[PATH_MAX];
 	/* [audit] */
 	uint32_t audit_retention;	/* seconds; 0 keeps every record */
 	char alert_command[PATH_MAX];	/* "" for none */

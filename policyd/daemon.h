@@ -50,6 +50,10 @@ struct settings {
 };
 
 void daemon_settings(struct daemon *d, struct settings *s);
+/* Just the connection limits, for the server loop: a struct settings is
+ * about 12 KiB, and every connection thread's stack would hold one. */
+void daemon_limits(struct daemon *d, uint32_t *request_timeout,
+		   uint32_t *max_connections);
 
 /* Purges audit records older than the retention (admin_audit.c). */
 void audit_maintain(struct daemon *d, uint32_t retention);

@@ -260,11 +260,10 @@ reload(struct daemon *d)
 	words_unref(d->words);
 	d->words = words;
 	d->cfg.policy = next.policy;
+	memcpy(d->cfg.blocklist, next.blocklist, sizeof(d->cfg.blocklist));
 	d->cfg.lockout = next.lockout;
-	if (strcmp(next.totp.key_file, d->cfg.totp.key_file) != 0)
+	if (strcmp(next.totp_key_file, d->cfg.totp_key_file) != 0)
 		log_warn("totp key_file takes effect at the next start");
-	memcpy(next.totp.key_file, d->cfg.totp.key_file,
-	       sizeof(next.totp.key_file));
 	d->cfg.totp = next.totp;
 	d->cfg.audit_retention = next.audit_retention;
 	alert_configure(next.alert_command);
@@ -427,7 +426,7 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return -1;
 	}
-	if (seal_load_key(d->cfg.totp.key_file, id.uid, id.gid, d->totp_key,
+	if (seal_load_key(d->cfg.totp_key_file, id.uid, id.gid, d->totp_key,
 			  err, errsz) != 0 ||
 	    totp_init() != 0)
 		return -1;

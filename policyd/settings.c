@@ -33,6 +33,16 @@ daemon_settings(struct daemon *d, struct settings *s)
 }
 
 void
+daemon_limits(struct daemon *d, uint32_t *request_timeout,
+	      uint32_t *max_connections)
+{
+	pthread_mutex_lock(&d->cfg_lock);
+	*request_timeout = d->cfg.request_timeout;
+	*max_connections = d->cfg.max_connections;
+	pthread_mutex_unlock(&d->cfg_lock);
+}
+
+void
 settings_release(struct daemon *d, struct settings *s)
 {
 	pthread_mutex_lock(&d->cfg_lock);
@@ -87,12 +97,12 @@ words_load(const struct cfg *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
-	if (cfg->policy.blocklist[0] != '\0')
-		w->list = rules_load_words(cfg->policy.blocklist, err, errsz);
+	if (cfg->blocklist[0] != '\0')
+		w->list = rules_load_words(cfg->blocklist, err, errsz);
 	else
 		w->list = calloc(1, sizeof(char *));
 	if (w->list == NULL) {
-		if (cfg->policy.blocklist[0] == '\0')
+		if (cfg->blocklist[0] == '\0')
 			snprintf(err, errsz, "out of memory");
 		free(w);
 		return NULL;
