@@ -434,6 +434,7 @@ static void
 part_memory(int workers)
 {
 	static pthread_t tid[500];
+	long before = peak_rss_kib(d.pid);
 
 	for (int i = 0; i < 500; i++)
 		pthread_create(&tid[i], NULL, connect_and_auth, NULL);
@@ -442,6 +443,7 @@ part_memory(int workers)
 	printf("7. peak RSS with 500 clients at once (max_connections = 600): "
 	       "%ld KiB; budget hash_workers x argon2_memory + 32 MiB = "
 	       "%d KiB\n", peak_rss_kib(d.pid), workers * M_KIB + 32768);
+	printf("   peak RSS before the 500 clients: %ld KiB\n", before);
 }
 
 int
