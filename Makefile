@@ -108,6 +108,7 @@ TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl -Itests \
 	-DPAM_WRAPPER_MODULES='"$(shell $(PKG_CONFIG) --variable=modules \
 		pam_wrapper)"'
 TEST_LIB := $(BUILD)/pie/tests/testlib.o
+TMPDIR_LIB := $(BUILD)/pie/tests/tmpdir.o
 
 $(BUILD)/tests/test_wire: $(BUILD)/pie/tests/test_wire.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
@@ -117,12 +118,12 @@ $(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^
 
-$(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o \
+$(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o $(TMPDIR_LIB) \
 		$(BUILD)/pie/policyd/config.o $(BUILD)/pie/policyd/trusted.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka inih)
 
-$(BUILD)/tests/test_seal: $(BUILD)/pie/tests/test_seal.o \
+$(BUILD)/tests/test_seal: $(BUILD)/pie/tests/test_seal.o $(TMPDIR_LIB) \
 		$(BUILD)/pie/policyd/seal.o $(BUILD)/pie/common/wipe.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libcrypto)
@@ -132,7 +133,7 @@ $(BUILD)/tests/test_qr: $(BUILD)/pie/tests/test_qr.o \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka $(CTL_PKGS))
 
-$(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o \
+$(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o $(TMPDIR_LIB) \
 		$(BUILD)/pie/policyd/rules.o $(BUILD)/pie/policyd/trusted.o \
 		$(BUILD)/pie/common/wipe.o
 	@mkdir -p $(dir $@)

@@ -24,82 +24,23 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "tmpdir.h"
 
 #define SENTINEL 0x5a
 #define ERR_SZ 512
-#define MAX_CREATED 64
-#define NAME_LEN 64
-
-/* The private directory and every name created in it, for the teardown. */
-static char tmp_dir[PATH_MAX];
-static char created[MAX_CREATED][NAME_LEN];
-static size_t n_created;
 
 static int
 group_setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-	int n;
-
 	(void)state;
-	if (base == NULL || base[0] == '\0')
-		base = "/tmp";
-	n = snprintf(tmp_dir, sizeof(tmp_dir), "%s/test_config.XXXXXX",
-		     base);
-	if (n < 0 || (size_t)n >= sizeof(tmp_dir))
-		return -1;
-	if (mkdtemp(tmp_dir) == NULL) {
-		perror("mkdtemp");
-		return -1;
-	}
-	return 0;
+	return tmpdir_setup("test_config");
 }
 
-/* Removes what the tests created, newest first, then the directory. */
 static int
 group_teardown(void **state)
 {
-	char path[PATH_MAX];
-	int n, rc = 0;
-
 	(void)state;
-	while (n_created > 0) {
-		n_created--;
-		n = snprintf(path, sizeof(path), "%s/%s", tmp_dir,
-			     created[n_created]);
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			rc = -1;
-		} else if (remove(path) != 0 && errno != ENOENT) {
-			perror(path);
-			rc = -1;
-		}
-	}
-	if (rmdir(tmp_dir) != 0) {
-		perror(tmp_dir);
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Remembers name (once) so the group teardown removes it. */
-static void
-track(const char *name)
-{
-	for (size_t i = 0; i < n_created; i++)
-		if (strcmp(created[i], name) == 0)
-			return;
-	assert_true(n_created < MAX_CREATED);
-	assert_true(strlen(name) < NAME_LEN);
-	strcpy(created[n_created++], name);
-}
-
-/* Puts the full path of name (inside tmp_dir) in path[PATH_MAX]. */
-static void
-path_of(const char *name, char *path)
-{
-	int n = snprintf(path, PATH_MAX, "%s/%s", tmp_dir, name);
-
-	assert_true(n > 0 && n < PATH_MAX);
+	return tmpdir_teardown();
 }
 
 /* Writes text to the file name, replacing it (it may have been left
@@ -111,8 +52,8 @@ write_conf_mode(const char *name, const char *text, mode_t mode,
 	size_t len = strlen(text), off = 0;
 	int fd;
 
-	path_of(name, path);
-	track(name);
+	tmpdir_path(name, path);
+	tmpdir_track(name);
 	assert_true(unlink(path) == 0 || errno == ENOENT);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		  O_CLOEXEC, 0600);
@@ -723,7 +664,7 @@ test_missing_file(void **state)
 	struct cfg c;
 
 	(void)state;
-	path_of("does-not-exist.conf", path);
+	tmpdir_path("does-not-exist.conf", path);
 	assert_int_equal(load_sentinel(path, &c, err), -1);
 	assert_message(err, path, 0, "No such file");
 }
@@ -740,8 +681,8 @@ test_symlink_refused(void **state)
 	assert_int_equal(load_sentinel(target, &c, err), 0);
 	assert_int_equal(c.max_connections, 7);
 
-	path_of("link.conf", lnk);
-	track("link.conf");
+	tmpdir_path("link.conf", lnk);
+	tmpdir_track("link.conf");
 	assert_int_equal(symlink(target, lnk), 0);
 	assert_int_equal(load_sentinel(lnk, &c, err), -1);
 	assert_message(err, lnk, 0, "symbolic link");
@@ -754,8 +695,8 @@ test_directory_refused(void **state)
 	struct cfg c;
 
 	(void)state;
-	path_of("dir.conf", path);
-	track("dir.conf");
+	tmpdir_path("dir.conf", path);
+	tmpdir_track("dir.conf");
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(load_sentinel(path, &c, err), -1);
 	assert_message(err, path, 0, "not a regular file");
@@ -771,8 +712,8 @@ test_fifo_refused(void **state)
 	int fd;
 
 	(void)state;
-	path_of("fifo.conf", path);
-	track("fifo.conf");
+	tmpdir_path("fifo.conf", path);
+	tmpdir_track("fifo.conf");
 	assert_int_equal(mkfifo(path, 0600), 0);
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	assert_true(fd >= 0);

@@ -25,10 +25,9 @@
 #include <cmocka.h>
 
 #include "rules.h"
+#include "tmpdir.h"
 
 #define ERR_SZ 512
-#define MAX_CREATED 16
-#define NAME_LEN 64
 #define MIB (1024 * 1024)
 #define N_THREADS 8
 
@@ -52,54 +51,18 @@ static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz"
 			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789!@#%^&*-_=+";
 
-static char tmp_dir[PATH_MAX];
-static char created[MAX_CREATED][NAME_LEN];
-static size_t n_created;
-
 static int
 group_setup(void **state)
 {
-	const char *base_dir = getenv("TMPDIR");
-	int n;
-
 	(void)state;
-	if (base_dir == NULL || base_dir[0] == '\0')
-		base_dir = "/tmp";
-	n = snprintf(tmp_dir, sizeof(tmp_dir), "%s/test_rules.XXXXXX",
-		     base_dir);
-	if (n < 0 || (size_t)n >= sizeof(tmp_dir))
-		return -1;
-	if (mkdtemp(tmp_dir) == NULL) {
-		perror("mkdtemp");
-		return -1;
-	}
-	return 0;
+	return tmpdir_setup("test_rules");
 }
 
-/* Removes what the tests created, newest first, then the directory. */
 static int
 group_teardown(void **state)
 {
-	char path[PATH_MAX];
-	int n, rc = 0;
-
 	(void)state;
-	while (n_created > 0) {
-		n_created--;
-		n = snprintf(path, sizeof(path), "%s/%s", tmp_dir,
-			     created[n_created]);
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			rc = -1;
-		} else if (remove(path) != 0 && errno != ENOENT) {
-			perror(path);
-			rc = -1;
-		}
-	}
-	if (rmdir(tmp_dir) != 0) {
-		perror(tmp_dir);
-		rc = -1;
-	}
-	return rc;
+	return tmpdir_teardown();
 }
 
 /* rules_check with the base policy for alice on a C string. */
@@ -533,27 +496,6 @@ test_concurrent(void **state)
 		assert_int_equal(e[k].mismatches, 0);
 }
 
-/* Remembers name (once) so the group teardown removes it. */
-static void
-track(const char *name)
-{
-	for (size_t i = 0; i < n_created; i++)
-		if (strcmp(created[i], name) == 0)
-			return;
-	assert_true(n_created < MAX_CREATED);
-	assert_true(strlen(name) < NAME_LEN);
-	strcpy(created[n_created++], name);
-}
-
-/* Puts the full path of name (inside tmp_dir) in path[PATH_MAX]. */
-static void
-path_of(const char *name, char *path)
-{
-	int n = snprintf(path, PATH_MAX, "%s/%s", tmp_dir, name);
-
-	assert_true(n > 0 && n < PATH_MAX);
-}
-
 /* Writes len bytes of text to the file name with the given mode. */
 static void
 write_file(const char *name, const char *text, size_t len, mode_t mode,
@@ -562,8 +504,8 @@ write_file(const char *name, const char *text, size_t len, mode_t mode,
 	size_t off = 0;
 	int fd;
 
-	path_of(name, path);
-	track(name);
+	tmpdir_path(name, path);
+	tmpdir_track(name);
 	assert_true(unlink(path) == 0 || errno == ENOENT);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		  O_CLOEXEC, 0600);
@@ -733,8 +675,8 @@ test_words_file_checks(void **state)
 
 	(void)state;
 	write_file("words", "alpha\n", 6, 0600, path);
-	path_of("words-link", link);
-	track("words-link");
+	tmpdir_path("words-link", link);
+	tmpdir_track("words-link");
 	assert_int_equal(symlink(path, link), 0);
 	expect_load_error(link, 0, "symbolic link");
 
@@ -744,7 +686,7 @@ test_words_file_checks(void **state)
 	expect_load_error(path, 0, "writable by group or others");
 
 	expect_load_error(tmp_dir, 0, "not a regular file");
-	path_of("missing", path);
+	tmpdir_path("missing", path);
 	expect_load_error(path, 0, "No such file");
 }
 

@@ -24,11 +24,10 @@
 #include <cmocka.h>
 
 #include "seal.h"
+#include "tmpdir.h"
 
 #define SENTINEL 0x5a
 #define ERR_SZ 512
-#define MAX_CREATED 32
-#define NAME_LEN 64
 #define SECRET_LEN 20
 #define SEALED_LEN (SECRET_LEN + SEAL_OVERHEAD)
 /* Users no test account is likely to be, for the ownership checks. */
@@ -43,67 +42,18 @@ static const uint8_t key_a[SEAL_KEY_LEN] = {
 	0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
 };
 
-/* The private directory and every name created in it, for the teardown. */
-static char tmp_dir[PATH_MAX];
-static char created[MAX_CREATED][NAME_LEN];
-static size_t n_created;
-
 static int
 group_setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-	int n;
-
 	(void)state;
-	if (base == NULL || base[0] == '\0')
-		base = "/tmp";
-	n = snprintf(tmp_dir, sizeof(tmp_dir), "%s/test_seal.XXXXXX", base);
-	if (n < 0 || (size_t)n >= sizeof(tmp_dir))
-		return -1;
-	if (mkdtemp(tmp_dir) == NULL) {
-		perror("mkdtemp");
-		return -1;
-	}
-	return 0;
+	return tmpdir_setup("test_seal");
 }
 
-/* Removes what the tests created, newest first, then the directory. */
 static int
 group_teardown(void **state)
 {
-	char path[PATH_MAX];
-	int n, rc = 0;
-
 	(void)state;
-	while (n_created > 0) {
-		n_created--;
-		n = snprintf(path, sizeof(path), "%s/%s", tmp_dir,
-			     created[n_created]);
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			rc = -1;
-		} else if (remove(path) != 0 && errno != ENOENT) {
-			perror(path);
-			rc = -1;
-		}
-	}
-	if (rmdir(tmp_dir) != 0) {
-		perror(tmp_dir);
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Remembers name (once) so the group teardown removes it.  Names inside
- * a subdirectory must be tracked after the subdirectory. */
-static void
-track(const char *name)
-{
-	for (size_t i = 0; i < n_created; i++)
-		if (strcmp(created[i], name) == 0)
-			return;
-	assert_true(n_created < MAX_CREATED);
-	assert_true(strlen(name) < NAME_LEN);
-	strcpy(created[n_created++], name);
+	return tmpdir_teardown();
 }
 
 /* Puts the full path of name (inside tmp_dir) in path[PATH_MAX] and
@@ -111,10 +61,8 @@ track(const char *name)
 static void
 path_of(const char *name, char *path)
 {
-	int n = snprintf(path, PATH_MAX, "%s/%s", tmp_dir, name);
-
-	assert_true(n > 0 && n < PATH_MAX);
-	track(name);
+	tmpdir_path(name, path);
+	tmpdir_track(name);
 }
 
 /* Writes n bytes to the new file name with the given mode. */
