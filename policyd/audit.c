@@ -24,6 +24,12 @@ audit_pending(void)
 	return pending;
 }
 
+void
+audit_drop(void)
+{
+	pending = NULL;
+}
+
 /* key=value, with the value quoted when it holds a blank, '"' or '='
  * (and such characters escaped), so a name cannot forge another key. */
 static void

@@ -45,6 +45,9 @@ void audit_begin(struct audit_rec *rec);
 int audit_end(void);
 /* The record pending for this thread, or NULL (for the store). */
 struct audit_rec *audit_pending(void);
+/* For the store, inside a transaction: the decision went the other way,
+ * so the pending record does not describe it and is not appended. */
+void audit_drop(void);
 
 /* Appends rec on its own (an event that decides nothing) and syslogs it.
  * 0 or -1. */

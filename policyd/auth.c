@@ -728,12 +728,22 @@ static int
 stacked(struct request *rq, int count, struct login *l)
 {
 	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	struct audit_rec ev;
+	int rc;
 
 	if (read_context(rq, rhost, service) != 0)
 		return -1;
 	login_init(rq, l, rhost, service);
-	if (store_attempt_begin(rq->d->store, &l->a, count, &l->t) !=
-	    STORE_OK)
+	/* A counted failure (authfail) is recorded in the transaction that
+	 * counts it: one sync, not two.  A refusal is recorded below. */
+	if (count) {
+		login_audit(rq, l, &ev, "fail", "another module");
+		audit_begin(&ev);
+	}
+	rc = store_attempt_begin(rq->d->store, &l->a, count, &l->t);
+	if (count)
+		audit_end();
+	if (rc != STORE_OK)
 		return PROTO_UNAVAILABLE;
 	note_lockout(rq, l);
 	if (l->t.locked != ATTEMPT_OPEN)
@@ -757,7 +767,6 @@ auth_lock_fail(struct request *rq)
 
 	if (status == PROTO_OK) {
 		stats_add(STAT_AUTH_DENIED, 1);
-		audit_outcome(rq, &l, "fail", "another module");
 		status = PROTO_DENIED;
 	}
 	return status;

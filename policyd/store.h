@@ -112,7 +112,9 @@ struct last_login {
  * counts nothing; else, when `count`, records a failure for each (the
  * attempt is counted before it is verified) and locks whichever reaches
  * its deny.  An expired lock is lifted with its failures.  With count 0
- * it only looks (pam_policyd preauth).
+ * it only looks (pam_policyd preauth).  A pending audit record (the
+ * failure's outcome, when it is known before the count) is appended only
+ * when the attempt is counted: a refusal is not what it records.
  */
 int store_attempt_begin(struct store *st, const struct attempt *a, int count,
 			struct attempt_ticket *t);

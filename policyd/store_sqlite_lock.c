@@ -216,6 +216,8 @@ begin_body(struct store *st, void *arg)
 	struct begin_args *b = arg;
 	int rc = attempt_locked(st, b->a, b->count, b->t);
 
+	if (rc >= 0 && b->t->locked != ATTEMPT_OPEN)
+		audit_drop();
 	return rc < 0 ? -1 : 0;
 }
 

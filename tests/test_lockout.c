@@ -151,6 +151,23 @@ ctl_ok(const char *args)
 	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0, args), 0);
 }
 
+/* How many times text stands in user's audit records (JSON lines). */
+static int
+records_with(const char *user, const char *text)
+{
+	static char out[1 << 16];
+	char args[128];
+	int n = 0;
+
+	snprintf(args, sizeof(args), "audit --json --limit 1000 --user %s",
+		 user);
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0, args),
+			 0);
+	for (const char *p = out; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	return n;
+}
+
 /* Moves a key's stored times back by secs, as if that much time passed. */
 static void
 age(const char *table, const char *column, int secs, const char *key)
@@ -350,8 +367,12 @@ test_pam_messages(void **state)
 	ctl_ok("unlock msg");
 }
 
+#define FAIL_OTHER "\"result\":\"fail\",\"reason\":\"another module\""
+#define LOCKED_USER "\"result\":\"locked\",\"reason\":\"user\""
+
 /* pam_faillock's documented stack, with pam_deny (a wrong password) or
  * pam_permit (a right one) in pam_unix's place. */
+
 static void
 test_stacking_modes(void **state)
 {
@@ -370,6 +391,15 @@ test_stacking_modes(void **state)
 			 PAM_AUTH_ERR);
 	assert_true(said(&c, "Account locked"));
 	conv_free(&c);
+	/* Each counted failure is recorded once, in the transaction that
+	 * counts it; authfail on a locked account is recorded as a refusal
+	 * (preauth's and its own), not as one more failure. */
+	assert_int_equal(records_with("stack", FAIL_OTHER), 5);
+	assert_int_equal(pam_auth("stack_wrong", "stack", NULL, &c),
+			 PAM_AUTH_ERR);
+	conv_free(&c);
+	assert_int_equal(records_with("stack", FAIL_OTHER), 5);
+	assert_int_equal(records_with("stack", LOCKED_USER), 4);
 	ctl_ok("unlock stack");
 	assert_int_equal(pam_auth("stack_wrong", "stack", NULL, &c),
 			 PAM_AUTH_ERR);
