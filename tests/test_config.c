@@ -43,35 +43,10 @@ group_teardown(void **state)
 	return tmpdir_teardown();
 }
 
-/* Writes text to the file name, replacing it (it may have been left
- * read-only), with the given mode. */
-static void
-write_conf_mode(const char *name, const char *text, mode_t mode,
-		char *path)
-{
-	size_t len = strlen(text), off = 0;
-	int fd;
-
-	tmpdir_path(name, path);
-	tmpdir_track(name);
-	assert_true(unlink(path) == 0 || errno == ENOENT);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		  O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		assert_true(w > 0);
-		off += (size_t)w;
-	}
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 static void
 write_conf(const char *name, const char *text, char *path)
 {
-	write_conf_mode(name, text, 0600, path);
+	tmpdir_write(name, text, strlen(text), 0600, path);
 }
 
 /* Fails unless every byte of *c still holds the sentinel. */
@@ -735,13 +710,13 @@ test_writable_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		write_conf_mode("mode.conf", text, bad[i], path);
+		tmpdir_write("mode.conf", text, strlen(text), bad[i], path);
 		if (load_sentinel(path, &c, err) == 0)
 			fail_msg("mode %03o accepted", (unsigned)bad[i]);
 		assert_message(err, path, 0, "writable");
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		write_conf_mode("mode.conf", text, good[i], path);
+		tmpdir_write("mode.conf", text, strlen(text), good[i], path);
 		if (load_sentinel(path, &c, err) != 0)
 			fail_msg("mode %03o: %s", (unsigned)good[i], err);
 		assert_int_equal(c.max_connections, 9);

@@ -496,30 +496,6 @@ test_concurrent(void **state)
 		assert_int_equal(e[k].mismatches, 0);
 }
 
-/* Writes len bytes of text to the file name with the given mode. */
-static void
-write_file(const char *name, const char *text, size_t len, mode_t mode,
-	   char *path)
-{
-	size_t off = 0;
-	int fd;
-
-	tmpdir_path(name, path);
-	tmpdir_track(name);
-	assert_true(unlink(path) == 0 || errno == ENOENT);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		  O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		assert_true(w > 0);
-		off += (size_t)w;
-	}
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 /* Checks err is "path:line: ..." ("path: ..." for line 0) and that the
  * reason after the prefix contains word. */
 static void
@@ -559,7 +535,7 @@ expect_text_error(const char *text, size_t len, unsigned line,
 {
 	char path[PATH_MAX];
 
-	write_file("words", text, len, 0644, path);
+	tmpdir_write("words", text, len, 0644, path);
 	expect_load_error(path, line, word);
 }
 
@@ -593,7 +569,7 @@ test_words_valid(void **state)
 	size_t i;
 
 	(void)state;
-	write_file("words", text, strlen(text), 0644, path);
+	tmpdir_write("words", text, strlen(text), 0644, path);
 	words = rules_load_words(path, err, sizeof(err));
 	if (words == NULL)
 		fail_msg("%s", err);
@@ -612,7 +588,7 @@ test_words_empty(void **state)
 	char **words;
 
 	(void)state;
-	write_file("words", "# nothing\n\n", 11, 0600, path);
+	tmpdir_write("words", "# nothing\n\n", 11, 0600, path);
 	words = rules_load_words(path, err, sizeof(err));
 	assert_non_null(words);
 	assert_null(words[0]);
@@ -657,13 +633,13 @@ test_words_too_many(void **state)
 		text[i * 6 + 5] = '\n';
 	}
 	text[n] = '\0';
-	write_file("words", text, n - 6, 0600, path);
+	tmpdir_write("words", text, n - 6, 0600, path);
 	words = rules_load_words(path, err, sizeof(err));
 	assert_non_null(words);
 	assert_string_equal(words[9999], "w9999");
 	assert_null(words[10000]);
 	rules_free_words(words);
-	write_file("words", text, n, 0600, path);
+	tmpdir_write("words", text, n, 0600, path);
 	free(text);
 	expect_load_error(path, 10001, "more than 10000 words");
 }
@@ -674,15 +650,15 @@ test_words_file_checks(void **state)
 	char path[PATH_MAX], link[PATH_MAX];
 
 	(void)state;
-	write_file("words", "alpha\n", 6, 0600, path);
+	tmpdir_write("words", "alpha\n", 6, 0600, path);
 	tmpdir_path("words-link", link);
 	tmpdir_track("words-link");
 	assert_int_equal(symlink(path, link), 0);
 	expect_load_error(link, 0, "symbolic link");
 
-	write_file("words", "alpha\n", 6, 0620, path);
+	tmpdir_write("words", "alpha\n", 6, 0620, path);
 	expect_load_error(path, 0, "writable by group or others");
-	write_file("words", "alpha\n", 6, 0602, path);
+	tmpdir_write("words", "alpha\n", 6, 0602, path);
 	expect_load_error(path, 0, "writable by group or others");
 
 	expect_load_error(tmp_dir, 0, "not a regular file");

@@ -65,22 +65,6 @@ path_of(const char *name, char *path)
 	tmpdir_track(name);
 }
 
-/* Writes n bytes to the new file name with the given mode. */
-static void
-write_file(const char *name, const void *data, size_t n, mode_t mode,
-	   char *path)
-{
-	int fd;
-
-	path_of(name, path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 static int
 all_zero(const uint8_t *p, size_t n)
 {
@@ -393,11 +377,11 @@ test_key_loose_mode(void **state)
 	char path[PATH_MAX];
 
 	(void)state;
-	write_file("0644.key", key_a, SEAL_KEY_LEN, 0644, path);
+	tmpdir_write("0644.key", key_a, SEAL_KEY_LEN, 0644, path);
 	expect_refused(path, geteuid(), "mode 0644");
-	write_file("0440.key", key_a, SEAL_KEY_LEN, 0440, path);
+	tmpdir_write("0440.key", key_a, SEAL_KEY_LEN, 0440, path);
 	expect_refused(path, geteuid(), "0440");
-	write_file("0401.key", key_a, SEAL_KEY_LEN, 0401, path);
+	tmpdir_write("0401.key", key_a, SEAL_KEY_LEN, 0401, path);
 	expect_refused(path, geteuid(), "0401");
 }
 
@@ -408,7 +392,7 @@ test_key_symlink(void **state)
 	char target[PATH_MAX], path[PATH_MAX], err[ERR_SZ];
 
 	(void)state;
-	write_file("target.key", key_a, SEAL_KEY_LEN, 0400, target);
+	tmpdir_write("target.key", key_a, SEAL_KEY_LEN, 0400, target);
 	assert_int_equal(load(target, geteuid(), key, err), 0);
 	assert_memory_equal(key, key_a, SEAL_KEY_LEN);
 	path_of("link.key", path);
@@ -450,11 +434,11 @@ test_key_size(void **state)
 	char path[PATH_MAX];
 
 	(void)state;
-	write_file("31.key", key_a, SEAL_KEY_LEN - 1, 0400, path);
+	tmpdir_write("31.key", key_a, SEAL_KEY_LEN - 1, 0400, path);
 	expect_refused(path, geteuid(), "size 31");
-	write_file("33.key", long_key, sizeof(long_key), 0400, path);
+	tmpdir_write("33.key", long_key, sizeof(long_key), 0400, path);
 	expect_refused(path, geteuid(), "size 33");
-	write_file("0.key", key_a, 0, 0400, path);
+	tmpdir_write("0.key", key_a, 0, 0400, path);
 	expect_refused(path, geteuid(), "size 0");
 }
 
@@ -471,11 +455,11 @@ test_key_owner(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	write_file("root.key", key_a, SEAL_KEY_LEN, 0400, path);
+	tmpdir_write("root.key", key_a, SEAL_KEY_LEN, 0400, path);
 	assert_int_equal(load(path, geteuid(), key, err), 0);
 	assert_memory_equal(key, key_a, SEAL_KEY_LEN);
 	assert_int_equal(load(path, OTHER_UID, key, err), 0);
-	write_file("other.key", key_a, SEAL_KEY_LEN, 0400, path);
+	tmpdir_write("other.key", key_a, SEAL_KEY_LEN, 0400, path);
 	assert_int_equal(chown(path, OTHER_UID, OTHER_UID), 0);
 	assert_int_equal(load(path, OTHER_UID, key, err), 0);
 	expect_refused(path, THIRD_UID, "owned by uid 12345");

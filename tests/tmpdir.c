@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -80,4 +82,28 @@ tmpdir_path(const char *name, char *path)
 	int n = snprintf(path, PATH_MAX, "%s/%s", tmp_dir, name);
 
 	assert_true(n > 0 && n < PATH_MAX);
+}
+
+void
+tmpdir_write(const char *name, const void *data, size_t len, mode_t mode,
+	     char *path)
+{
+	const char *p = data;
+	size_t off = 0;
+	int fd;
+
+	tmpdir_path(name, path);
+	tmpdir_track(name);
+	assert_true(unlink(path) == 0 || errno == ENOENT);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	assert_true(fd >= 0);
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		assert_true(w > 0);
+		off += (size_t)w;
+	}
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
 }

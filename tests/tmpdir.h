@@ -6,6 +6,8 @@
 #define POLICYD_TESTS_TMPDIR_H
 
 #include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 extern char tmp_dir[PATH_MAX];
 
@@ -18,5 +20,9 @@ int tmpdir_teardown(void);
 void tmpdir_track(const char *name);
 /* Puts the full path of name (inside tmp_dir) in path[PATH_MAX]. */
 void tmpdir_path(const char *name, char *path);
+/* Writes len bytes to name (tracked; replaced if it was there, even
+ * read-only), then gives it mode; its full path in path[PATH_MAX]. */
+void tmpdir_write(const char *name, const void *data, size_t len,
+		  mode_t mode, char *path);
 
 #endif
