@@ -77,10 +77,14 @@ read_entry(const char *prompt, int use_stdin, char *buf, size_t size)
 	return rc;
 }
 
+/* Reads a code; says so when none came. */
 static int
 read_code(char *code, size_t size)
 {
-	return read_entry("Code from the app: ", 0, code, size);
+	if (read_entry("Code from the app: ", 0, code, size) == 0)
+		return 0;
+	fprintf(stderr, "policyctl: no code given\n");
+	return -1;
 }
 
 static int
@@ -89,10 +93,8 @@ totp_confirm(struct ctl *c, const char *name)
 	char code[64];
 	int rc;
 
-	if (read_code(code, sizeof(code)) != 0) {
-		fprintf(stderr, "policyctl: no code given\n");
+	if (read_code(code, sizeof(code)) != 0)
 		return EXIT_REFUSED;
-	}
 	c->code = code;
 	rc = call(c, c->self_password ? PROTO_SELF_CONFIRM
 				      : PROTO_TOTP_CONFIRM,
@@ -161,10 +163,8 @@ self_reset(struct ctl *c, const char *name)
 	char code[64];
 	int rc;
 
-	if (read_code(code, sizeof(code)) != 0) {
-		fprintf(stderr, "policyctl: no code given\n");
+	if (read_code(code, sizeof(code)) != 0)
 		return EXIT_REFUSED;
-	}
 	c->current_code = code;
 	rc = call(c, PROTO_SELF_RESET, name, c->self_password, NULL, NULL);
 	c->current_code = NULL;
@@ -184,10 +184,8 @@ self_replace(struct ctl *c, const char *name)
 	char code[64];
 	int rc;
 
-	if (read_code(code, sizeof(code)) != 0) {
-		fprintf(stderr, "policyctl: no code given\n");
+	if (read_code(code, sizeof(code)) != 0)
 		return EXIT_REFUSED;
-	}
 	c->current_code = code;
 	rc = run_totp(c, "enroll", name);
 	c->current_code = NULL;
