@@ -455,12 +455,8 @@ test_tampering(void **state)
 static int
 group_setup(void **state)
 {
-	char dir[PATH_MAX];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/audit", t_dir());
-	td_init(&d, dir, NULL);
-	return td_start(&d);
+	return td_start_in(&d, "audit", NULL);
 }
 
 static int

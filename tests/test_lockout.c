@@ -459,12 +459,8 @@ test_silent_lock_and_root(void **state)
 static int
 group_setup(void **state)
 {
-	char dir[PATH_MAX];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/lockout", t_dir());
-	td_init(&d, dir, "[daemon]\nmax_connections = 128\n");
-	return td_start(&d);
+	return td_start_in(&d, "lockout", "[daemon]\nmax_connections = 128\n");
 }
 
 static int

@@ -620,12 +620,8 @@ test_self_service(void **state)
 static int
 group_setup(void **state)
 {
-	char dir[PATH_MAX];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/totp", t_dir());
-	td_init(&d, dir, "[totp]\nrequired = enrolled\n");
-	return td_start(&d);
+	return td_start_in(&d, "totp", "[totp]\nrequired = enrolled\n");
 }
 
 static int

@@ -100,6 +100,16 @@ td_init(struct tdaemon *t, const char *dir, const char *extra)
 	td_write_conf(t, extra);
 }
 
+int
+td_start_in(struct tdaemon *t, const char *name, const char *extra)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/%s", t_dir(), name);
+	td_init(t, dir, extra);
+	return td_start(t);
+}
+
 /* Ready: our own child (not some other daemon) answers a ping. */
 static int
 ping_ok(const struct tdaemon *t)

@@ -38,6 +38,8 @@ void td_init(struct tdaemon *t, const char *dir, const char *extra);
 void td_write_conf(struct tdaemon *t, const char *extra);
 /* Starts policyd -f -d and waits until it answers a ping; 0 or -1. */
 int td_start(struct tdaemon *t);
+/* td_init in t_dir()/name, then td_start: a test group's daemon. */
+int td_start_in(struct tdaemon *t, const char *name, const char *extra);
 /* The same with another command line, which must end up as policyd in
  * the same process (exec, no fork), so that the pid is the daemon's. */
 int td_start_argv(struct tdaemon *t, char *const argv[]);
