@@ -1,12 +1,16 @@
 /*
  * frame.c - framed, deadline-bounded socket I/O; see frame.h.
  *
- * Each read and write is preceded by poll() with the time left, and uses
- * MSG_DONTWAIT, so a stalled peer costs at most the deadline.
+ * Each read and write is tried first with MSG_DONTWAIT and waits in poll()
+ * with the time left only when it would block, so a stalled peer costs at
+ * most the deadline and a ready one costs no poll.  A frame is written
+ * with one sendmsg (prefix and payload together), so the reader wakes
+ * once for it rather than once for the prefix and again for the payload.
  */
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "frame.h"
@@ -47,42 +51,62 @@ read_full(int fd, uint8_t *p, size_t n, int at_start, int64_t deadline_ms,
 {
 	*got = 0;
 	while (*got < n) {
-		ssize_t r;
-		int rc = frame_wait(fd, POLLIN, deadline_ms);
+		ssize_t r = recv(fd, p + *got, n - *got, MSG_DONTWAIT);
+		int rc;
 
-		if (rc != FRAME_OK)
-			return rc;
-		r = recv(fd, p + *got, n - *got, MSG_DONTWAIT);
 		if (r == 0)
 			return at_start && *got == 0 ? FRAME_EOF : FRAME_IO;
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return FRAME_IO;
+		if (r > 0) {
+			*got += (size_t)r;
+			if (*got < n && frame_now_ms() >= deadline_ms)
+				return FRAME_TIMEOUT;
+			continue;
 		}
-		*got += (size_t)r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return FRAME_IO;
+		rc = frame_wait(fd, POLLIN, deadline_ms);
+		if (rc != FRAME_OK)
+			return rc;
 	}
 	return FRAME_OK;
 }
 
+/* Writes the iovecs in full, advancing them past what was sent. */
 static int
-write_full(int fd, const uint8_t *p, size_t n, int64_t deadline_ms)
+write_full(int fd, struct iovec *iov, int niov, int64_t deadline_ms)
 {
-	size_t put = 0;
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
 
-	while (put < n) {
-		ssize_t w;
-		int rc = frame_wait(fd, POLLOUT, deadline_ms);
+	while (m.msg_iovlen > 0) {
+		ssize_t w = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int rc;
 
+		if (w >= 0) {
+			size_t put = (size_t)w;
+
+			while (m.msg_iovlen > 0 && put >= m.msg_iov->iov_len) {
+				put -= m.msg_iov->iov_len;
+				m.msg_iov++;
+				m.msg_iovlen--;
+			}
+			if (m.msg_iovlen > 0) {
+				m.msg_iov->iov_base =
+					(uint8_t *)m.msg_iov->iov_base + put;
+				m.msg_iov->iov_len -= put;
+				if (frame_now_ms() >= deadline_ms)
+					return FRAME_TIMEOUT;
+			}
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return FRAME_IO;
+		rc = frame_wait(fd, POLLOUT, deadline_ms);
 		if (rc != FRAME_OK)
 			return rc;
-		w = send(fd, p + put, n - put, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return FRAME_IO;
-		}
-		put += (size_t)w;
 	}
 	return FRAME_OK;
 }
@@ -115,12 +139,12 @@ frame_write(int fd, const uint8_t *p, size_t len, int64_t deadline_ms)
 		(uint8_t)(len >> 24), (uint8_t)(len >> 16),
 		(uint8_t)(len >> 8), (uint8_t)len,
 	};
-	int rc;
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)(uintptr_t)p, .iov_len = len },
+	};
 
 	if (len > UINT32_MAX)
 		return FRAME_TOOBIG;
-	rc = write_full(fd, hdr, sizeof(hdr), deadline_ms);
-	if (rc != FRAME_OK)
-		return rc;
-	return write_full(fd, p, len, deadline_ms);
+	return write_full(fd, iov, len > 0 ? 2 : 1, deadline_ms);
 }

@@ -28,7 +28,8 @@ int64_t frame_now_ms(void);
 int frame_read(int fd, uint8_t *buf, size_t cap, size_t *len,
 	       int64_t deadline_ms);
 
-/* Writes one frame: the length prefix, then the payload. */
+/* Writes one frame, the length prefix and the payload in one sendmsg
+ * where the socket takes it whole. */
 int frame_write(int fd, const uint8_t *p, size_t len, int64_t deadline_ms);
 
 /* Waits until fd is ready for events (POLLIN/POLLOUT); FRAME_OK or
