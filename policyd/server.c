@@ -1,10 +1,15 @@
 /*
  * server.c - accepting, framing, and connection lifetimes; see server.h.
  *
- * The main thread polls the two listening sockets and a signalfd.  A
- * connection thread owns its descriptor and two frame buffers; the list
- * of live connections lets shutdown half-close them (SHUT_RD), so a
- * thread finishes the request in hand, writes its reply, then reads EOF.
+ * The main thread polls the two listening sockets and a signalfd and
+ * hands each accepted connection to a worker thread: an idle one when
+ * there is one, else a new one.  A worker serves one connection at a time
+ * with its own two frame buffers, then waits for the next; it ends after
+ * IDLE_SECONDS without work, except the last SPARE_WORKERS.  Reusing
+ * workers saves a thread's creation, stack and buffer mappings on every
+ * connection.  The list of live connections lets shutdown half-close
+ * them (SHUT_RD), so a worker finishes the request in hand, writes its
+ * reply, then reads EOF.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,12 +34,16 @@
 #include "wipe.h"
 
 #define THREAD_STACK (512 * 1024)
+#define IDLE_SECONDS 30
+#define SPARE_WORKERS 4
+#define PAGE_RESIDENT 4096	/* frame bytes an idle worker may keep */
 
 struct conn {
 	struct server *srv;
 	int fd;
 	struct peer peer;
-	struct conn *prev, *next;
+	struct conn *prev, *next;	/* the live list */
+	struct conn *queued;		/* the hand-off queue */
 };
 
 struct server {
@@ -42,9 +51,16 @@ struct server {
 	int fds[2];			/* indexed by enum sock_kind */
 	char paths[2][sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	struct conn *conns;		/* guarded by lock */
-	unsigned nconns;		/* guarded by lock */
+	pthread_cond_t idle;		/* nconns or nworkers reached 0 */
+	pthread_cond_t work;		/* a connection was queued */
+	/* Guarded by lock: */
+	struct conn *conns;		/* live: queued or being served */
+	unsigned nconns;
+	struct conn *queue, **queue_tail;	/* waiting for a worker */
+	unsigned nworkers;
+	unsigned nidle;			/* idle workers no queued conn is
+					 * promised to */
+	int stopping;
 };
 
 static int
@@ -156,6 +172,8 @@ server_open(struct daemon *d, uid_t owner, gid_t admin_gid, int have_admin_gid,
 	s->fds[SOCK_PAM] = s->fds[SOCK_ADMIN] = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_cond_init(&s->work, NULL);
+	s->queue_tail = &s->queue;
 	if (strlen(dir) + sizeof("/" ADMIN_SOCKET_NAME) > sizeof(s->paths[0])) {
 		snprintf(err, errsz, "%s: too long for a socket path", dir);
 		server_close(s);
@@ -198,11 +216,13 @@ forget(struct conn *c)
 	free(c);
 }
 
-/* Serves requests until the peer is done; *used gets how much of `in`
- * ever held data, to wipe that much and no more (wiping the whole buffer
- * would make every connection's 64 KiB resident). */
+/* Serves requests until the peer is done.  *in_used gets how much of
+ * `in` ever held data, to wipe that much and no more (wiping the whole
+ * buffer would make every worker's 64 KiB resident); *out_used the same
+ * for `out`, which is wiped after each reply. */
 static void
-serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *used)
+serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *in_used,
+      size_t *out_used)
 {
 	uint32_t timeout, max_conns;
 	struct wwriter w;
@@ -213,8 +233,8 @@ serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *used)
 		daemon_limits(c->srv->d, &timeout, &max_conns);
 		rc = frame_read(c->fd, in, PROTO_MAX_FRAME, &len,
 				frame_now_ms() + (int64_t)timeout * 1000);
-		if (len > *used)
-			*used = len;
+		if (len > *in_used)
+			*in_used = len;
 		if (rc != FRAME_OK) {
 			if (rc != FRAME_EOF)
 				log_debug("closing connection of pid %d: %s",
@@ -232,31 +252,83 @@ serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *used)
 					 frame_now_ms() +
 						 (int64_t)timeout * 1000);
 		wipe(out, w.len);
+		if (w.len > *out_used)
+			*out_used = w.len;
 		if (rc != 0)
 			return;
 	}
 }
 
-/* The two frame buffers of a connection, mapped rather than taken from
- * malloc: only the pages a frame touches become resident, and all of it
- * goes back to the kernel when the connection ends.  From the heap, the
- * buffers of a few hundred waiting connections kept about 1 MiB resident
- * in each malloc arena. */
+/* The next queued connection, or NULL when the worker should end: told
+ * to quit, idle for IDLE_SECONDS with more than SPARE_WORKERS idle, or
+ * stopping. */
+static struct conn *
+next_conn(struct server *s, int quit)
+{
+	struct conn *c = NULL;
+	struct timespec until;
+	int timed_out = 0;
+
+	pthread_mutex_lock(&s->lock);
+	s->nidle++;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += IDLE_SECONDS;
+	while (!quit && s->queue == NULL && !s->stopping &&
+	       !(timed_out && s->nidle > SPARE_WORKERS)) {
+		if (pthread_cond_timedwait(&s->work, &s->lock, &until) ==
+		    ETIMEDOUT) {
+			timed_out = 1;
+			until.tv_sec += IDLE_SECONDS;
+		}
+	}
+	if (!quit && s->queue != NULL) {
+		/* admit() took this worker out of nidle when it queued c. */
+		c = s->queue;
+		s->queue = c->queued;
+		if (s->queue == NULL)
+			s->queue_tail = &s->queue;
+	} else {
+		s->nidle--;
+		if (--s->nworkers == 0)
+			pthread_cond_broadcast(&s->idle);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return c;
+}
+
+/*
+ * A worker's two frame buffers are mapped rather than taken from malloc:
+ * only the pages a frame touches become resident, and a worker that
+ * served a large frame gives those pages back before it waits.  From the
+ * heap, the buffers of a few hundred waiting connections kept about
+ * 1 MiB resident in each malloc arena.
+ */
 static void *
-conn_main(void *arg)
+worker_main(void *arg)
 {
 	struct conn *c = arg;
+	struct server *s = c->srv;
 	uint8_t *buf = mmap(NULL, 2 * PROTO_MAX_FRAME, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	size_t used = 0;
 
-	if (buf != MAP_FAILED) {
-		serve(c, buf, buf + PROTO_MAX_FRAME, &used);
-		/* A frame cut off half-way was never dispatched or wiped. */
-		wipe(buf, used);
-		munmap(buf, 2 * PROTO_MAX_FRAME);
+	while (c != NULL) {
+		size_t in_used = 0, out_used = 0;
+
+		if (buf != MAP_FAILED) {
+			serve(c, buf, buf + PROTO_MAX_FRAME, &in_used,
+			      &out_used);
+			/* A frame cut off half-way was never dispatched or
+			 * wiped. */
+			wipe(buf, in_used);
+			if (in_used > PAGE_RESIDENT || out_used > PAGE_RESIDENT)
+				madvise(buf, 2 * PROTO_MAX_FRAME,
+					MADV_DONTNEED);
+		}
+		forget(c);
+		c = next_conn(s, buf == MAP_FAILED);
 	}
-	forget(c);
+	if (buf != MAP_FAILED)
+		munmap(buf, 2 * PROTO_MAX_FRAME);
 	return NULL;
 }
 
@@ -295,7 +367,8 @@ room_for(const struct server *s, const struct peer *p, unsigned max_conns)
 	return mine < share;
 }
 
-/* Starts a thread for the connection, or closes it when at a limit. */
+/* Hands the connection to an idle worker or a new one, or closes it when
+ * at a limit. */
 static void
 admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
 {
@@ -309,12 +382,22 @@ admit(struct server *s, int fd, enum sock_kind kind, unsigned max_conns)
 	c->srv = s;
 	c->fd = fd;
 	pthread_mutex_lock(&s->lock);
-	if (room_for(s, &c->peer, max_conns)) {
+	if (!room_for(s, &c->peer, max_conns)) {
+		/* refused below */
+	} else if (s->nidle > 0) {
+		s->nidle--;
+		*s->queue_tail = c;
+		s->queue_tail = &c->queued;
+		pthread_cond_signal(&s->work);
+		ok = 1;
+	} else {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, THREAD_STACK);
-		ok = pthread_create(&tid, &attr, conn_main, c) == 0;
+		ok = pthread_create(&tid, &attr, worker_main, c) == 0;
 		pthread_attr_destroy(&attr);
+		if (ok)
+			s->nworkers++;
 	}
 	if (ok) {
 		c->next = s->conns;
@@ -406,7 +489,12 @@ server_close(struct server *s)
 		shutdown(c->fd, SHUT_RD);
 	while (s->nconns > 0)
 		pthread_cond_wait(&s->idle, &s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->work);
+	while (s->nworkers > 0)
+		pthread_cond_wait(&s->idle, &s->lock);
 	pthread_mutex_unlock(&s->lock);
+	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -1,8 +1,9 @@
 /*
  * server.h - the two listening sockets and the connections on them.
  *
- * Each accepted connection gets a thread that reads frames under a
- * deadline, dispatches them, and writes the replies.  At most
+ * Each accepted connection is served by a worker thread (a reused idle
+ * one, else a new one) that reads frames under a deadline, dispatches
+ * them, and writes the replies.  At most
  * max_connections run at once, and a user other than root holds at most
  * an eighth of them; a connection over a limit is closed at once.
  */
@@ -32,7 +33,7 @@ int server_open(struct daemon *d, uid_t owner, gid_t admin_gid,
 int server_run(struct server *s, int sigfd, void (*reload)(struct daemon *));
 
 /* Stops accepting, lets requests in flight finish, waits for every
- * connection thread, removes the sockets and frees s. */
+ * worker thread to end, removes the sockets and frees s. */
 void server_close(struct server *s);
 
 #endif

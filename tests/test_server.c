@@ -605,6 +605,57 @@ test_connection_limit(void **state)
 	assert_int_equal(td_stop(&t), 0);
 }
 
+/* The daemon's thread count, from /proc. */
+static long
+threads_of(pid_t pid)
+{
+	char path[64], line[256];
+	long n = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, "Threads:", 8) == 0)
+			n = strtol(line + 8, NULL, 10);
+	fclose(fp);
+	return n;
+}
+
+/* Workers are reused: three rounds of 20 connections at once leave as
+ * many threads as the first, and each round is served in full. */
+static void
+test_workers_reused(void **state)
+{
+	struct tdaemon t;
+	char dir[PATH_MAX];
+	long after[3];
+	int fds[20];
+
+	(void)state;
+	subdir(dir, sizeof(dir), "workers");
+	td_init(&t, dir, "[daemon]\nmax_connections = 32\n");
+	assert_int_equal(td_start(&t), 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 20; i++) {
+			fds[i] = open_admitted(t.pam_sock);
+			assert_true(fds[i] >= 0);
+		}
+		for (int i = 0; i < 20; i++)
+			close(fds[i]);
+		usleep(300000);	/* the workers see EOF and wait again */
+		after[round] = threads_of(t.pid);
+		assert_true(after[round] > 20);
+	}
+	assert_int_equal(after[1], after[0]);
+	assert_int_equal(after[2], after[0]);
+	assert_int_equal(t_request(t.pam_sock, PROTO_PING, NULL, NULL),
+			 PROTO_OK);
+	assert_int_equal(td_stop(&t), 0);
+}
+
 static struct tdaemon *share_daemon;
 
 /* As nobody: two connections fit (16 / 8), a third is closed at once. */
@@ -772,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_stalled_client),
 		cmocka_unit_test(test_several_requests_per_connection),
 		cmocka_unit_test(test_unprivileged_peer),
+		cmocka_unit_test(test_workers_reused),
 		cmocka_unit_test(test_hash_verifies_with_libargon2),
 		cmocka_unit_test(test_libargon2_hash_verifies_in_policyd),
 		cmocka_unit_test(test_tampered_cost_refused),
