@@ -4,11 +4,13 @@
  * pam_wrapper, each service file naming its own stack.
  *
  *  - a counted failure: policyd's authfail (count, no verification) and
- *    pam_faillock's authfail;
+ *    pam_faillock's authfail, both for root, whom both count and neither
+ *    locks by default, so that the loop never ends in a lock;
  *  - a refused attempt while locked: policyd's password login of a locked
  *    user (tell_locked = yes, nothing verified) and pam_faillock's preauth;
  *  - a TOTP code checked (a wrong one, so that replay protection does not
- *    end the loop): policyd's totp_only and pam_oath, window 1.
+ *    end the loop): policyd's totp_only and pam_oath, window 1, for root
+ *    again, so that the wrong codes counted never lock.
  *
  * policyd commits every count to SQLite in WAL mode (fsync per commit with
  * synchronous = FULL); pam_faillock appends to a tally file without fsync.
@@ -30,7 +32,9 @@
 #include "testlib.h"
 
 #define SECONDS 2.0
-#define USER "daemon"	/* exists everywhere, as pam_faillock wants */
+/* Both exist everywhere, as pam_faillock wants. */
+#define COUNTED "root"		/* counted, never locked */
+#define LOCKED "daemon"
 
 static double
 now_s(void)
@@ -51,24 +55,33 @@ no_delay(int retval, unsigned usec_delay, void *appdata)
 	(void)appdata;
 }
 
-/* pam_authenticate on service for SECONDS; operations per second. */
+/* One pam_authenticate of user on service; 0, or -1 if it cannot start. */
+static int
+attempt(const char *service, const char *user, const char *pw)
+{
+	struct conv c = { .answers = { pw } };
+	struct pam_conv pc = { conv_fn, &c };
+	pam_handle_t *ph = NULL;
+
+	if (pam_start(service, user, &pc, &ph) != PAM_SUCCESS)
+		return -1;
+	pam_set_item(ph, PAM_FAIL_DELAY, (const void *)no_delay);
+	pam_authenticate(ph, 0);
+	pam_end(ph, PAM_SUCCESS);
+	conv_free(&c);
+	return 0;
+}
+
+/* Attempts on service for SECONDS; operations per second. */
 static double
-rate(const char *service, const char *pw)
+rate(const char *service, const char *user, const char *pw)
 {
 	double t0 = now_s(), t;
 	long n = 0;
 
 	do {
-		struct conv c = { .answers = { pw } };
-		struct pam_conv pc = { conv_fn, &c };
-		pam_handle_t *ph = NULL;
-
-		if (pam_start(service, USER, &pc, &ph) != PAM_SUCCESS)
+		if (attempt(service, user, pw) != 0)
 			return -1;
-		pam_set_item(ph, PAM_FAIL_DELAY, (const void *)no_delay);
-		pam_authenticate(ph, 0);
-		pam_end(ph, PAM_SUCCESS);
-		conv_free(&c);
 		n++;
 		t = now_s() - t0;
 	} while (t < SECONDS);
@@ -88,7 +101,7 @@ static void
 write_oath_users(void)
 {
 	t_sh("printf 'HOTP/T30/6 %s - 3132333435363738393031323334353637383930"
-	     "\\n' > %s/oath.users && chmod 600 %s/oath.users", USER, t_dir(),
+	     "\\n' > %s/oath.users && chmod 600 %s/oath.users", COUNTED, t_dir(),
 	     t_dir());
 }
 
@@ -108,8 +121,7 @@ write_services(char **argv)
 	write_service(dir, "p_count", text);
 	t_fmt(text, "auth required %s\n", m);
 	write_service(dir, "p_locked", text);
-	t_fmt(text, "auth required pam_faillock.so authfail %s deny=100000000"
-		    " fail_interval=900\n", tally);
+	t_fmt(text, "auth required pam_faillock.so authfail %s\n", tally);
 	write_service(dir, "f_count", text);
 	t_fmt(text, "auth required pam_faillock.so preauth %s deny=1 "
 		    "unlock_time=900 silent\n", tally);
@@ -123,7 +135,7 @@ write_services(char **argv)
 	pamlib_exec_wrapped(argv, dir);
 }
 
-/* Enrols USER in TOTP with oathtool's code for the secret given. */
+/* Enrols COUNTED in TOTP with oathtool's code for the secret given. */
 static int
 enrol(struct tdaemon *d)
 {
@@ -131,10 +143,9 @@ enrol(struct tdaemon *d)
 	FILE *fp;
 
 	td_ctl(d, "Bench-Start-Pass-0\n", NULL, 0, NULL, 0,
-	       "user add " USER " --password-stdin");
-	td_ctl(d, NULL, NULL, 0, NULL, 0, "unlock " USER);
+	       "user add " COUNTED " --password-stdin");
 	if (td_ctl(d, NULL, out, sizeof(out), NULL, 0,
-		   "totp enroll " USER) != 0 ||
+		   "totp enroll " COUNTED) != 0 ||
 	    (p = strstr(out, "by hand: ")) == NULL ||
 	    sscanf(p + 9, "%63s", secret) != 1)
 		return -1;
@@ -143,7 +154,7 @@ enrol(struct tdaemon *d)
 	if (fp == NULL || fgets(code, sizeof(code), fp) == NULL)
 		return -1;
 	pclose(fp);
-	return td_ctl(d, code, NULL, 0, NULL, 0, "totp confirm " USER);
+	return td_ctl(d, code, NULL, 0, NULL, 0, "totp confirm " COUNTED);
 }
 
 int
@@ -157,28 +168,23 @@ main(int argc, char **argv)
 	if (getenv("PAM_WRAPPER") == NULL)
 		write_services(argv);
 	snprintf(dir, sizeof(dir), "%s/bench", t_dir());
-	td_init(&d, dir, "[lockout]\ndeny = 1000000\n");
+	/* The default lockout: deny = 5, root counted and never locked. */
+	td_init(&d, dir, "[totp]\nrequired = enrolled\n");
 	if (td_start(&d) != 0)
 		return 1;
-	p_count = rate("p_count", NULL);
-	f_count = rate("f_count", NULL);
-	/* Lock both: policyd by a lower deny after a reload, pam_faillock
-	 * through its tally (deny=1 in the preauth line). */
-	td_write_conf(&d, "[lockout]\ndeny = 1\n");
-	td_stop(&d);
-	if (td_start(&d) != 0)
+	p_count = rate("p_count", COUNTED, NULL);
+	f_count = rate("f_count", COUNTED, NULL);
+	/* Lock LOCKED in both: five failures for policyd; one for
+	 * pam_faillock, whose preauth line says deny=1. */
+	for (int i = 0; i < 5; i++)
+		attempt("p_count", LOCKED, NULL);
+	attempt("f_count", LOCKED, NULL);
+	p_locked = rate("p_locked", LOCKED, "any-password");
+	f_locked = rate("f_locked", LOCKED, NULL);
+	if (enrol(&d) != 0)
 		return 1;
-	rate("p_count", NULL);
-	p_locked = rate("p_locked", "any-password");
-	f_locked = rate("f_locked", NULL);
-	/* TOTP: the user enrolled, the lockout out of the way. */
-	td_write_conf(&d, "[lockout]\ndeny = 1000000\n[totp]\nrequired = "
-			  "enrolled\n");
-	td_stop(&d);
-	if (td_start(&d) != 0 || enrol(&d) != 0)
-		return 1;
-	p_totp = rate("p_totp", "000000");
-	o_totp = rate("o_totp", "000000");
+	p_totp = rate("p_totp", COUNTED, "000000");
+	o_totp = rate("o_totp", COUNTED, "000000");
 	if (getenv("BENCH_DEBUG") != NULL) {
 		char st[1024];
 

@@ -139,8 +139,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FAIL_PRUNE] = "DELETE FROM failures WHERE kind = ?1 AND key = ?2"
 			 " AND time <= ?3",
 	[S_FAIL_CLEAR] = "DELETE FROM failures WHERE kind = ?1 AND key = ?2",
-	[S_FAIL_COUNT] = "SELECT count(*) FROM failures WHERE kind = ?1"
-			 " AND key = ?2",
+	/* At most ?3 rows are walked: whatever the window holds (a key
+	 * never locked, or a high deny), a count costs O(deny). */
+	[S_FAIL_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM failures"
+			 " WHERE kind = ?1 AND key = ?2 LIMIT ?3)",
 	[S_FAIL_ADD] = "INSERT INTO failures (kind, key, time, rhost, service)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_FAIL_DEL_ID] = "DELETE FROM failures WHERE id = ?1",

@@ -50,13 +50,16 @@ key_op(struct store *st, int which, char kind, const char *key, int64_t arg)
 	return sq_step(s) == SQLITE_DONE ? 0 : -1;
 }
 
+/* The key's failures in its window, counted up to `limit`. */
 static int
-count_failures(struct store *st, char kind, const char *key, uint32_t *n)
+count_failures(struct store *st, char kind, const char *key, uint32_t limit,
+	       uint32_t *n)
 {
 	sqlite3_stmt *s = st->stmt[S_FAIL_COUNT];
 	int rc;
 
 	bind_key(s, kind, key);
+	sqlite3_bind_int64(s, 3, limit);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*n = (uint32_t)sqlite3_column_int64(s, 0);
@@ -132,7 +135,10 @@ count_one(struct store *st, char kind, const char *key,
 	if (sq_step(add) != SQLITE_DONE)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
-	if (count_failures(st, kind, key, &n) != 0)
+	/* Without deny the key is only recorded: nothing to count. */
+	if (r->deny == 0)
+		return 0;
+	if (count_failures(st, kind, key, r->deny, &n) != 0)
 		return -1;
 	if (!lockout_after_failure(r, n, a->now, &until))
 		return 0;
