@@ -514,7 +514,7 @@ test_crash_keeps_counts(void **state)
 			      "grep -qx ok", t->db), 0);
 	t_fmt(cmd, "sqlite3 %s \"SELECT count(*) FROM "
 		 "failures WHERE kind = 'u' AND key = 'crash'\"", t->db);
-	fp = popen(cmd, "r");
+	fp = t_popen(cmd);
 	assert_non_null(fp);
 	assert_non_null(fgets(out, sizeof(out), fp));
 	pclose(fp);

@@ -425,7 +425,7 @@ stored_hash(const char *user, char *out, size_t sz)
 
 	snprintf(cmd, sizeof(cmd), "sqlite3 %s \"SELECT password FROM users "
 		 "WHERE name = '%s'\"", d.db, user);
-	fp = popen(cmd, "r");
+	fp = t_popen(cmd);
 	assert_non_null(fp);
 	assert_non_null(fgets(out, (int)sz, fp));
 	pclose(fp);

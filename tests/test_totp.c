@@ -100,7 +100,7 @@ oath(const char *secret, int offset, char out[16])
 
 	snprintf(cmd, sizeof(cmd), "oathtool --totp -b -N 'now %+d seconds' "
 		 "%s", offset, secret);
-	fp = popen(cmd, "r");
+	fp = t_popen(cmd);
 	assert_non_null(fp);
 	assert_non_null(fgets(out, 16, fp));
 	out[strcspn(out, "\n")] = '\0';

@@ -44,18 +44,51 @@ t_build(void)
 	return need_env("POLICYD_BUILD");
 }
 
+/* pam_wrapper, once preloaded, sets itself up in every process that
+ * starts, and a shell that then execs a command never ends to remove its
+ * /tmp/pam.X: the shells of t_sh and t_popen run without it. */
+static char *
+unwrap(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+	char *saved = p != NULL ? strdup(p) : NULL;
+
+	unsetenv("LD_PRELOAD");
+	return saved;
+}
+
+static void
+rewrap(char *saved)
+{
+	if (saved != NULL)
+		setenv("LD_PRELOAD", saved, 1);
+	free(saved);
+}
+
 int
 t_sh(const char *fmt, ...)
 {
-	char cmd[8192];
+	char cmd[8192], *saved;
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	saved = unwrap();
 	rc = system(cmd);
+	rewrap(saved);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+FILE *
+t_popen(const char *cmd)
+{
+	char *saved = unwrap();
+	FILE *fp = popen(cmd, "r");
+
+	rewrap(saved);
+	return fp;
 }
 
 void
@@ -130,10 +163,14 @@ ping_ok(const struct tdaemon *t)
 /* Every daemon started and not yet stopped, so that a test that fails
  * half-way (cmocka jumps out of it) still leaves no process behind. */
 static pid_t started[64];
+static pid_t starter;	/* the process that started them */
 
+/* At exit of the process that started them, not of a child it forked. */
 static void
 kill_started(void)
 {
+	if (getpid() != starter)
+		return;
 	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
 		if (started[i] <= 0)
 			continue;
@@ -148,8 +185,10 @@ track(pid_t old, pid_t new)
 {
 	static int registered;
 
-	if (!registered && atexit(kill_started) == 0)
+	if (!registered && atexit(kill_started) == 0) {
 		registered = 1;
+		starter = getpid();
+	}
 	for (size_t i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
 		if (started[i] == old) {
 			started[i] = new;
@@ -180,6 +219,9 @@ td_start_argv(struct tdaemon *t, char *const argv[])
 		fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0)
 			dup2(fd, 2);
+		/* The daemon does no PAM; preloaded, pam_wrapper would leave
+		 * its /tmp/pam.X behind when a test kills it. */
+		unsetenv("LD_PRELOAD");
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "wire.h"
@@ -76,5 +77,7 @@ int t_request(const char *sock, uint8_t type, const char *user,
 
 /* Runs a shell command; returns its exit status. */
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* popen(cmd, "r") with the same environment as t_sh. */
+FILE *t_popen(const char *cmd);
 
 #endif
