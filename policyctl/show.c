@@ -367,6 +367,11 @@ print_prometheus(const struct ctl *c, FILE *fp)
 		{ "unavailable", "policyd_unavailable_total", "counter",
 		  "Requests answered unavailable (store failure or overload).",
 		  NULL },
+		{ "store_commits", "policyd_store_commits_total", "counter",
+		  "Write transactions committed to the store.", NULL },
+		{ "store_syncs", "policyd_store_syncs_total", "counter",
+		  "fdatasync calls that made commits durable; fewer than "
+		  "commits when concurrent ones share one.", NULL },
 		{ "locked_accounts", "policyd_locked", "gauge",
 		  "Locks in force.", "kind=\"account\"" },
 		{ "locked_sources", "policyd_locked", NULL, NULL,

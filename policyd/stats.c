@@ -27,6 +27,8 @@ stats_name(enum stat_id id)
 		[STAT_AUTH_LOCKED] = "auth_locked",
 		[STAT_LOCKOUTS] = "lockouts",
 		[STAT_STORE_ERRORS] = "unavailable",
+		[STAT_STORE_COMMITS] = "store_commits",
+		[STAT_STORE_SYNCS] = "store_syncs",
 		[STAT_HASH_LE_50MS] = "hash_le_0.05",
 		[STAT_HASH_LE_100MS] = "hash_le_0.1",
 		[STAT_HASH_LE_250MS] = "hash_le_0.25",

@@ -14,6 +14,8 @@ enum stat_id {
 	STAT_AUTH_LOCKED,	/* refused while locked, unverified */
 	STAT_LOCKOUTS,		/* accounts or hosts that became locked */
 	STAT_STORE_ERRORS,	/* requests answered unavailable */
+	STAT_STORE_COMMITS,	/* write transactions committed */
+	STAT_STORE_SYNCS,	/* fdatasync calls that made them durable */
 	/* The hash latency histogram: verifications by upper bound. */
 	STAT_HASH_LE_50MS,
 	STAT_HASH_LE_100MS,

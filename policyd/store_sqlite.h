@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -65,6 +66,14 @@ struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	sqlite3_stmt *stmt[S_COUNT];
+	/* Group commit (see sq_durable): */
+	int wal_fd;			/* the -wal file, for fdatasync */
+	uint64_t committed;		/* commits so far; atomic */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_done;
+	uint64_t synced;		/* commits known durable */
+	int syncing;			/* a thread is in fdatasync */
+	int sync_failed;		/* fdatasync failed: no more */
 };
 
 /* Runs a statement to completion and resets it; the last step's result
@@ -83,8 +92,25 @@ int sq_audit_append(struct store *st);
 struct audit_rec;
 int sq_audit_add(struct store *st, struct audit_rec *rec);
 
+/*
+ * Commits the open transaction (the lock held) and numbers it in *seq;
+ * SQLITE_DONE or the error.  The commit is in the WAL but not yet on
+ * disk: after unlocking, the caller passes *seq to sq_durable before it
+ * answers anyone.
+ */
+int sq_commit(struct store *st, uint64_t *seq);
+/*
+ * Returns once commit seq and every one before it are on disk: 0, or -1
+ * when fdatasync failed (then every later call fails too, and the daemon
+ * answers "unavailable" until restarted).  Called without the lock, so
+ * that other transactions commit meanwhile and one fdatasync covers all
+ * of them.
+ */
+int sq_durable(struct store *st, uint64_t seq);
+
 /* Runs body(st, arg) inside BEGIN IMMEDIATE ... COMMIT under the lock,
- * with ROLLBACK when body returns nonzero.  STORE_OK or STORE_ERROR. */
+ * with ROLLBACK when body returns nonzero, then waits until the commit is
+ * durable (sq_durable).  STORE_OK or STORE_ERROR. */
 int sq_transaction(struct store *st, int (*body)(struct store *, void *),
 		   void *arg);
 

@@ -196,17 +196,20 @@ int
 sq_transaction(struct store *st, int (*body)(struct store *, void *),
 	       void *arg)
 {
+	uint64_t seq = 0;
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
 	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg) : -1;
 	if (rc == 0 && sq_audit_append(st) != 0)
 		rc = -1;
-	if (rc == 0 && sq_run(st->stmt[S_COMMIT]) != SQLITE_DONE)
+	if (rc == 0 && sq_commit(st, &seq) != SQLITE_DONE)
 		rc = -1;
 	if (rc != 0)
 		sq_run(st->stmt[S_ROLLBACK]);
 	pthread_mutex_unlock(&st->lock);
+	if (rc == 0)
+		rc = sq_durable(st, seq);
 	return rc == 0 ? STORE_OK : STORE_ERROR;
 }
 

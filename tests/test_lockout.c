@@ -216,6 +216,56 @@ test_parallel_guesses(void **state)
 	assert_int_equal(auth_from("para", PW, NULL, NULL), PROTO_OK);
 }
 
+/* Ten authfail counts, each for a name of its own (none locks). */
+static void *
+count_ten(void *arg)
+{
+	char name[32];
+	intptr_t denied = 0;
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "gc-%d-%d", (int)(intptr_t)arg, i);
+		denied += t_request(d.pam_sock, PROTO_LOCK_FAIL, name, NULL) ==
+			  PROTO_DENIED;
+	}
+	return (void *)denied;
+}
+
+/* Every count is one commit, made durable before its answer: one
+ * fdatasync each when they come one at a time; when they come at once,
+ * never more fdatasyncs than commits (they may share one). */
+static void
+test_group_commit(void **state)
+{
+	pthread_t tid[32];
+	uint64_t commits, syncs;
+	intptr_t denied = 0;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();	/* authfail is root's */
+	commits = stat_of("store_commits");
+	syncs = stat_of("store_syncs");
+	assert_int_equal((intptr_t)count_ten((void *)(intptr_t)99), 10);
+	assert_int_equal(stat_of("store_commits") - commits, 10);
+	assert_int_equal(stat_of("store_syncs") - syncs, 10);
+	commits = stat_of("store_commits");
+	syncs = stat_of("store_syncs");
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(pthread_create(&tid[i], NULL, count_ten,
+						(void *)(intptr_t)i), 0);
+	for (int i = 0; i < 32; i++) {
+		void *rv;
+
+		pthread_join(tid[i], &rv);
+		denied += (intptr_t)rv;
+	}
+	assert_int_equal(denied, 320);
+	assert_int_equal(stat_of("store_commits") - commits, 320);
+	assert_true(stat_of("store_syncs") - syncs >= 1);
+	assert_true(stat_of("store_syncs") - syncs <= 320);
+}
+
 /* Unknown names are counted and locked the same way: the lock message
  * tells nothing about existence. */
 static void
@@ -558,6 +608,7 @@ main(int argc, char **argv)
 	};
 	const struct CMUnitTest daemon_tests[] = {
 		cmocka_unit_test(test_parallel_guesses),
+		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_unknown_user_locks_alike),
 		cmocka_unit_test(test_window_in_store),
 		cmocka_unit_test(test_spraying),
