@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,6 +36,8 @@
 /* Both exist everywhere, as pam_faillock wants. */
 #define COUNTED "root"		/* counted, never locked */
 #define LOCKED "daemon"
+#define CLIENTS 8
+#define CLIENTS_S "8"
 
 static double
 now_s(void)
@@ -86,6 +89,60 @@ rate(const char *service, const char *user, const char *pw)
 		t = now_s() - t0;
 	} while (t < SECONDS);
 	return (double)n / t;
+}
+
+/*
+ * rate() in n processes at once; their rates summed.  pam_wrapper sets
+ * itself up again in each child at its first pam_start, choosing a free
+ * /tmp/pam.X, and two children doing that at once can choose the same:
+ * each child makes one attempt first, alone, then all start together.
+ */
+static double
+rate_n(const char *service, const char *user, const char *pw, int n)
+{
+	pid_t pids[64];
+	int res[2], ready[2], go[2];
+	double sum = 0, r;
+	char c;
+
+	if (n > 64 || pipe(res) != 0 || pipe(ready) != 0 || pipe(go) != 0)
+		return -1;
+	fflush(NULL);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(go[1]);
+			r = attempt(service, user, pw) == 0 &&
+					    write(ready[1], "x", 1) == 1 &&
+					    read(go[0], &c, 1) == 0
+				    ? rate(service, user, pw)
+				    : -1;
+			/* exit, not _exit: pam_wrapper removes this
+			 * process's directory at exit. */
+			exit(write(res[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+		}
+		if (pids[i] < 0 || read(ready[0], &c, 1) != 1) {
+			sum = -1;
+			n = i + (pids[i] > 0);
+			break;
+		}
+	}
+	close(go[1]);	/* all start */
+	close(res[1]);
+	for (int i = 0; i < n && sum >= 0; i++) {
+		if (read(res[0], &r, sizeof(r)) != sizeof(r) || r < 0)
+			sum = -1;
+		else
+			sum += r;
+	}
+	close(res[0]);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	/* Only these: the daemon is a child too. */
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	return sum;
 }
 
 static void
@@ -150,7 +207,7 @@ enrol(struct tdaemon *d)
 	    sscanf(p + 9, "%63s", secret) != 1)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "oathtool --totp -b %s", secret);
-	fp = popen(cmd, "r");
+	fp = t_popen(cmd);
 	if (fp == NULL || fgets(code, sizeof(code), fp) == NULL)
 		return -1;
 	pclose(fp);
@@ -162,7 +219,7 @@ main(int argc, char **argv)
 {
 	struct tdaemon d;
 	char dir[PATH_MAX];
-	double p_count, f_count, p_locked, f_locked, p_totp, o_totp;
+	double p_count, f_count, p_count8, f_count8, p_locked, f_locked, p_totp, o_totp;
 
 	(void)argc;
 	if (getenv("PAM_WRAPPER") == NULL)
@@ -174,6 +231,8 @@ main(int argc, char **argv)
 		return 1;
 	p_count = rate("p_count", COUNTED, NULL);
 	f_count = rate("f_count", COUNTED, NULL);
+	p_count8 = rate_n("p_count", COUNTED, NULL, CLIENTS);
+	f_count8 = rate_n("f_count", COUNTED, NULL, CLIENTS);
 	/* Lock LOCKED in both: five failures for policyd; one for
 	 * pam_faillock, whose preauth line says deny=1. */
 	for (int i = 0; i < 5; i++)
@@ -197,6 +256,7 @@ main(int argc, char **argv)
 	printf("  %-34s %12s %14s %8s\n", "", "policyd", "pam_faillock",
 	       "ratio");
 	row("counted failure (authfail)", p_count, f_count);
+	row("  the same, " CLIENTS_S " clients at once", p_count8, f_count8);
 	row("refused while locked", p_locked, f_locked);
 	printf("  %-34s %12s %14s\n", "", "policyd", "pam_oath");
 	row("TOTP code checked (wrong code)", p_totp, o_totp);
