@@ -66,7 +66,7 @@ static const struct key keys[] = {
 	  FIELD(policy.min_entropy) },
 	{ "password", "blocklist", K_FILE, 0, 0, FIELD(blocklist) },
 	{ "password", "breached_filter", K_FILE, 0, 0,
-	  FIELD(policy.breached_filter) },
+	  FIELD(breached_filter) },
 	{ "password", "history", K_UINT, 0, 100, FIELD(policy.history) },
 	{ "password", "min_age", K_DURATION, 0, 365 * 86400,
 	  FIELD(policy.min_age) },

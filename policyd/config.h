@@ -32,7 +32,6 @@ struct cfg_policy {
 	uint32_t max_length;
 	uint32_t min_classes;
 	uint32_t min_entropy;	/* bits, as zxcvbn estimates them */
-	char breached_filter[PATH_MAX];	/* "" for none */
 	uint32_t history;	/* earlier passwords that may not come back */
 	uint32_t min_age;	/* seconds */
 	uint32_t max_age;	/* seconds; 0 never expires */
@@ -82,8 +81,10 @@ struct cfg {
 	struct cfg_argon2 argon2;
 	struct cfg_policy policy;
 	/* Read at start and on reload, never by a request, so kept out of
-	 * cfg_policy and cfg_totp, which every request copies. */
+	 * cfg_policy and cfg_totp, which every request copies (a request
+	 * finds the breached filter's name in struct words). */
 	char blocklist[PATH_MAX];	/* "" for none */
+	char breached_filter[PATH_MAX];	/* "" for none */
 	/* [lockout] */
 	struct cfg_lockout lockout;
 	/* [totp] */

@@ -13,12 +13,14 @@
 #include "config.h"
 #include "store.h"
 
-/* The words zxcvbn treats as known besides the user name: the host name
- * and the blocklist.  Shared by requests; replaced on SIGHUP, freed when
- * the last request using it is done. */
+/* The words zxcvbn treats as known besides the user name (the host name
+ * and the blocklist), and the breached filter's file name.  Shared by
+ * requests; replaced on SIGHUP, freed when the last request using it is
+ * done. */
 struct words {
 	unsigned refs;		/* guarded by the daemon's cfg_lock */
 	char **list;		/* NULL-terminated */
+	char *breached_filter;	/* NULL for none */
 };
 
 struct daemon {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -261,6 +262,8 @@ reload(struct daemon *d)
 	d->words = words;
 	d->cfg.policy = next.policy;
 	memcpy(d->cfg.blocklist, next.blocklist, sizeof(d->cfg.blocklist));
+	memcpy(d->cfg.breached_filter, next.breached_filter,
+	       sizeof(d->cfg.breached_filter));
 	d->cfg.lockout = next.lockout;
 	if (strcmp(next.totp_key_file, d->cfg.totp_key_file) != 0)
 		log_warn("totp key_file takes effect at the next start");
@@ -476,6 +479,10 @@ main(int argc, char **argv)
 	char err[PATH_MAX + 256], *abs_path;
 	int sigfd, report = -1, rc = 1;
 
+	/* One malloc arena, not eight per CPU: with hundreds of connection
+	 * threads each arena would keep its own free memory resident, and
+	 * requests allocate little outside the store's lock anyway. */
+	mallopt(M_ARENA_MAX, 1);
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {

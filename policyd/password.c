@@ -33,6 +33,9 @@ rule_reasons(const struct request *rq, const char *name, const char *pw)
 		{ RULE_TOO_COMMON, PROTO_R_TOO_COMMON },
 	};
 	const struct cfg_policy *p = &rq->set.policy;
+	const char *filter = rq->set.words != NULL
+				     ? rq->set.words->breached_filter
+				     : NULL;
 	struct rules r = {
 		.min_length = p->min_length,
 		.max_length = p->max_length,
@@ -48,8 +51,7 @@ rule_reasons(const struct request *rq, const char *name, const char *pw)
 		if (broken & map[i].rule)
 			out |= 1u << map[i].reason;
 	/* A lookup that fails refuses too: the list is there to be used. */
-	if (broken == 0 && p->breached_filter[0] != '\0' &&
-	    breached_lookup(p->breached_filter, pw) != 0)
+	if (broken == 0 && filter != NULL && breached_lookup(filter, pw) != 0)
 		out |= 1u << PROTO_R_BREACHED;
 	return out;
 }

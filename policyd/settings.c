@@ -57,6 +57,7 @@ words_unref(struct words *w)
 	if (w == NULL || --w->refs > 0)
 		return;
 	rules_free_words(w->list);
+	free(w->breached_filter);
 	free(w);
 }
 
@@ -89,10 +90,15 @@ words_load(const struct cfg *cfg, char *err, size_t errsz)
 {
 	struct words *w;
 
-	if (cfg->policy.breached_filter[0] != '\0' &&
-	    breached_usable(cfg->policy.breached_filter, err, errsz) != 0)
+	if (cfg->breached_filter[0] != '\0' &&
+	    breached_usable(cfg->breached_filter, err, errsz) != 0)
 		return NULL;
 	w = calloc(1, sizeof(*w));
+	if (w != NULL && cfg->breached_filter[0] != '\0' &&
+	    (w->breached_filter = strdup(cfg->breached_filter)) == NULL) {
+		free(w);
+		w = NULL;
+	}
 	if (w == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return NULL;
@@ -104,6 +110,7 @@ words_load(const struct cfg *cfg, char *err, size_t errsz)
 	if (w->list == NULL) {
 		if (cfg->blocklist[0] == '\0')
 			snprintf(err, errsz, "out of memory");
+		free(w->breached_filter);
 		free(w);
 		return NULL;
 	}
