@@ -745,6 +745,8 @@ stacked(struct request *rq, int count, struct login *l)
 		audit_end();
 	if (rc != STORE_OK)
 		return PROTO_UNAVAILABLE;
+	if (count)
+		maybe_prune(rq, l->a.now);
 	note_lockout(rq, l);
 	if (l->t.locked != ATTEMPT_OPEN)
 		return refuse_locked(rq, l);
