@@ -624,8 +624,10 @@ threads_of(pid_t pid)
 	return n;
 }
 
-/* Workers are reused: three rounds of 20 connections at once leave as
- * many threads as the first, and each round is served in full. */
+/* Workers are reused: three rounds of 20 connections at once leave about
+ * as many threads as the first (a worker still on its way back to wait
+ * when the next round comes is replaced: a few, not 20 a round), and
+ * each round is served in full. */
 static void
 test_workers_reused(void **state)
 {
@@ -649,8 +651,8 @@ test_workers_reused(void **state)
 		after[round] = threads_of(t.pid);
 		assert_true(after[round] > 20);
 	}
-	assert_int_equal(after[1], after[0]);
-	assert_int_equal(after[2], after[0]);
+	assert_true(after[1] - after[0] < 5);
+	assert_true(after[2] - after[0] < 5);
 	assert_int_equal(t_request(t.pam_sock, PROTO_PING, NULL, NULL),
 			 PROTO_OK);
 	assert_int_equal(td_stop(&t), 0);
