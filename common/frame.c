@@ -43,6 +43,18 @@ frame_wait(int fd, short events, int64_t deadline_ms)
 	}
 }
 
+/* After a send or recv that moved nothing: FRAME_OK to try again (it was
+ * interrupted, or the socket became ready in time), else why not. */
+static int
+retry(int fd, short events, int64_t deadline_ms)
+{
+	if (errno == EINTR)
+		return FRAME_OK;
+	if (errno != EAGAIN)
+		return FRAME_IO;
+	return frame_wait(fd, events, deadline_ms);
+}
+
 /* Reads exactly n bytes; *got counts those that arrived, failure or not.
  * at_start says whether EOF before the first byte is a clean end. */
 static int
@@ -52,21 +64,15 @@ read_full(int fd, uint8_t *p, size_t n, int at_start, int64_t deadline_ms,
 	*got = 0;
 	while (*got < n) {
 		ssize_t r = recv(fd, p + *got, n - *got, MSG_DONTWAIT);
-		int rc;
+		int rc = FRAME_OK;
 
 		if (r == 0)
 			return at_start && *got == 0 ? FRAME_EOF : FRAME_IO;
-		if (r > 0) {
-			*got += (size_t)r;
-			if (*got < n && frame_now_ms() >= deadline_ms)
-				return FRAME_TIMEOUT;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return FRAME_IO;
-		rc = frame_wait(fd, POLLIN, deadline_ms);
+		if (r < 0)
+			rc = retry(fd, POLLIN, deadline_ms);
+		else if ((*got += (size_t)r) < n &&
+			 frame_now_ms() >= deadline_ms)
+			rc = FRAME_TIMEOUT;
 		if (rc != FRAME_OK)
 			return rc;
 	}
@@ -81,32 +87,26 @@ write_full(int fd, struct iovec *iov, int niov, int64_t deadline_ms)
 
 	while (m.msg_iovlen > 0) {
 		ssize_t w = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		size_t put = w > 0 ? (size_t)w : 0;
 		int rc;
 
-		if (w >= 0) {
-			size_t put = (size_t)w;
-
-			while (m.msg_iovlen > 0 && put >= m.msg_iov->iov_len) {
-				put -= m.msg_iov->iov_len;
-				m.msg_iov++;
-				m.msg_iovlen--;
-			}
-			if (m.msg_iovlen > 0) {
-				m.msg_iov->iov_base =
-					(uint8_t *)m.msg_iov->iov_base + put;
-				m.msg_iov->iov_len -= put;
-				if (frame_now_ms() >= deadline_ms)
-					return FRAME_TIMEOUT;
-			}
+		if (w < 0) {
+			rc = retry(fd, POLLOUT, deadline_ms);
+			if (rc != FRAME_OK)
+				return rc;
 			continue;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return FRAME_IO;
-		rc = frame_wait(fd, POLLOUT, deadline_ms);
-		if (rc != FRAME_OK)
-			return rc;
+		while (m.msg_iovlen > 0 && put >= m.msg_iov->iov_len) {
+			put -= m.msg_iov->iov_len;
+			m.msg_iov++;
+			m.msg_iovlen--;
+		}
+		if (m.msg_iovlen > 0) {
+			m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + put;
+			m.msg_iov->iov_len -= put;
+			if (frame_now_ms() >= deadline_ms)
+				return FRAME_TIMEOUT;
+		}
 	}
 	return FRAME_OK;
 }
