@@ -476,9 +476,7 @@ store_user_get(struct store *st, const char *name, struct store_user *u)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_user(s, u);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
@@ -576,14 +574,20 @@ store_history(struct store *st, int64_t user_id, char (*phcs)[STORE_PHC_MAX],
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
 		sq_copy_text(phcs[(*n)++], STORE_PHC_MAX, s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }
 
 /* Binds and steps one statement of a larger transaction; SQLITE_DONE or
  * the error. */
+void
+sq_release(struct store *st, sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	pthread_mutex_unlock(&st->lock);
+}
+
 int
 sq_step(sqlite3_stmt *s)
 {
@@ -693,8 +697,6 @@ store_user_list(struct store *st, const char *after, size_t max,
 			break;
 		}
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }

@@ -82,6 +82,9 @@ int sq_run(sqlite3_stmt *s);
 /* Steps a bound statement once, then resets it and clears its bindings;
  * SQLITE_DONE or the error. */
 int sq_step(sqlite3_stmt *s);
+/* Resets a statement a read ran, clears its bindings and releases the
+ * store's lock. */
+void sq_release(struct store *st, sqlite3_stmt *s);
 /* Copies a text column into dst, "" for NULL. */
 void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
 /* Appends this thread's pending audit record (audit.h), if any, inside

@@ -197,9 +197,7 @@ store_audit_query(struct store *st, const struct audit_query *q,
 			break;
 		}
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 

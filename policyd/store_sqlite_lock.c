@@ -390,9 +390,7 @@ store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
 			break;
 		}
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
@@ -415,9 +413,7 @@ store_failures(struct store *st, const char *user, size_t max,
 			break;
 		}
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 

@@ -40,9 +40,7 @@ store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 					   1);
 		t->last_step = sqlite3_column_int64(s, 2);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
@@ -197,8 +195,6 @@ store_codes_left(struct store *st, int64_t user_id, uint32_t *n)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*n = (uint32_t)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
+	sq_release(st, s);
 	return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }
