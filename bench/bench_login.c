@@ -46,15 +46,6 @@ static struct tdaemon d;
 static char phc[crypto_pwhash_STRBYTES];
 
 static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
 span(double full)
 {
 	return quick ? full / 3 : full;
@@ -109,7 +100,7 @@ raw_loop(void *arg)
 {
 	struct raw *r = arg;
 
-	while (now_s() < r->until) {
+	while (t_now() < r->until) {
 		if (r->use_argon2)
 			argon2_once();
 		else if (crypto_pwhash_str_verify(phc, "candidate", 9) == 0)
@@ -125,7 +116,7 @@ raw_rate(int use_argon2, int threads, double seconds)
 {
 	struct raw r[64];
 	pthread_t tid[64];
-	double t0 = now_s();
+	double t0 = t_now();
 
 	for (int i = 0; i < threads; i++) {
 		r[i] = (struct raw){ use_argon2, t0 + seconds, 0 };
@@ -137,18 +128,10 @@ raw_rate(int use_argon2, int threads, double seconds)
 		pthread_join(tid[i], NULL);
 		ops += r[i].ops;
 	}
-	return (double)ops / (now_s() - t0);
+	return (double)ops / (t_now() - t0);
 }
 
 /* --- 2, 3, 6. Logins through libpam ------------------------------------ */
-
-static void
-no_delay(int retval, unsigned usec, void *appdata)
-{
-	(void)retval;
-	(void)usec;
-	(void)appdata;
-}
 
 /* One login; its duration, and its result in *rv. */
 static double
@@ -157,16 +140,16 @@ login_once(const char *user, const char *pw, int *rv)
 	struct conv c = { .answers = { pw } };
 	struct pam_conv pc = { conv_fn, &c };
 	pam_handle_t *ph = NULL;
-	double t0 = now_s();
+	double t0 = t_now();
 
 	*rv = PAM_SYSTEM_ERR;
 	if (pam_start("bench", user, &pc, &ph) == PAM_SUCCESS) {
-		pam_set_item(ph, PAM_FAIL_DELAY, (const void *)no_delay);
+		pam_set_item(ph, PAM_FAIL_DELAY, (const void *)pamlib_no_delay);
 		*rv = pam_authenticate(ph, 0);
 		pam_end(ph, *rv);
 	}
 	conv_free(&c);
-	return now_s() - t0;
+	return t_now() - t0;
 }
 
 struct load {
@@ -183,7 +166,7 @@ load_loop(void *arg)
 	struct load *l = arg;
 	int rv;
 
-	while (now_s() < l->until) {
+	while (t_now() < l->until) {
 		double t = login_once(l->user, l->pw, &rv);
 
 		if (l->n < sizeof(l->lat) / sizeof(l->lat[0]))
@@ -215,7 +198,7 @@ login_rate(int clients, double seconds, struct load **first)
 {
 	static struct load l[64];
 	pthread_t tid[64];
-	double t0 = now_s();
+	double t0 = t_now();
 	long ok = 0;
 
 	for (int i = 0; i < clients; i++) {
@@ -229,7 +212,7 @@ login_rate(int clients, double seconds, struct load **first)
 	}
 	if (first != NULL)
 		*first = &l[0];
-	return (double)ok / (now_s() - t0);
+	return (double)ok / (t_now() - t0);
 }
 
 /* Median latency of n logins of user with pw. */
@@ -242,12 +225,6 @@ median_of(const char *user, const char *pw, int n)
 	for (int i = 0; i < n && i < 64; i++)
 		v[i] = login_once(user, pw, &rv);
 	return pct(v, (size_t)(n < 64 ? n : 64), 0.5);
-}
-
-static void
-ctl(const char *input, const char *args)
-{
-	td_ctl(&d, input, NULL, 0, NULL, 0, args);
 }
 
 static int
@@ -319,18 +296,10 @@ connect_and_auth(void *arg)
 static long
 peak_rss_kib(pid_t pid)
 {
-	char path[64], line[256];
-	long kib = -1;
-	FILE *fp;
+	char val[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fp = fopen(path, "r");
-	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kib = atol(line + 6);
-	if (fp != NULL)
-		fclose(fp);
-	return kib;
+	return t_proc_status(pid, "VmHWM:", val, sizeof(val)) == 0 ? atol(val)
+								    : -1;
 }
 
 /* --- The run -------------------------------------------------------------- */
@@ -402,7 +371,7 @@ part_oracle(void)
 	td_stop(&d);
 	start_with("[daemon]\nmax_connections = 600\n[lockout]\n"
 		   "tell_locked = no\ndeny = 5\n");
-	ctl(PW "\n", "user add locked0 --password-stdin");
+	td_add_user(&d, "locked0", PW);
 	for (int i = 0; i < 5; i++)
 		login_once("locked0", "Wrong-Pass-1", &rv);
 	for (int i = 0; i < n; i++) {
@@ -430,13 +399,13 @@ part_scale(void)
 	double small = median_of("staff0", PW, n), big, t0;
 
 	td_stop(&d);
-	t0 = now_s();
+	t0 = t_now();
 	if (fill_store(users, records) != 0) {
 		printf("6. scale: could not fill the store\n");
 		return;
 	}
 	printf("6. scale: %ld users and %ld audit records made in %.0f s\n",
-	       users, records, now_s() - t0);
+	       users, records, t_now() - t0);
 	start_with("[daemon]\nmax_connections = 600\n");
 	big = median_of("staff0", PW, n);
 	printf("   login p50: %.1f ms with 10 users, %.1f ms at scale "
@@ -483,11 +452,10 @@ main(int argc, char **argv)
 		       "deny = 1000000\n") != 0)
 		return 1;
 	for (int i = 0; i < 10; i++) {
-		char args[64];
+		char name[16];
 
-		snprintf(args, sizeof(args), "user add staff%d --password-stdin",
-			 i);
-		ctl(PW "\n", args);
+		snprintf(name, sizeof(name), "staff%d", i);
+		td_add_user(&d, name, PW);
 	}
 	part_logins(limit, one);
 	part_oracle();

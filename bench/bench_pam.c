@@ -39,25 +39,6 @@ static double seconds = 2.0;	/* per row; 1 with QUICK=1 */
 #define CLIENTS 8
 #define CLIENTS_S "8"
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* libpam calls this instead of sleeping after a failure: the delay that
- * pam_faillock asks for would otherwise be all this measures. */
-static void
-no_delay(int retval, unsigned usec_delay, void *appdata)
-{
-	(void)retval;
-	(void)usec_delay;
-	(void)appdata;
-}
-
 /* One pam_authenticate of user on service; 0, or -1 if it cannot start. */
 static int
 attempt(const char *service, const char *user, const char *pw)
@@ -68,7 +49,7 @@ attempt(const char *service, const char *user, const char *pw)
 
 	if (pam_start(service, user, &pc, &ph) != PAM_SUCCESS)
 		return -1;
-	pam_set_item(ph, PAM_FAIL_DELAY, (const void *)no_delay);
+	pam_set_item(ph, PAM_FAIL_DELAY, (const void *)pamlib_no_delay);
 	pam_authenticate(ph, 0);
 	pam_end(ph, PAM_SUCCESS);
 	conv_free(&c);
@@ -79,14 +60,14 @@ attempt(const char *service, const char *user, const char *pw)
 static double
 rate(const char *service, const char *user, const char *pw)
 {
-	double t0 = now_s(), t;
+	double t0 = t_now(), t;
 	long n = 0;
 
 	do {
 		if (attempt(service, user, pw) != 0)
 			return -1;
 		n++;
-		t = now_s() - t0;
+		t = t_now() - t0;
 	} while (t < seconds);
 	return (double)n / t;
 }
@@ -199,8 +180,7 @@ enrol(struct tdaemon *d)
 	char out[8192], secret[64], code[16], cmd[128], *p;
 	FILE *fp;
 
-	td_ctl(d, "Bench-Start-Pass-0\n", NULL, 0, NULL, 0,
-	       "user add " COUNTED " --password-stdin");
+	td_add_user(d, COUNTED, "Bench-Start-Pass-0");
 	if (td_ctl(d, NULL, out, sizeof(out), NULL, 0,
 		   "totp enroll " COUNTED) != 0 ||
 	    (p = strstr(out, "by hand: ")) == NULL ||

@@ -28,15 +28,6 @@
 
 static char hashes[HISTORY + 1][crypto_pwhash_STRBYTES];
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 struct slice {
 	int from, step;
 };
@@ -58,7 +49,7 @@ verify_all(int workers)
 {
 	pthread_t tid[64];
 	struct slice s[64];
-	double t0 = now_s();
+	double t0 = t_now();
 
 	for (int w = 0; w < workers; w++) {
 		s[w] = (struct slice){ w, workers };
@@ -66,7 +57,7 @@ verify_all(int workers)
 	}
 	for (int w = 0; w < workers; w++)
 		pthread_join(tid[w], NULL);
-	return now_s() - t0;
+	return t_now() - t0;
 }
 
 static int
@@ -111,21 +102,20 @@ daemon_change(void)
 	     "s/^argon2_time = .*/argon2_time = %d/' %s", M_KIB, T_COST,
 	     t.conf);
 	if (td_start(&t) != 0 ||
-	    td_ctl(&t, "Bench-Start-Pass-0\n", NULL, 0, NULL, 0,
-		   "user add staff01 --password-stdin") != 0)
+	    td_add_user(&t, "staff01", "Bench-Start-Pass-0") != 0)
 		return -1;
 	for (int i = 1; i <= HISTORY; i++) {
 		snprintf(pw, sizeof(pw), "Bench-Fill-Pass-%d", i);
 		if (change(&t, pw) != PROTO_OK)
 			return -1;
 	}
-	t0 = now_s();
+	t0 = t_now();
 	for (int i = 0; i < rounds; i++) {
 		snprintf(pw, sizeof(pw), "Bench-Timed-Pass-%d", i);
 		if (change(&t, pw) != PROTO_OK)
 			return -1;
 	}
-	t0 = (now_s() - t0) / rounds;
+	t0 = (t_now() - t0) / rounds;
 	td_stop(&t);
 	return t0;
 }

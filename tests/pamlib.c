@@ -99,6 +99,14 @@ write_service(const char *dir, const char *name, const char *text)
 }
 
 void
+pamlib_no_delay(int retval, unsigned usec_delay, void *appdata)
+{
+	(void)retval;
+	(void)usec_delay;
+	(void)appdata;
+}
+
+void
 pamlib_exec_wrapped(char **argv, const char *service_dir)
 {
 	setenv("PAM_WRAPPER", "1", 1);

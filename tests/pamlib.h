@@ -37,6 +37,9 @@ int conv_fn(int num, const struct pam_message **msg,
 int pam_run(const char *service, const char *user, struct conv *c,
 	    enum pamtest_ops op, enum pamtest_ops op2);
 void write_service(const char *dir, const char *name, const char *text);
+/* For PAM_FAIL_DELAY: libpam calls this instead of sleeping after a
+ * failure, so that a benchmark measures the work, not the delay. */
+void pamlib_no_delay(int retval, unsigned usec_delay, void *appdata);
 /* Re-executes this program under pam_wrapper with service_dir. */
 void pamlib_exec_wrapped(char **argv, const char *service_dir)
 	__attribute__((noreturn));

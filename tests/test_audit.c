@@ -298,11 +298,9 @@ test_alert_command(void **state)
 			      "$POLICYD_EVENT $POLICYD_USER $POLICYD_ACTOR\" "
 			      ">> %s\\n' > %s && chmod 755 %s", log, script,
 			      script), 0);
-	td_stop(&d);
 	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n",
 		 script);
-	td_write_conf(&d, extra);
-	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(td_restart(&d, extra), 0);
 	ctl(PW "\n", "user add alerted --password-stdin", 0);
 	ctl(PW "\n", "user add alerted2 --password-stdin", 0);
 	assert_true(lines_with(log, "admin admin user-add alerted", 1));
@@ -317,9 +315,7 @@ test_alert_command(void **state)
 	assert_int_equal(t_sh("test $(grep -c '^lock ' %s) -eq 1 && "
 			      "test $(grep -c '^admin ' %s) -eq 1", log, log),
 			 0);
-	td_stop(&d);
-	td_write_conf(&d, NULL);
-	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(td_restart(&d, NULL), 0);
 }
 
 static char syslog_buf[1 << 16];

@@ -139,10 +139,7 @@ stat_of(const char *name)
 static void
 add_user(const char *name)
 {
-	char args[128];
-
-	snprintf(args, sizeof(args), "user add %s --password-stdin", name);
-	assert_int_equal(td_ctl(&d, PW "\n", NULL, 0, NULL, 0, args), 0);
+	assert_int_equal(td_add_user(&d, name, PW), 0);
 }
 
 static void
@@ -514,9 +511,7 @@ test_stacking_modes(void **state)
 static void
 restart_with(const char *extra)
 {
-	td_stop(&d);
-	td_write_conf(&d, extra);
-	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(td_restart(&d, extra), 0);
 }
 
 /* tell_locked = no: a locked account gets the ordinary failure, still

@@ -50,11 +50,7 @@ account(const char *user, struct conv *c)
 static void
 add_user(const char *name, const char *pw)
 {
-	char args[128], input[256];
-
-	t_fmt(args, "user add %s --password-stdin", name);
-	t_fmt(input, "%s\n", pw);
-	assert_int_equal(td_ctl(&d, input, NULL, 0, NULL, 0, args), 0);
+	assert_int_equal(td_add_user(&d, name, pw), 0);
 }
 
 static int

@@ -83,10 +83,7 @@ account(const char *user, struct conv *c)
 static void
 add_user(const char *name)
 {
-	char args[128];
-
-	snprintf(args, sizeof(args), "user add %s --password-stdin", name);
-	assert_int_equal(td_ctl(&d, PW "\n", NULL, 0, NULL, 0, args), 0);
+	assert_int_equal(td_add_user(&d, name, PW), 0);
 }
 
 static void

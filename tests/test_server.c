@@ -40,11 +40,7 @@ subdir(char *buf, size_t size, const char *name)
 static void
 add_user(const struct tdaemon *t, const char *name, const char *pw)
 {
-	char args[128], input[256];
-
-	snprintf(args, sizeof(args), "user add %s --password-stdin", name);
-	snprintf(input, sizeof(input), "%s\n", pw);
-	assert_int_equal(td_ctl(t, input, NULL, 0, NULL, 0, args), 0);
+	assert_int_equal(td_add_user(t, name, pw), 0);
 }
 
 static int
@@ -609,19 +605,11 @@ test_connection_limit(void **state)
 static long
 threads_of(pid_t pid)
 {
-	char path[64], line[256];
-	long n = -1;
-	FILE *fp;
+	char val[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, "Threads:", 8) == 0)
-			n = strtol(line + 8, NULL, 10);
-	fclose(fp);
-	return n;
+	return t_proc_status(pid, "Threads:", val, sizeof(val)) == 0
+		       ? strtol(val, NULL, 10)
+		       : -1;
 }
 
 /* Workers are reused: three rounds of 20 connections at once leave about
@@ -700,24 +688,14 @@ test_per_user_share(void **state)
 static long
 running_uid(pid_t pid)
 {
-	char path[64], line[256];
-	long uid = -1;
-	FILE *fp;
+	char val[128];
+	long r, e, sv, fs;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fp = fopen(path, "r");
-	if (fp == NULL)
+	if (t_proc_status(pid, "Uid:", val, sizeof(val)) != 0 ||
+	    sscanf(val, "%ld %ld %ld %ld", &r, &e, &sv, &fs) != 4 ||
+	    r != e || e != sv || sv != fs)
 		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, "Uid:", 4) == 0) {
-			long r, e, sv, fs;
-
-			if (sscanf(line + 4, "%ld %ld %ld %ld", &r, &e, &sv,
-				   &fs) == 4 && r == e && e == sv && sv == fs)
-				uid = r;
-		}
-	fclose(fp);
-	return uid;
+	return r;
 }
 
 /* Started as root with user = nobody: it serves as nobody, from the store

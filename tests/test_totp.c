@@ -114,8 +114,7 @@ enrol(const char *name, char secret[64], char *codes, size_t codes_sz)
 {
 	char args[128], out[8192], *p, code[16], input[32];
 
-	snprintf(args, sizeof(args), "user add %s --password-stdin", name);
-	assert_int_equal(td_ctl(&d, PW "\n", NULL, 0, NULL, 0, args), 0);
+	assert_int_equal(td_add_user(&d, name, PW), 0);
 	snprintf(args, sizeof(args), "totp enroll %s", name);
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0, args),
 			 0);
@@ -477,9 +476,7 @@ test_key_file_checked(void **state)
 static void
 restart_with(const char *extra)
 {
-	td_stop(&d);
-	td_write_conf(&d, extra);
-	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(td_restart(&d, extra), 0);
 }
 
 /* required = all: a user without TOTP is asked, refused, and told why

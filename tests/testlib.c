@@ -91,6 +91,35 @@ t_popen(const char *cmd)
 	return fp;
 }
 
+int
+t_proc_status(pid_t pid, const char *key, char *val, size_t n)
+{
+	char path[64], line[512];
+	int found = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	while (found != 0 && fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, key, strlen(key)) == 0) {
+			snprintf(val, n, "%s", line + strlen(key));
+			found = 0;
+		}
+	fclose(fp);
+	return found;
+}
+
+double
+t_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void
 td_write_conf(struct tdaemon *t, const char *extra)
 {
@@ -267,6 +296,14 @@ td_kill(struct tdaemon *t)
 }
 
 int
+td_restart(struct tdaemon *t, const char *extra)
+{
+	td_stop(t);
+	td_write_conf(t, extra);
+	return td_start(t);
+}
+
+int
 td_log_has(const struct tdaemon *t, const char *s)
 {
 	char buf[1 << 16];
@@ -323,6 +360,16 @@ td_ctl(const struct tdaemon *t, const char *input, char *out, size_t outsz,
 	unlink(out_path);
 	unlink(err_path);
 	return rc;
+}
+
+int
+td_add_user(const struct tdaemon *t, const char *name, const char *pw)
+{
+	char args[128], input[256];
+
+	snprintf(args, sizeof(args), "user add %s --password-stdin", name);
+	snprintf(input, sizeof(input), "%s\n", pw);
+	return td_ctl(t, input, NULL, 0, NULL, 0, args);
 }
 
 int

@@ -48,8 +48,12 @@ int td_start_argv(struct tdaemon *t, char *const argv[]);
 int td_stop(struct tdaemon *t);
 /* SIGKILL and reap: a crash, leaving its socket files behind. */
 void td_kill(struct tdaemon *t);
+/* td_stop, td_write_conf with extra, then td_start; td_start's result. */
+int td_restart(struct tdaemon *t, const char *extra);
 /* Whether the daemon's log contains s. */
 int td_log_has(const struct tdaemon *t, const char *s);
+/* policyctl user add name --password-stdin; its exit status. */
+int td_add_user(const struct tdaemon *t, const char *name, const char *pw);
 
 /* Runs policyctl -S run ARGS with `input` on stdin (NULL: /dev/null);
  * returns its exit status.  Its stdout goes to out (outsz) if not NULL,
@@ -79,5 +83,10 @@ int t_request(const char *sock, uint8_t type, const char *user,
 int t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* popen(cmd, "r") with the same environment as t_sh. */
 FILE *t_popen(const char *cmd);
+/* The text after "key" (such as "Threads:") on its line of
+ * /proc/pid/status, in val (n bytes); 0, or -1 if there is none. */
+int t_proc_status(pid_t pid, const char *key, char *val, size_t n);
+/* CLOCK_MONOTONIC, in seconds. */
+double t_now(void);
 
 #endif
