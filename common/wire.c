@@ -404,7 +404,12 @@ proto_status_name(int status)
 		[PROTO_DISABLED] = "disabled",
 		[PROTO_NOT_FOUND] = "not-found",
 		[PROTO_EXISTS] = "exists",
+		[PROTO_NOTHING] = "nothing-to-check",
 	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) ==
+			       PROTO_STATUS_MAX + 1,
+		       "a name for every status");
 
 	if (status < 0 || status > PROTO_STATUS_MAX)
 		return "unknown";

@@ -83,7 +83,9 @@ enum proto_status {
 	PROTO_DISABLED = 10,	/* right credentials, account disabled */
 	PROTO_NOT_FOUND = 11,	/* admin verbs, and ACCT (root or self) */
 	PROTO_EXISTS = 12,	/* admin verbs */
-	PROTO_STATUS_MAX = PROTO_EXISTS
+	PROTO_NOTHING = 13,	/* nothing to check here (totp_only, no code
+				 * needed): the module says PAM_IGNORE */
+	PROTO_STATUS_MAX = PROTO_NOTHING
 };
 
 /* Reason codes carried in PROTO_T_REASON. */

@@ -46,77 +46,80 @@ store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
-/* One bound statement as a transaction of its own (so that a pending
- * audit record joins it); changes in *changed. */
+/* One statement keyed by the user, bound and run inside its own
+ * transaction under the store's lock (sq_transaction), never before:
+ * the statements are shared by every thread.  A pending audit record
+ * joins the transaction only when a row changed. */
 struct one_write {
-	sqlite3_stmt *s;
+	int which;		/* enum stmt */
+	int64_t user_id;
+	int64_t v;		/* ?2 for the integer statements */
+	const uint8_t *blob;	/* ?2 for the blob statements, else NULL */
+	size_t blob_len;
+	int64_t v3;		/* ?3, when the statement has one */
 	int changed;
-	int done;	/* the statement ran to completion */
+	int done;		/* the statement ran to completion */
 };
 
 static int
 one_write_body(struct store *st, void *arg)
 {
 	struct one_write *w = arg;
-	int rc = sq_step(w->s);
+	sqlite3_stmt *s = st->stmt[w->which];
+	int n = sqlite3_bind_parameter_count(s), rc;
 
+	sqlite3_bind_int64(s, 1, w->user_id);
+	if (n >= 2 && w->blob != NULL)
+		sqlite3_bind_blob(s, 2, w->blob, (int)w->blob_len,
+				  SQLITE_STATIC);
+	else if (n >= 2)
+		sqlite3_bind_int64(s, 2, w->v);
+	if (n >= 3)
+		sqlite3_bind_int64(s, 3, w->v3);
+	rc = sq_step(s);
 	w->done = rc == SQLITE_DONE;
 	w->changed = sqlite3_changes(st->db);
 	/* Nothing changed: nothing decided, so nothing to record. */
 	return w->done && w->changed > 0 ? 0 : -1;
 }
 
-/* Runs the bound statement s; STORE_OK if it changed a row, else none
- * (or STORE_ERROR).  Called with s bound and the lock not held. */
+/* Runs w; STORE_OK if it changed a row, else none (or STORE_ERROR). */
 static int
-write_bound(struct store *st, sqlite3_stmt *s, int none)
+write_user_row(struct store *st, struct one_write *w, int none)
 {
-	struct one_write w = { s, 0, 0 };
-	int rc = sq_transaction(st, one_write_body, &w);
+	int rc = sq_transaction(st, one_write_body, w);
 
 	if (rc == STORE_OK)
 		return STORE_OK;
-	return w.done && w.changed == 0 ? none : STORE_ERROR;
+	return w->done && w->changed == 0 ? none : STORE_ERROR;
 }
 
 int
 store_totp_pending(struct store *st, int64_t user_id, const uint8_t *b,
 		   size_t len, int64_t now)
 {
-	sqlite3_stmt *s = st->stmt[S_TOTP_PENDING];
+	struct one_write w = { .which = S_TOTP_PENDING, .user_id = user_id,
+			       .blob = b, .blob_len = len, .v3 = now };
 
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_blob(s, 2, b, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	return write_bound(st, s, STORE_ERROR);
-}
-
-/* A write keyed by user and one integer: STORE_OK if it changed a row,
- * else `none`. */
-static int
-user_int_write(struct store *st, int which, int64_t user_id, int64_t v,
-	       int none)
-{
-	sqlite3_stmt *s = st->stmt[which];
-
-	sqlite3_bind_int64(s, 1, user_id);
-	if (sqlite3_bind_parameter_count(s) >= 2)
-		sqlite3_bind_int64(s, 2, v);
-	return write_bound(st, s, none);
+	return write_user_row(st, &w, STORE_ERROR);
 }
 
 int
 store_totp_confirm(struct store *st, int64_t user_id, int64_t step)
 {
-	return user_int_write(st, S_TOTP_CONFIRM, user_id, step,
-			      STORE_NOT_FOUND);
+	struct one_write w = { .which = S_TOTP_CONFIRM, .user_id = user_id,
+			       .v = step };
+
+	return write_user_row(st, &w, STORE_NOT_FOUND);
 }
 
 int
 store_totp_accept(struct store *st, int64_t user_id, int64_t step)
 {
-	return user_int_write(st, S_TOTP_ACCEPT, user_id, step,
-			      STORE_CHANGED);
+	struct one_write w = { .which = S_TOTP_ACCEPT, .user_id = user_id,
+			       .v = step };
+
+	return write_user_row(st, &w, STORE_CHANGED);
 }
 
 struct codes_args {
@@ -176,11 +179,10 @@ int
 store_codes_use(struct store *st, int64_t user_id,
 		const uint8_t hash[STORE_CODE_HASH])
 {
-	sqlite3_stmt *s = st->stmt[S_CODES_USE];
+	struct one_write w = { .which = S_CODES_USE, .user_id = user_id,
+			       .blob = hash, .blob_len = STORE_CODE_HASH };
 
-	sqlite3_bind_int64(s, 1, user_id);
-	sqlite3_bind_blob(s, 2, hash, STORE_CODE_HASH, SQLITE_STATIC);
-	return write_bound(st, s, STORE_NOT_FOUND);
+	return write_user_row(st, &w, STORE_NOT_FOUND);
 }
 
 int

@@ -933,7 +933,7 @@ test_status_names(void **state)
 		"ok", "denied", "locked", "expired", "must-change",
 		"need-code", "policy-violation", "unavailable",
 		"bad-request", "forbidden", "disabled", "not-found",
-		"exists",
+		"exists", "nothing-to-check",
 	};
 	int i;
 
