@@ -40,8 +40,9 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/store_sqlite_totp.c policyd/totp.c policyd/seal.c policyd/second.c \
-	policyd/pending.c policyd/admin_totp.c policyd/audit.c \
-	policyd/store_sqlite_audit.c policyd/admin_audit.c policyd/alert.c \
+	policyd/pending.c policyd/login.c policyd/housekeeping.c policyd/admin_totp.c policyd/audit.c \
+	policyd/store_sqlite_audit.c policyd/store_record.c \
+	policyd/admin_audit.c policyd/alert.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
 MODULE_SRC := pam_module/pam_policyd.c

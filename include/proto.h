@@ -28,6 +28,7 @@
 #define PROTO_MAX_NAME 32	/* user names, as useradd allows */
 #define PROTO_MAX_SECRET 4096	/* passwords, in bytes, before any policy */
 #define PROTO_MAX_TEXT 255	/* host, tty and service names */
+#define PROTO_MAX_CODE 64	/* a TOTP or recovery code, in bytes */
 
 #define PAM_SOCKET_NAME "pam.sock"
 #define ADMIN_SOCKET_NAME "admin.sock"

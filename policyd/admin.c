@@ -9,6 +9,7 @@
 
 #include "alert.h"
 #include "audit.h"
+#include "login.h"
 #include "dispatch.h"
 #include "hash.h"
 #include "log.h"
@@ -40,21 +41,20 @@ hash_status(int rc)
 	return rc == HASH_OK ? PROTO_OK : PROTO_UNAVAILABLE;
 }
 
-/* Starts the record of an admin operation on rq->user; audit_end() after
- * the store call that decides it. */
+/* Starts the record of an admin operation on rq->user, for the store
+ * call that decides it; admin_audit_end() after that call. */
 static void
 admin_audit(struct request *rq, struct audit_rec *ev, const char *event)
 {
 	request_audit(rq, ev, event, 1);
 	ev->result = "ok";
-	audit_begin(ev);
 }
 
 /* Ends an admin operation's record, alerting when it was committed. */
 static void
 admin_audit_end(struct audit_rec *ev)
 {
-	if (audit_end())
+	if (audit_done(ev))
 		alert_fire("admin", ev);
 }
 
@@ -105,7 +105,7 @@ admin_user_add(struct request *rq)
 
 		admin_audit(rq, &ev, "user-add");
 		status = store_status(store_user_add(rq->d->store, rq->user, phc,
-						     time(NULL)));
+						     time(NULL), &ev));
 		admin_audit_end(&ev);
 	}
 	if (status == PROTO_OK)
@@ -128,12 +128,12 @@ admin_user_del(struct request *rq)
 		return -1;
 	admin_audit(rq, &ev, "user-del");
 	ev.reason = purge ? "purge" : "";
-	status = store_status(store_user_del(rq->d->store, rq->user));
+	status = store_status(store_user_del(rq->d->store, rq->user, &ev));
 	admin_audit_end(&ev);
 	/* History, TOTP and recovery codes go with the row; --purge also
 	 * forgets the counted failures and any lock (kept by name). */
 	if (status == PROTO_OK && purge &&
-	    store_unlock(rq->d->store, 'u', rq->user) == STORE_ERROR)
+	    store_unlock(rq->d->store, 'u', rq->user, NULL) == STORE_ERROR)
 		status = PROTO_UNAVAILABLE;
 
 	if (status == PROTO_OK)
@@ -295,7 +295,8 @@ set_disabled(struct request *rq, int disabled)
 
 	admin_audit(rq, &ev, disabled ? "user-disable" : "user-enable");
 	status = store_status(
-		store_user_set_disabled(rq->d->store, rq->user, disabled));
+		store_user_set_disabled(rq->d->store, rq->user, disabled,
+					&ev));
 	admin_audit_end(&ev);
 
 	if (status == PROTO_OK)
@@ -316,9 +317,9 @@ admin_user_enable(struct request *rq)
 	return set_disabled(rq, 0);
 }
 
-/* passwd sets a checked password; pwcheck only says what it would break. */
-static int
-set_or_check(struct request *rq, int set)
+/* passwd sets a checked password. */
+int
+admin_passwd(struct request *rq)
 {
 	char pw[PROTO_MAX_SECRET + 1];
 	struct store_user u;
@@ -329,32 +330,75 @@ set_or_check(struct request *rq, int set)
 		status = read_new_password(rq, &u, pw);
 	else
 		pw[0] = '\0';
-	if (status == PROTO_OK && set)
+	if (status == PROTO_OK)
 		status = password_set(rq, &u, pw, "admin");
-	else if (status == PROTO_POLICY && set)
+	else if (status == PROTO_POLICY)
 		password_refused_audit(rq);
-	if (status == PROTO_OK && set)
+	if (status == PROTO_OK)
 		log_notice("password of user %s set by uid %u", rq->user,
 			   actor(rq));
-	else if (!set)
-		/* It tells whether a guess is a current or old password. */
-		log_notice("password of user %s checked by uid %u: %s",
-			   rq->user, actor(rq), proto_status_name(status));
 	wipe(pw, sizeof(pw));
 	WIPE_OBJ(u);
 	return status;
 }
 
-int
-admin_passwd(struct request *rq)
+/* The candidate's rules and history: "right" for the counted check is
+ * a candidate that matches nothing stored (nothing was guessed). */
+static int
+check_candidate(struct request *rq, struct login *l, void *arg)
 {
-	return set_or_check(rq, 1);
+	int status = password_check(rq, rq->user, &l->u, arg);
+
+	if (status == PROTO_UNAVAILABLE)
+		return -1;
+	return (rq->reasons & (1u << PROTO_R_REUSED)) == 0;
 }
 
+/*
+ * pwcheck says what a candidate would break, history included, so it
+ * tells whether a guess is a current or old password: it goes through
+ * the counted check of the user's account (refused while locked; a
+ * candidate that matches a stored hash stays counted) and is recorded.
+ */
 int
 admin_pwcheck(struct request *rq)
 {
-	return set_or_check(rq, 0);
+	char pw[PROTO_MAX_SECRET + 1];
+	struct audit_rec ev;
+	struct login l;
+	int status, rc;
+
+	memset(&l, 0, sizeof(l));
+	pw[0] = '\0';
+	if ((status = login_load(rq, &l)) != 0)
+		goto out;
+	if (!l.found) {
+		status = PROTO_NOT_FOUND;
+		goto out;
+	}
+	if (request_password(rq, PROTO_T_PASSWORD, pw, &status) != 0) {
+		status = -1;
+		goto out;
+	}
+	if (status != PROTO_OK)
+		goto out;
+	rc = login_counted(rq, &l, check_candidate, pw, &status);
+	if (rc == LOGIN_REFUSED)
+		goto out;
+	status = rq->reasons != 0 ? PROTO_POLICY : PROTO_OK;
+	request_audit(rq, &ev, "password-check", 1);
+	ev.result = status == PROTO_OK ? "ok" : "refused";
+	ev.reason = rc == LOGIN_WRONG ? "reused" : "";
+	if (rc == LOGIN_RIGHT)
+		login_refund(rq, &l, &ev);
+	else
+		audit_now(rq->d->store, &ev);
+	log_notice("password of user %s checked by uid %u: %s", rq->user,
+		   actor(rq), proto_status_name(status));
+out:
+	wipe(pw, sizeof(pw));
+	WIPE_OBJ(l.u);
+	return status;
 }
 
 int
@@ -364,7 +408,7 @@ admin_expire(struct request *rq)
 	int status;
 
 	admin_audit(rq, &ev, "password-expire");
-	status = store_status(store_user_expire(rq->d->store, rq->user));
+	status = store_status(store_user_expire(rq->d->store, rq->user, &ev));
 	admin_audit_end(&ev);
 
 	if (status == PROTO_OK)
@@ -403,7 +447,7 @@ admin_unlock(struct request *rq)
 		} else {
 			ev.user = key;
 		}
-		status = store_status(store_unlock(rq->d->store, kind, key));
+		status = store_status(store_unlock(rq->d->store, kind, key, &ev));
 		admin_audit_end(&ev);
 	}
 	if (status == PROTO_OK)

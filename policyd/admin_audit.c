@@ -105,7 +105,7 @@ audit_maintain(struct daemon *d, uint32_t retention)
 
 	if (retention == 0 ||
 	    store_audit_purge(d->store, (int64_t)time(NULL) - retention,
-			      &purged) != STORE_OK ||
+			      &purged, NULL) != STORE_OK ||
 	    purged == 0)
 		return;
 	memset(&ev, 0, sizeof(ev));

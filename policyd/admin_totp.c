@@ -50,10 +50,9 @@ enroll_secret(struct request *rq, const struct store_user *u,
 
 		request_audit(rq, &ev, "totp-enroll", 1);
 		ev.result = "pending";
-		audit_begin(&ev);
 		rc = store_totp_pending(rq->d->store, u->id, sealed,
-					sizeof(sealed), time(NULL));
-		audit_end();
+					sizeof(sealed), time(NULL), &ev);
+		audit_done(&ev);
 		if (rc != STORE_OK)
 			goto out;
 	}
@@ -138,9 +137,8 @@ confirm_audited(struct request *rq, int64_t user_id, uint64_t step)
 
 	request_audit(rq, &ev, "totp-confirm", 1);
 	ev.result = "ok";
-	audit_begin(&ev);
-	rc = store_totp_confirm(rq->d->store, user_id, (int64_t)step);
-	audit_end();
+	rc = store_totp_confirm(rq->d->store, user_id, (int64_t)step, &ev);
+	audit_done(&ev);
 	return rc;
 }
 
@@ -214,9 +212,8 @@ reset_audited(struct request *rq, int64_t user_id)
 
 	request_audit(rq, &ev, "totp-reset", 1);
 	ev.result = "ok";
-	audit_begin(&ev);
-	rc = store_totp_delete(rq->d->store, user_id);
-	audit_end();
+	rc = store_totp_delete(rq->d->store, user_id, &ev);
+	audit_done(&ev);
 	return rc;
 }
 
@@ -247,18 +244,24 @@ admin_totp_reset(struct request *rq)
 static int
 self_second_factor(struct request *rq, const struct store_user *u)
 {
-	char code[65] = "";
-	struct second_result res;
-	int rc;
+	char code[PROTO_MAX_CODE + 1] = "";
+	struct store_totp t;
+	int rc, status, active;
 
 	if (wire_get_str(rq->msg, PROTO_T_CURRENT_CODE, code, sizeof(code)) <
 	    0)
 		return -1;
-	rc = second_check(rq, u->id, code, &res);
+	rc = store_totp_get(rq->d->store, u->id, &t);
+	active = rc == STORE_OK && t.sealed_len > 0;
+	WIPE_OBJ(t);
+	if (rc == STORE_ERROR)
+		status = PROTO_UNAVAILABLE;
+	else if (!active)
+		status = PROTO_OK;	/* no active factor to prove */
+	else
+		status = auth_verify_code(rq, u, code);
 	wipe(code, sizeof(code));
-	if (rc < 0)
-		return PROTO_UNAVAILABLE;
-	return rc == 1 || res.no_totp ? PROTO_OK : PROTO_DENIED;
+	return status;
 }
 
 int

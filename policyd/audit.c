@@ -4,31 +4,8 @@
 #include <string.h>
 #include <syslog.h>
 
-#include <sodium.h>
-
 #include "audit.h"
 #include "store.h"
-
-static __thread struct audit_rec *pending;
-
-void
-audit_begin(struct audit_rec *rec)
-{
-	rec->committed = 0;
-	pending = rec;
-}
-
-struct audit_rec *
-audit_pending(void)
-{
-	return pending;
-}
-
-void
-audit_drop(void)
-{
-	pending = NULL;
-}
 
 /* key=value, with the value quoted when it holds a blank, '"' or '='
  * (and such characters escaped), so a name cannot forge another key. */
@@ -80,11 +57,8 @@ to_syslog(const struct audit_rec *r)
 }
 
 int
-audit_end(void)
+audit_done(struct audit_rec *r)
 {
-	struct audit_rec *r = pending;
-
-	pending = NULL;
 	if (r == NULL || !r->committed)
 		return 0;
 	to_syslog(r);
@@ -94,12 +68,11 @@ audit_end(void)
 int
 audit_now(struct store *st, struct audit_rec *rec)
 {
-	audit_begin(rec);
-	if (store_audit_append(st) != STORE_OK) {
-		pending = NULL;
+	struct audit_rec *one[1] = { rec };
+
+	if (store_audit_append(st, one, 1) != STORE_OK)
 		return -1;
-	}
-	return audit_end() ? 0 : -1;
+	return audit_done(rec) ? 0 : -1;
 }
 
 void
@@ -114,39 +87,3 @@ audit_actor(struct audit_rec *rec, uid_t uid)
 		snprintf(rec->actor, sizeof(rec->actor), "%s", p->pw_name);
 }
 
-static void
-absorb(crypto_hash_sha256_state *h, const char *s)
-{
-	uint32_t n = (uint32_t)strlen(s);
-	uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-			   (uint8_t)(n >> 8), (uint8_t)n };
-
-	crypto_hash_sha256_update(h, len, sizeof(len));
-	crypto_hash_sha256_update(h, (const uint8_t *)s, n);
-}
-
-void
-audit_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_rec *r,
-	   uint8_t out[AUDIT_HASH_LEN])
-{
-	crypto_hash_sha256_state h;
-	char num[3][24];
-
-	snprintf(num[0], sizeof(num[0]), "%lld", (long long)r->id);
-	snprintf(num[1], sizeof(num[1]), "%lld", (long long)r->time);
-	snprintf(num[2], sizeof(num[2]), "%lld", (long long)r->actor_uid);
-	crypto_hash_sha256_init(&h);
-	crypto_hash_sha256_update(&h, prev, AUDIT_HASH_LEN);
-	absorb(&h, num[0]);
-	absorb(&h, num[1]);
-	absorb(&h, or_empty(r->event));
-	absorb(&h, num[2]);
-	absorb(&h, r->actor);
-	absorb(&h, or_empty(r->user));
-	absorb(&h, or_empty(r->host));
-	absorb(&h, or_empty(r->service));
-	absorb(&h, or_empty(r->tty));
-	absorb(&h, or_empty(r->result));
-	absorb(&h, or_empty(r->reason));
-	crypto_hash_sha256_final(&h, out);
-}

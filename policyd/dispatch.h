@@ -66,6 +66,10 @@ int self_totp_reset(struct request *rq);
  * (counted, refused while locked) for rq->user, whose record goes to *u
  * (wiped by the caller).  Returns a status. */
 int auth_verify_password(struct request *rq, struct store_user *u);
+/* The same for a TOTP or recovery code of u (self-service: proving the
+ * factor that is about to be replaced or removed).  A status. */
+int auth_verify_code(struct request *rq, const struct store_user *u,
+		     const char *code);
 int auth_lock_check(struct request *rq);
 int auth_lock_fail(struct request *rq);
 int auth_lock_succ(struct request *rq);

@@ -22,6 +22,7 @@
 
 #include "alert.h"
 #include "audit.h"
+#include "housekeeping.h"
 #include "hash.h"
 #include "log.h"
 #include "seal.h"
@@ -283,7 +284,7 @@ reload(struct daemon *d)
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
 	daemon_event(d, "config-reload", "ok");
-	audit_maintain(d, next.audit_retention);
+	housekeeping_soon();	/* the new retention and windows */
 }
 
 static int
@@ -523,8 +524,7 @@ main(int argc, char **argv)
 	report_start(&report, "ok");
 	stats_start();
 	daemon_event(&d, "daemon-start", "ok");
-	audit_maintain(&d, d.cfg.audit_retention);
-	rc = server_run(srv, sigfd, reload) == 0 ? 0 : 1;
+	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;
 	server_close(srv);	/* every request finished first */
 	srv = NULL;
 	daemon_event(&d, "daemon-stop", "ok");

@@ -155,10 +155,9 @@ password_set(struct request *rq, const struct store_user *u, const char *pw,
 	request_audit(rq, &ev, "password-change", 1);
 	ev.result = "ok";
 	ev.reason = who;
-	audit_begin(&ev);
 	rc = store_password_change(rq->d->store, u, phc, time(NULL),
-				   rq->set.policy.history);
-	audit_end();
+				   rq->set.policy.history, &ev);
+	audit_done(&ev);
 	wipe(phc, sizeof(phc));
 	if (rc == STORE_CHANGED)
 		log_warn("password of user %s changed meanwhile; not "

@@ -196,12 +196,11 @@ second_new_codes(struct request *rq, int64_t user_id, uint32_t n,
 
 		request_audit(rq, &ev, "totp-recovery-codes", 1);
 		ev.result = "issued";
-		audit_begin(&ev);
 		if (store_codes_set(rq->d->store, user_id,
 				    (const uint8_t(*)[STORE_CODE_HASH])hashes,
-				    n) == STORE_OK)
+				    n, &ev) == STORE_OK)
 			status = PROTO_OK;
-		audit_end();
+		audit_done(&ev);
 	}
 out:
 	if (hashes != NULL)
@@ -270,9 +269,8 @@ second_check(struct request *rq, int64_t user_id, const char *code,
 
 		request_audit(rq, &ev, "totp-recovery-used", 1);
 		ev.result = "ok";
-		audit_begin(&ev);
-		rc = store_codes_use(rq->d->store, user_id, hash);
-		audit_end();
+		rc = store_codes_use(rq->d->store, user_id, hash, &ev);
+		audit_done(&ev);
 	}
 	if (rc == STORE_ERROR)
 		return -1;

@@ -449,8 +449,10 @@ on_signal(struct server *s, int sigfd, void (*reload)(struct daemon *))
 }
 
 int
-server_run(struct server *s, int sigfd, void (*reload)(struct daemon *))
+server_run(struct server *s, int sigfd, void (*reload)(struct daemon *),
+	   void (*tick)(struct daemon *))
 {
+	int64_t next_tick = frame_now_ms() + SERVER_TICK_MS;
 	struct pollfd pfd[3] = {
 		{ .fd = s->fds[SOCK_PAM], .events = POLLIN },
 		{ .fd = s->fds[SOCK_ADMIN], .events = POLLIN },
@@ -458,7 +460,14 @@ server_run(struct server *s, int sigfd, void (*reload)(struct daemon *))
 	};
 
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		int64_t wait = next_tick - frame_now_ms();
+
+		if (wait <= 0) {
+			tick(s->d);
+			next_tick = frame_now_ms() + SERVER_TICK_MS;
+			continue;
+		}
+		if (poll(pfd, 3, (int)wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));

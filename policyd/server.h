@@ -28,9 +28,13 @@ int server_open(struct daemon *d, uid_t owner, gid_t admin_gid,
 		int have_admin_gid, struct server **out, char *err,
 		size_t errsz);
 
+#define SERVER_TICK_MS 1000
+
 /* Serves until SIGTERM or SIGINT arrives on sigfd (a signalfd); calls
- * reload for SIGHUP.  Returns 0. */
-int server_run(struct server *s, int sigfd, void (*reload)(struct daemon *));
+ * reload for SIGHUP, and tick every SERVER_TICK_MS (housekeeping) on the
+ * loop's own thread.  Returns 0. */
+int server_run(struct server *s, int sigfd, void (*reload)(struct daemon *),
+	       void (*tick)(struct daemon *));
 
 /* Stops accepting, lets requests in flight finish, waits for every
  * worker thread to end, removes the sockets and frees s. */

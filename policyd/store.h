@@ -20,6 +20,39 @@
 #include "proto.h"
 
 #define STORE_PHC_MAX 256	/* an argon2id PHC string, with its NUL */
+#define AUDIT_HASH_LEN 32
+
+/*
+ * An audit record.  Every store call that decides something takes the
+ * record of that decision as its last argument (NULL: none) and appends
+ * it inside the same transaction, so that a decision that cannot be
+ * recorded is not made; `committed` then says whether it was.  Fields
+ * are NUL-terminated strings or NULL (stored as "").
+ */
+struct audit_rec {
+	const char *event;	/* stable name: auth, lock, unlock, ... */
+	const char *user;
+	const char *host;
+	const char *service;
+	const char *tty;
+	const char *result;	/* ok, fail, locked, refused, ... */
+	const char *reason;	/* a reason code's name, or factor */
+	int64_t actor_uid;	/* -1 when no one acted (the daemon) */
+	char actor[33];		/* the actor's user name, if known */
+	int64_t time;		/* set when appended, if 0 */
+	/* Set by the store when the record is appended. */
+	int64_t id;
+	int committed;
+};
+
+/*
+ * The chain: hash = SHA-256(prev || each field as a 4-byte big-endian
+ * length and its bytes, in the order id, time, event, actor_uid, actor,
+ * user, host, service, tty, result, reason).  The id is part of it, so
+ * swapping two rows breaks the chain too.  Every backend uses this one.
+ */
+void store_record_hash(const uint8_t prev[AUDIT_HASH_LEN],
+		       const struct audit_rec *r, uint8_t out[AUDIT_HASH_LEN]);
 
 enum store_rc {
 	STORE_OK = 0,
@@ -48,10 +81,13 @@ void store_close(struct store *st);
 
 int store_user_get(struct store *st, const char *name, struct store_user *u);
 int store_user_add(struct store *st, const char *name, const char *phc,
-		   int64_t now);
-int store_user_del(struct store *st, const char *name);
-int store_user_set_disabled(struct store *st, const char *name, int disabled);
-int store_user_expire(struct store *st, const char *name);
+		   int64_t now, struct audit_rec *ev);
+int store_user_del(struct store *st, const char *name,
+		   struct audit_rec *ev);
+int store_user_set_disabled(struct store *st, const char *name, int disabled,
+			    struct audit_rec *ev);
+int store_user_expire(struct store *st, const char *name,
+		      struct audit_rec *ev);
 
 /* The user's retired hashes, newest first: at most max, into
  * phcs[0..*n).  The caller wipes them. */
@@ -65,7 +101,8 @@ int store_history(struct store *st, int64_t user_id,
  * now and must_change is cleared.  One transaction.
  */
 int store_password_change(struct store *st, const struct store_user *u,
-			  const char *phc, int64_t now, uint32_t keep);
+			  const char *phc, int64_t now, uint32_t keep,
+			  struct audit_rec *ev);
 
 /* Replaces u's hash with the same password hashed at a new cost (after a
  * login), if u->phc is still the stored one; history and dates stay. */
@@ -98,6 +135,8 @@ struct attempt_ticket {
 	int locked;		/* enum attempt_lock */
 	int64_t until;		/* end of that lock, or LOCK_FOREVER */
 	int newly_locked;	/* keys this attempt locked (0 to 2) */
+	int locked_user;	/* of which the account's */
+	int locked_source;	/* and the host's */
 };
 
 struct last_login {
@@ -112,15 +151,21 @@ struct last_login {
  * counts nothing; else, when `count`, records a failure for each (the
  * attempt is counted before it is verified) and locks whichever reaches
  * its deny.  An expired lock is lifted with its failures.  With count 0
- * it only looks (pam_policyd preauth).  A pending audit record (the
- * failure's outcome, when it is known before the count) is appended only
- * when the attempt is counted: a refusal is not what it records.
+ * it only looks (pam_policyd preauth).  ev (the failure's outcome, when
+ * it is known before the count, as for authfail) is appended only when
+ * the attempt is counted: a refusal is not what it records.  A lock set
+ * here is not recorded here: the caller records it once the attempt
+ * turned out a failure (t->locked_user, t->locked_source).
  */
 int store_attempt_begin(struct store *st, const struct attempt *a, int count,
-			struct attempt_ticket *t);
+			struct attempt_ticket *t, struct audit_rec *ev);
 
-/* The attempt was not verified after all (queue full): uncounts it. */
-int store_attempt_cancel(struct store *st, const struct attempt_ticket *t);
+/* Uncounts the attempt: it was not verified after all (queue full), or
+ * the secret was right in a check that is not a whole login (a password
+ * change, self-service): the account's other failures stay.  A lock
+ * that this attempt's own count set is lifted with it. */
+int store_attempt_cancel(struct store *st, const struct attempt *a,
+			 const struct attempt_ticket *t, struct audit_rec *ev);
 
 /*
  * The attempt succeeded, in one transaction: uncounts it, clears the
@@ -129,11 +174,12 @@ int store_attempt_cancel(struct store *st, const struct attempt_ticket *t);
  */
 int store_attempt_succeeded(struct store *st, const struct attempt *a,
 			    const struct attempt_ticket *t,
-			    struct last_login *prev);
+			    struct last_login *prev, struct audit_rec *ev);
 
 /* Lifts a lock and forgets the key's failures.  kind 'u' or 's'.
  * STORE_NOT_FOUND when there was neither. */
-int store_unlock(struct store *st, char kind, const char *key);
+int store_unlock(struct store *st, char kind, const char *key,
+		 struct audit_rec *ev);
 
 /* Whether the key is locked at now: 1 with *until, 0 if not, or
  * STORE_ERROR.  Read only: an expired lock is left for the next attempt. */
@@ -175,32 +221,34 @@ struct store_totp {
 int store_totp_get(struct store *st, int64_t user_id, struct store_totp *t);
 /* Stores a new sealed secret as pending; an active one stays in force. */
 int store_totp_pending(struct store *st, int64_t user_id, const uint8_t *s,
-		       size_t len, int64_t now);
+		       size_t len, int64_t now, struct audit_rec *ev);
 /* Makes the pending secret the active one; `step` (the confirming code's)
  * counts as used.  STORE_NOT_FOUND if nothing was pending. */
-int store_totp_confirm(struct store *st, int64_t user_id, int64_t step);
+int store_totp_confirm(struct store *st, int64_t user_id, int64_t step,
+		       struct audit_rec *ev);
 /* Marks step used if it is newer than the last used one: STORE_OK, or
  * STORE_CHANGED when it was already used (a replay).  One statement, so
  * two sessions with one code get one success. */
 int store_totp_accept(struct store *st, int64_t user_id, int64_t step);
 /* Removes TOTP and the recovery codes. */
-int store_totp_delete(struct store *st, int64_t user_id);
+int store_totp_delete(struct store *st, int64_t user_id,
+		      struct audit_rec *ev);
 /* Replaces the recovery codes with n new hashes. */
 int store_codes_set(struct store *st, int64_t user_id,
-		    const uint8_t (*hashes)[STORE_CODE_HASH], size_t n);
+		    const uint8_t (*hashes)[STORE_CODE_HASH], size_t n,
+		    struct audit_rec *ev);
 /* Uses a code: STORE_OK once, STORE_NOT_FOUND after (or never issued). */
 int store_codes_use(struct store *st, int64_t user_id,
-		    const uint8_t hash[STORE_CODE_HASH]);
+		    const uint8_t hash[STORE_CODE_HASH], struct audit_rec *ev);
 /* Unused codes left. */
 int store_codes_left(struct store *st, int64_t user_id, uint32_t *n);
 
 /* --- Audit trail (see audit.h) ----------------------------------------- */
 
-struct audit_rec;
-
-/* Appends this thread's pending audit record in a transaction of its own
- * (for events that decide nothing). */
-int store_audit_append(struct store *st);
+/* Appends n records in a transaction of their own (for events that
+ * decide nothing, or whose decision was made before). */
+int store_audit_append(struct store *st, struct audit_rec *const *recs,
+		       size_t n);
 
 /* Walks the whole chain: STORE_OK with *count records when it holds, or
  * with *bad_id the first record that breaks it (edited, deleted before
@@ -211,7 +259,8 @@ int store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id);
  * hash as the checkpoint the rest of the chain starts from; *purged
  * says how many went.  One transaction, with the pending record (the
  * purge's own) appended when any went. */
-int store_audit_purge(struct store *st, int64_t before, uint64_t *purged);
+int store_audit_purge(struct store *st, int64_t before, uint64_t *purged,
+		      struct audit_rec *ev);
 
 struct audit_query {
 	const char *user, *event, *host;	/* "" for any */

@@ -482,83 +482,83 @@ store_user_get(struct store *st, const char *name, struct store_user *u)
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
-/*
- * Runs one bound write statement as its own IMMEDIATE transaction, then
- * releases the lock the caller took before binding.  Returns STORE_OK if
- * it changed a row, STORE_NOT_FOUND if it changed none, STORE_EXISTS on a
- * uniqueness conflict, STORE_ERROR otherwise.
- */
-static int
-write_one(struct store *st, sqlite3_stmt *s)
-{
-	uint64_t seq = 0;
-	int rc, changed = 0;
+/* A write of one row by name: the statement, its text and integer
+ * values, and what happened. */
+struct name_write {
+	int which;		/* enum stmt */
+	const char *name;	/* ?1 */
+	const char *text;	/* ?2 if not NULL */
+	int64_t v;		/* the next parameter, if the statement has it */
+	int rc;			/* the step's SQLite result */
+	int changed;
+};
 
-	rc = sq_run(st->stmt[S_BEGIN]);
-	if (rc == SQLITE_DONE) {
-		rc = sqlite3_step(s);
-		changed = sqlite3_changes(st->db);
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE && changed > 0 && sq_audit_append(st) != 0)
-			rc = SQLITE_ERROR;
-		if (rc == SQLITE_DONE)
-			rc = sq_commit(st, &seq);
-		if (rc != SQLITE_DONE)
-			sq_run(st->stmt[S_ROLLBACK]);
-	}
-	sqlite3_clear_bindings(s);
-	pthread_mutex_unlock(&st->lock);
-	if (rc == SQLITE_DONE && sq_durable(st, seq) != 0)
-		rc = SQLITE_IOERR;
-	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+static int
+name_write_body(struct store *st, void *arg)
+{
+	struct name_write *w = arg;
+	sqlite3_stmt *s = st->stmt[w->which];
+	int next = 2;
+
+	sqlite3_bind_text(s, 1, w->name, -1, SQLITE_STATIC);
+	if (w->text != NULL)
+		sqlite3_bind_text(s, next++, w->text, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= next)
+		sqlite3_bind_int64(s, next, w->v);
+	w->rc = sq_step(s);
+	w->changed = sqlite3_changes(st->db);
+	if (w->rc != SQLITE_DONE)
+		return SQ_ROLLBACK;
+	return w->changed > 0 ? SQ_COMMIT : SQ_COMMIT_UNRECORDED;
+}
+
+/* STORE_OK if it changed a row, STORE_NOT_FOUND if none, STORE_EXISTS on
+ * a uniqueness conflict, STORE_ERROR otherwise. */
+static int
+write_name(struct store *st, struct name_write *w, struct audit_rec *ev)
+{
+	int rc = sq_transaction(st, name_write_body, w, ev);
+
+	if (w->rc == SQLITE_CONSTRAINT_UNIQUE)
 		return STORE_EXISTS;
-	if (rc != SQLITE_DONE)
+	if (rc != STORE_OK)
 		return STORE_ERROR;
-	return changed > 0 ? STORE_OK : STORE_NOT_FOUND;
+	return w->changed > 0 ? STORE_OK : STORE_NOT_FOUND;
 }
 
 int
 store_user_add(struct store *st, const char *name, const char *phc,
-	       int64_t now)
+	       int64_t now, struct audit_rec *ev)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_ADD];
+	struct name_write w = { S_USER_ADD, name, phc, now, 0, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, phc, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	return write_one(st, s);
+	return write_name(st, &w, ev);
 }
 
 int
-store_user_del(struct store *st, const char *name)
+store_user_del(struct store *st, const char *name, struct audit_rec *ev)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_DEL];
+	struct name_write w = { S_USER_DEL, name, NULL, 0, 0, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	return write_one(st, s);
+	return write_name(st, &w, ev);
 }
 
 int
-store_user_set_disabled(struct store *st, const char *name, int disabled)
+store_user_set_disabled(struct store *st, const char *name, int disabled,
+			struct audit_rec *ev)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_DISABLE];
+	struct name_write w = { S_USER_DISABLE, name, NULL, disabled != 0, 0,
+				0 };
 
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, disabled != 0);
-	return write_one(st, s);
+	return write_name(st, &w, ev);
 }
 
 int
-store_user_expire(struct store *st, const char *name)
+store_user_expire(struct store *st, const char *name, struct audit_rec *ev)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_EXPIRE];
+	struct name_write w = { S_USER_EXPIRE, name, NULL, 0, 0, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	return write_one(st, s);
+	return write_name(st, &w, ev);
 }
 
 int
@@ -598,75 +598,74 @@ sq_step(sqlite3_stmt *s)
 	return rc;
 }
 
+struct swap_args {
+	const struct store_user *u;
+	const char *phc;
+	int retire;		/* a change: history, dates, must_change */
+	int64_t now;
+	uint32_t keep;
+	int changed;
+};
+
 /* The swap, and with `retire` the history bookkeeping, in one
- * transaction; called with the lock held.  *seq numbers the commit. */
+ * transaction.  Not the stored hash any more: nothing is written. */
 static int
-swap_locked(struct store *st, const struct store_user *u, const char *phc,
-	    int retire, int64_t now, uint32_t keep, uint64_t *seq)
+swap_body(struct store *st, void *arg)
 {
+	struct swap_args *x = arg;
 	sqlite3_stmt *swap = st->stmt[S_PASSWORD_SWAP];
 	sqlite3_stmt *add = st->stmt[S_HISTORY_ADD];
 	sqlite3_stmt *prune = st->stmt[S_HISTORY_PRUNE];
-	int rc, changed;
+	int rc;
 
-	if (sq_run(st->stmt[S_BEGIN]) != SQLITE_DONE)
-		return STORE_ERROR;
-	sqlite3_bind_int64(swap, 1, u->id);
-	sqlite3_bind_text(swap, 2, u->phc, -1, SQLITE_STATIC);
-	sqlite3_bind_text(swap, 3, phc, -1, SQLITE_STATIC);
-	sqlite3_bind_int(swap, 4, retire);
-	sqlite3_bind_int64(swap, 5, now);
+	sqlite3_bind_int64(swap, 1, x->u->id);
+	sqlite3_bind_text(swap, 2, x->u->phc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(swap, 3, x->phc, -1, SQLITE_STATIC);
+	sqlite3_bind_int(swap, 4, x->retire);
+	sqlite3_bind_int64(swap, 5, x->now);
 	rc = sq_step(swap);
-	changed = sqlite3_changes(st->db);
-	if (rc == SQLITE_DONE && changed == 1 && retire) {
-		sqlite3_bind_int64(add, 1, u->id);
-		sqlite3_bind_text(add, 2, u->phc, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(add, 3, now);
-		rc = sq_step(add);
-		sqlite3_bind_int64(prune, 1, u->id);
-		sqlite3_bind_int64(prune, 2, keep);
-		if (rc == SQLITE_DONE)
-			rc = sq_step(prune);
-	}
-	if (rc == SQLITE_DONE && changed == 1 && sq_audit_append(st) != 0)
-		rc = SQLITE_ERROR;
-	if (rc == SQLITE_DONE && changed == 1)
-		rc = sq_commit(st, seq);
-	if (rc != SQLITE_DONE || changed != 1) {
-		sq_run(st->stmt[S_ROLLBACK]);
-		return rc != SQLITE_DONE ? STORE_ERROR : STORE_CHANGED;
-	}
-	return STORE_OK;
+	x->changed = sqlite3_changes(st->db);
+	if (rc != SQLITE_DONE || x->changed != 1)
+		return SQ_ROLLBACK;
+	if (!x->retire)
+		return SQ_COMMIT;
+	sqlite3_bind_int64(add, 1, x->u->id);
+	sqlite3_bind_text(add, 2, x->u->phc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(add, 3, x->now);
+	if (sq_step(add) != SQLITE_DONE)
+		return SQ_ROLLBACK;
+	sqlite3_bind_int64(prune, 1, x->u->id);
+	sqlite3_bind_int64(prune, 2, x->keep);
+	return sq_step(prune) == SQLITE_DONE ? SQ_COMMIT : SQ_ROLLBACK;
+}
+
+static int
+swap(struct store *st, struct swap_args *x, struct audit_rec *ev)
+{
+	int rc = sq_transaction(st, swap_body, x, ev);
+
+	if (rc == STORE_OK)
+		return STORE_OK;
+	return x->changed == 0 ? STORE_CHANGED : STORE_ERROR;
 }
 
 int
 store_password_change(struct store *st, const struct store_user *u,
-		      const char *phc, int64_t now, uint32_t keep)
+		      const char *phc, int64_t now, uint32_t keep,
+		      struct audit_rec *ev)
 {
-	uint64_t seq = 0;
-	int rc;
+	struct swap_args x = { u, phc, 1, now, keep, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	rc = swap_locked(st, u, phc, 1, now, keep, &seq);
-	pthread_mutex_unlock(&st->lock);
-	if (rc == STORE_OK && sq_durable(st, seq) != 0)
-		rc = STORE_ERROR;
-	return rc;
+	return swap(st, &x, ev);
 }
 
 int
 store_password_rehash(struct store *st, const struct store_user *u,
 		      const char *phc)
 {
-	uint64_t seq = 0;
-	int rc;
+	struct swap_args x = { u, phc, 0, 0, 0, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	rc = swap_locked(st, u, phc, 0, 0, 0, &seq);
-	pthread_mutex_unlock(&st->lock);
-	if (rc == STORE_OK && sq_durable(st, seq) != 0)
-		rc = STORE_ERROR;
-	return rc;
+	return swap(st, &x, NULL);
 }
 
 int

@@ -87,11 +87,8 @@ int sq_step(sqlite3_stmt *s);
 void sq_release(struct store *st, sqlite3_stmt *s);
 /* Copies a text column into dst, "" for NULL. */
 void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
-/* Appends this thread's pending audit record (audit.h), if any, inside
- * the transaction being committed.  0, or -1 (then roll back: a decision
- * that cannot be recorded is not made). */
-int sq_audit_append(struct store *st);
-/* Appends rec (not the pending one) inside the current transaction. */
+/* Appends rec inside the current transaction.  0, or -1 (then roll
+ * back: a decision that cannot be recorded is not made). */
 struct audit_rec;
 int sq_audit_add(struct store *st, struct audit_rec *rec);
 
@@ -111,10 +108,17 @@ int sq_commit(struct store *st, uint64_t *seq);
  */
 int sq_durable(struct store *st, uint64_t seq);
 
-/* Runs body(st, arg) inside BEGIN IMMEDIATE ... COMMIT under the lock,
- * with ROLLBACK when body returns nonzero, then waits until the commit is
- * durable (sq_durable).  STORE_OK or STORE_ERROR. */
+/*
+ * The one way to touch the store's statements: takes the lock, runs
+ * body(st, arg) inside BEGIN IMMEDIATE, where it binds and steps what it
+ * needs, appends ev (if not NULL) and commits, then releases the lock and
+ * waits until the commit is durable (sq_durable).  body returns
+ * SQ_COMMIT, SQ_COMMIT_UNRECORDED (the decision went the other way, so
+ * ev does not describe it) or SQ_ROLLBACK.  STORE_OK when committed,
+ * else STORE_ERROR (nothing changed).
+ */
+enum { SQ_COMMIT = 0, SQ_COMMIT_UNRECORDED = 1, SQ_ROLLBACK = -1 };
 int sq_transaction(struct store *st, int (*body)(struct store *, void *),
-		   void *arg);
+		   void *arg, struct audit_rec *ev);
 
 #endif

@@ -9,7 +9,6 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
 #include "store.h"
 #include "store_sqlite.h"
 
@@ -54,7 +53,7 @@ sq_audit_add(struct store *st, struct audit_rec *r)
 	r->id = last + 1;
 	if (r->time == 0)
 		r->time = time(NULL);
-	audit_hash(prev, r, hash);
+	store_record_hash(prev, r, hash);
 	sqlite3_bind_int64(s, 1, r->id);
 	sqlite3_bind_int64(s, 2, r->time);
 	sqlite3_bind_int64(s, 4, r->actor_uid);
@@ -72,28 +71,32 @@ sq_audit_add(struct store *st, struct audit_rec *r)
 	return 0;
 }
 
-int
-sq_audit_append(struct store *st)
-{
-	struct audit_rec *r = audit_pending();
-
-	if (r == NULL || r->committed)
-		return 0;
-	return sq_audit_add(st, r);
-}
+struct append_args {
+	struct audit_rec *const *recs;
+	size_t n;
+};
 
 static int
 append_body(struct store *st, void *arg)
 {
-	(void)st;
-	(void)arg;
-	return 0;	/* sq_transaction appends the pending record */
+	const struct append_args *x = arg;
+
+	for (size_t i = 0; i < x->n; i++)
+		if (sq_audit_add(st, x->recs[i]) != 0)
+			return SQ_ROLLBACK;
+	return SQ_COMMIT;
 }
 
 int
-store_audit_append(struct store *st)
+store_audit_append(struct store *st, struct audit_rec *const *recs, size_t n)
 {
-	return sq_transaction(st, append_body, NULL);
+	struct append_args x = { recs, n };
+	int rc = sq_transaction(st, append_body, &x, NULL);
+
+	if (rc != STORE_OK)
+		for (size_t i = 0; i < n; i++)
+			recs[i]->committed = 0;
+	return rc;
 }
 
 /* A row as a record (pointers into the statement, valid until the next
@@ -157,7 +160,7 @@ store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 	want_id++;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_row(s, &r, prev, hash);
-		audit_hash(prev, &r, again);
+		store_record_hash(prev, &r, again);
 		if (r.id != want_id || memcmp(prev, expect, AUDIT_HASH_LEN) ||
 		    memcmp(hash, again, AUDIT_HASH_LEN)) {
 			*bad_id = r.id;
@@ -229,23 +232,24 @@ purge_body(struct store *st, void *arg)
 	sqlite3_reset(end);
 	sqlite3_clear_bindings(end);
 	if (rc == SQLITE_DONE)
-		return 0;	/* nothing that old */
+		return SQ_COMMIT_UNRECORDED;	/* nothing that old */
 	if (rc != SQLITE_ROW)
-		return -1;
+		return SQ_ROLLBACK;
 	sqlite3_bind_int64(cp, 1, last);
 	sqlite3_bind_blob(cp, 2, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(del, 1, last);
 	if (sq_step(cp) != SQLITE_DONE || sq_step(del) != SQLITE_DONE)
-		return -1;
+		return SQ_ROLLBACK;
 	p->purged = (uint64_t)sqlite3_changes(st->db);
-	return 0;
+	return SQ_COMMIT;
 }
 
 int
-store_audit_purge(struct store *st, int64_t before, uint64_t *purged)
+store_audit_purge(struct store *st, int64_t before, uint64_t *purged,
+		  struct audit_rec *ev)
 {
 	struct purge_args p = { before, 0 };
-	int rc = sq_transaction(st, purge_body, &p);
+	int rc = sq_transaction(st, purge_body, &p, ev);
 
 	*purged = p.purged;
 	return rc;

@@ -8,7 +8,6 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
 #include "lockout.h"
 #include "store.h"
 #include "store_sqlite.h"
@@ -86,35 +85,6 @@ key_locked(struct store *st, char kind, const char *key, int64_t now,
 	return 0;
 }
 
-/* The lock is recorded in the transaction that sets it.  An account
- * name policyd does not know is not written (it may be a password typed
- * into the wrong field). */
-static int
-audit_lock(struct store *st, char kind, const char *key,
-	   const struct attempt *a)
-{
-	sqlite3_stmt *s = st->stmt[S_USER_GET];
-	struct audit_rec ev;
-	int known = 0;
-
-	if (kind == 'u') {
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-		known = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "lock";
-	ev.actor_uid = -1;
-	ev.user = kind == 'u' ? (known ? key : "(unknown)") : "";
-	ev.host = kind == 's' ? key : a->rhost;
-	ev.service = a->service;
-	ev.result = "locked";
-	ev.reason = kind == 's' ? "host failures" : "account failures";
-	ev.time = a->now;
-	return sq_audit_add(st, &ev);
-}
-
 /* Counts one failure for the key; locks it if that reaches deny.
  * Returns 1 if it locked, 0 if not, -1 on error. */
 static int
@@ -146,9 +116,7 @@ count_one(struct store *st, char kind, const char *key,
 	bind_key(add, kind, key);
 	sqlite3_bind_int64(add, 3, a->now);
 	sqlite3_bind_int64(add, 4, until);
-	if (sq_step(add) != SQLITE_DONE)
-		return -1;
-	return audit_lock(st, kind, key, a) == 0 ? 1 : -1;
+	return sq_step(add) == SQLITE_DONE ? 1 : -1;
 }
 
 /* The body of store_attempt_begin, inside its transaction. */
@@ -180,12 +148,14 @@ attempt_locked(struct store *st, const struct attempt *a, int count,
 	if (rc < 0)
 		return -1;
 	t->newly_locked += rc;
+	t->locked_user = rc;
 	if (a->rhost[0] != '\0') {
 		rc = count_one(st, 's', a->rhost, &a->source_rule, a,
 			       &t->ids[1]);
 		if (rc < 0)
 			return -1;
 		t->newly_locked += rc;
+		t->locked_source = rc;
 	}
 	sqlite3_bind_text(st->stmt[S_USER_FAILED_INC], 1, a->user, -1,
 			  SQLITE_STATIC);
@@ -194,23 +164,30 @@ attempt_locked(struct store *st, const struct attempt *a, int count,
 
 int
 sq_transaction(struct store *st, int (*body)(struct store *, void *),
-	       void *arg)
+	       void *arg, struct audit_rec *ev)
 {
 	uint64_t seq = 0;
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg) : -1;
-	if (rc == 0 && sq_audit_append(st) != 0)
-		rc = -1;
-	if (rc == 0 && sq_commit(st, &seq) != SQLITE_DONE)
-		rc = -1;
-	if (rc != 0)
+	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg)
+						      : SQ_ROLLBACK;
+	if (rc == SQ_COMMIT && ev != NULL && sq_audit_add(st, ev) != 0)
+		rc = SQ_ROLLBACK;
+	if (rc != SQ_ROLLBACK && sq_commit(st, &seq) != SQLITE_DONE)
+		rc = SQ_ROLLBACK;
+	if (rc == SQ_ROLLBACK) {
 		sq_run(st->stmt[S_ROLLBACK]);
+		if (ev != NULL)
+			ev->committed = 0;
+	}
 	pthread_mutex_unlock(&st->lock);
-	if (rc == 0)
-		rc = sq_durable(st, seq);
-	return rc == 0 ? STORE_OK : STORE_ERROR;
+	if (rc != SQ_ROLLBACK && sq_durable(st, seq) != 0) {
+		rc = SQ_ROLLBACK;
+		if (ev != NULL)
+			ev->committed = 0;
+	}
+	return rc != SQ_ROLLBACK ? STORE_OK : STORE_ERROR;
 }
 
 struct begin_args {
@@ -225,20 +202,21 @@ begin_body(struct store *st, void *arg)
 	struct begin_args *b = arg;
 	int rc = attempt_locked(st, b->a, b->count, b->t);
 
-	if (rc >= 0 && b->t->locked != ATTEMPT_OPEN)
-		audit_drop();
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return SQ_ROLLBACK;
+	return b->t->locked != ATTEMPT_OPEN || !b->count ? SQ_COMMIT_UNRECORDED
+							 : SQ_COMMIT;
 }
 
 int
 store_attempt_begin(struct store *st, const struct attempt *a, int count,
-		    struct attempt_ticket *t)
+		    struct attempt_ticket *t, struct audit_rec *ev)
 {
 	struct begin_args b = { a, count, t };
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	rc = sq_transaction(st, begin_body, &b);
+	rc = sq_transaction(st, begin_body, &b, ev);
 	if (rc != STORE_OK)
 		memset(t, 0, sizeof(*t));
 	return rc;
@@ -257,16 +235,34 @@ uncount(struct store *st, const struct attempt_ticket *t)
 	return 0;
 }
 
+struct cancel_args {
+	const struct attempt *a;
+	const struct attempt_ticket *t;
+};
+
+/* Uncounts the attempt, and lifts a lock that its own count set: with
+ * the attempt given back, the key is below its deny again. */
 static int
 cancel_body(struct store *st, void *arg)
 {
-	return uncount(st, arg);
+	const struct cancel_args *x = arg;
+
+	if (uncount(st, x->t) != 0 ||
+	    (x->t->locked_user &&
+	     key_op(st, S_LOCK_DEL, 'u', x->a->user, 0) != 0) ||
+	    (x->t->locked_source &&
+	     key_op(st, S_LOCK_DEL, 's', x->a->rhost, 0) != 0))
+		return SQ_ROLLBACK;
+	return SQ_COMMIT;
 }
 
 int
-store_attempt_cancel(struct store *st, const struct attempt_ticket *t)
+store_attempt_cancel(struct store *st, const struct attempt *a,
+		     const struct attempt_ticket *t, struct audit_rec *ev)
 {
-	return sq_transaction(st, cancel_body, (void *)t);
+	struct cancel_args x = { a, t };
+
+	return sq_transaction(st, cancel_body, &x, ev);
 }
 
 static int
@@ -305,7 +301,7 @@ success_body(struct store *st, void *arg)
 	    uncount(st, x->t) != 0 ||
 	    key_op(st, S_FAIL_CLEAR, 'u', x->a->user, 0) != 0 ||
 	    key_op(st, S_LOCK_DEL, 'u', x->a->user, 0) != 0)
-		return -1;
+		return SQ_ROLLBACK;
 	/* This attempt was counted in failed_since_login too. */
 	if (x->t->ids[0] != 0 && x->prev->failures > 0)
 		x->prev->failures--;
@@ -313,16 +309,17 @@ success_body(struct store *st, void *arg)
 	sqlite3_bind_int64(s, 2, x->a->now);
 	sqlite3_bind_text(s, 3, x->a->rhost, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, x->a->service, -1, SQLITE_STATIC);
-	return sq_step(s) == SQLITE_DONE ? 0 : -1;
+	return sq_step(s) == SQLITE_DONE ? SQ_COMMIT : SQ_ROLLBACK;
 }
 
 int
 store_attempt_succeeded(struct store *st, const struct attempt *a,
-			const struct attempt_ticket *t, struct last_login *prev)
+			const struct attempt_ticket *t, struct last_login *prev,
+			struct audit_rec *ev)
 {
 	struct success_args x = { a, t, prev };
 
-	return sq_transaction(st, success_body, &x);
+	return sq_transaction(st, success_body, &x, ev);
 }
 
 struct unlock_args {
@@ -337,19 +334,21 @@ unlock_body(struct store *st, void *arg)
 	struct unlock_args *u = arg;
 
 	if (key_op(st, S_LOCK_DEL, u->kind, u->key, 0) != 0)
-		return -1;
+		return SQ_ROLLBACK;
 	u->found = sqlite3_changes(st->db) > 0;
 	if (key_op(st, S_FAIL_CLEAR, u->kind, u->key, 0) != 0)
-		return -1;
+		return SQ_ROLLBACK;
 	u->found |= sqlite3_changes(st->db) > 0;
-	return 0;
+	/* Nothing to lift: nothing decided, nothing recorded as done. */
+	return u->found ? SQ_COMMIT : SQ_COMMIT_UNRECORDED;
 }
 
 int
-store_unlock(struct store *st, char kind, const char *key)
+store_unlock(struct store *st, char kind, const char *key,
+	     struct audit_rec *ev)
 {
 	struct unlock_args u = { kind, key, 0 };
-	int rc = sq_transaction(st, unlock_body, &u);
+	int rc = sq_transaction(st, unlock_body, &u, ev);
 
 	if (rc != STORE_OK)
 		return rc;
@@ -435,13 +434,15 @@ prune_body(struct store *st, void *arg)
 
 	sqlite3_bind_int64(st->stmt[S_FAIL_PRUNE_ALL], 1, before);
 	if (sq_step(st->stmt[S_FAIL_PRUNE_ALL]) != SQLITE_DONE)
-		return -1;
+		return SQ_ROLLBACK;
 	sqlite3_bind_int64(st->stmt[S_LOCK_PRUNE_ALL], 1, before);
-	return sq_step(st->stmt[S_LOCK_PRUNE_ALL]) == SQLITE_DONE ? 0 : -1;
+	return sq_step(st->stmt[S_LOCK_PRUNE_ALL]) == SQLITE_DONE
+		       ? SQ_COMMIT
+		       : SQ_ROLLBACK;
 }
 
 int
 store_prune(struct store *st, int64_t before)
 {
-	return sq_transaction(st, prune_body, &before);
+	return sq_transaction(st, prune_body, &before, NULL);
 }

@@ -80,14 +80,15 @@ one_write_body(struct store *st, void *arg)
 	w->done = rc == SQLITE_DONE;
 	w->changed = sqlite3_changes(st->db);
 	/* Nothing changed: nothing decided, so nothing to record. */
-	return w->done && w->changed > 0 ? 0 : -1;
+	return w->done && w->changed > 0 ? SQ_COMMIT : SQ_ROLLBACK;
 }
 
 /* Runs w; STORE_OK if it changed a row, else none (or STORE_ERROR). */
 static int
-write_user_row(struct store *st, struct one_write *w, int none)
+write_user_row(struct store *st, struct one_write *w, int none,
+	       struct audit_rec *ev)
 {
-	int rc = sq_transaction(st, one_write_body, w);
+	int rc = sq_transaction(st, one_write_body, w, ev);
 
 	if (rc == STORE_OK)
 		return STORE_OK;
@@ -96,21 +97,22 @@ write_user_row(struct store *st, struct one_write *w, int none)
 
 int
 store_totp_pending(struct store *st, int64_t user_id, const uint8_t *b,
-		   size_t len, int64_t now)
+		   size_t len, int64_t now, struct audit_rec *ev)
 {
 	struct one_write w = { .which = S_TOTP_PENDING, .user_id = user_id,
 			       .blob = b, .blob_len = len, .v3 = now };
 
-	return write_user_row(st, &w, STORE_ERROR);
+	return write_user_row(st, &w, STORE_ERROR, ev);
 }
 
 int
-store_totp_confirm(struct store *st, int64_t user_id, int64_t step)
+store_totp_confirm(struct store *st, int64_t user_id, int64_t step,
+		   struct audit_rec *ev)
 {
 	struct one_write w = { .which = S_TOTP_CONFIRM, .user_id = user_id,
 			       .v = step };
 
-	return write_user_row(st, &w, STORE_NOT_FOUND);
+	return write_user_row(st, &w, STORE_NOT_FOUND, ev);
 }
 
 int
@@ -119,7 +121,7 @@ store_totp_accept(struct store *st, int64_t user_id, int64_t step)
 	struct one_write w = { .which = S_TOTP_ACCEPT, .user_id = user_id,
 			       .v = step };
 
-	return write_user_row(st, &w, STORE_CHANGED);
+	return write_user_row(st, &w, STORE_CHANGED, NULL);
 }
 
 struct codes_args {
@@ -137,14 +139,14 @@ delete_body(struct store *st, void *arg)
 	sqlite3_bind_int64(st->stmt[S_CODES_DELETE], 1, *id);
 	return sq_step(st->stmt[S_TOTP_DELETE]) == SQLITE_DONE &&
 			       sq_step(st->stmt[S_CODES_DELETE]) == SQLITE_DONE
-		       ? 0
-		       : -1;
+		       ? SQ_COMMIT
+		       : SQ_ROLLBACK;
 }
 
 int
-store_totp_delete(struct store *st, int64_t user_id)
+store_totp_delete(struct store *st, int64_t user_id, struct audit_rec *ev)
 {
-	return sq_transaction(st, delete_body, &user_id);
+	return sq_transaction(st, delete_body, &user_id, ev);
 }
 
 static int
@@ -155,34 +157,35 @@ codes_body(struct store *st, void *arg)
 
 	sqlite3_bind_int64(st->stmt[S_CODES_DELETE], 1, c->user_id);
 	if (sq_step(st->stmt[S_CODES_DELETE]) != SQLITE_DONE)
-		return -1;
+		return SQ_ROLLBACK;
 	for (size_t i = 0; i < c->n; i++) {
 		sqlite3_bind_int64(add, 1, c->user_id);
 		sqlite3_bind_blob(add, 2, c->hashes[i], STORE_CODE_HASH,
 				  SQLITE_STATIC);
 		if (sq_step(add) != SQLITE_DONE)
-			return -1;
+			return SQ_ROLLBACK;
 	}
-	return 0;
+	return SQ_COMMIT;
 }
 
 int
 store_codes_set(struct store *st, int64_t user_id,
-		const uint8_t (*hashes)[STORE_CODE_HASH], size_t n)
+		const uint8_t (*hashes)[STORE_CODE_HASH], size_t n,
+		struct audit_rec *ev)
 {
 	struct codes_args c = { user_id, hashes, n };
 
-	return sq_transaction(st, codes_body, &c);
+	return sq_transaction(st, codes_body, &c, ev);
 }
 
 int
 store_codes_use(struct store *st, int64_t user_id,
-		const uint8_t hash[STORE_CODE_HASH])
+		const uint8_t hash[STORE_CODE_HASH], struct audit_rec *ev)
 {
 	struct one_write w = { .which = S_CODES_USE, .user_id = user_id,
 			       .blob = hash, .blob_len = STORE_CODE_HASH };
 
-	return write_user_row(st, &w, STORE_NOT_FOUND);
+	return write_user_row(st, &w, STORE_NOT_FOUND, ev);
 }
 
 int

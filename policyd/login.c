@@ -1,0 +1,316 @@
+/*
+ * login.c - one authentication's state and the one counted check; see
+ * login.h for the rules every verb keeps.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "alert.h"
+#include "audit.h"
+#include "hash.h"
+#include "lockout.h"
+#include "log.h"
+#include "login.h"
+#include "stats.h"
+#include "wipe.h"
+
+/* Context strings come from any local user: a byte below 0x20 or DEL
+ * could drive the terminal of whoever reads the record later. */
+static void
+scrub(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* An optional context string: absent is "", malformed is -1. */
+static int
+context(const struct request *rq, uint8_t tag, char out[PROTO_MAX_TEXT + 1])
+{
+	if (wire_get_str(rq->msg, tag, out, PROTO_MAX_TEXT + 1) < 0)
+		return -1;
+	scrub(out);
+	return 0;
+}
+
+/*
+ * The key failures of this name are counted under: the name itself for a
+ * user policyd has; for any other name, "?" and a keyed BLAKE2b of it, so
+ * that a password typed into the user name field is never stored, while
+ * repeated tries of one name still add up.
+ */
+static void
+account_key(const struct request *rq, struct login *l)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t h[16];
+
+	if (l->found) {
+		snprintf(l->key, sizeof(l->key), "%s", rq->user);
+		return;
+	}
+	crypto_generichash(h, sizeof(h), (const uint8_t *)rq->user,
+			   strlen(rq->user), rq->d->name_key,
+			   sizeof(rq->d->name_key));
+	l->key[0] = '?';
+	for (size_t i = 0; i < sizeof(h); i++) {
+		l->key[1 + 2 * i] = hex[h[i] >> 4];
+		l->key[2 + 2 * i] = hex[h[i] & 15];
+	}
+	l->key[1 + 2 * sizeof(h)] = '\0';
+}
+
+/* The user row, the keys and the rules; the context is already in l. */
+static int
+login_prepare(struct request *rq, struct login *l)
+{
+	int rc = STORE_NOT_FOUND;
+
+	/* Only root's word on the remote host is taken: a local user could
+	 * otherwise name a host to get it throttled for everyone. */
+	if (rq->peer->cred.uid != 0)
+		l->rhost[0] = '\0';
+	if (valid_user_name(rq->user))
+		rc = store_user_get(rq->d->store, rq->user, &l->u);
+	if (rc == STORE_ERROR)
+		return PROTO_UNAVAILABLE;
+	l->found = rc == STORE_OK;
+	account_key(rq, l);
+	l->a.user = l->key;
+	l->a.rhost = l->rhost;
+	l->a.service = l->service;
+	l->a.now = time(NULL);
+	lockout_user_rule(&rq->set.lockout, rq->user, &l->a.user_rule);
+	lockout_source_rule(&rq->set.lockout, l->rhost, &l->a.source_rule);
+	return 0;
+}
+
+int
+login_load(struct request *rq, struct login *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (context(rq, PROTO_T_RHOST, l->rhost) != 0 ||
+	    context(rq, PROTO_T_TTY, l->tty) != 0 ||
+	    context(rq, PROTO_T_SERVICE, l->service) != 0)
+		return -1;
+	return login_prepare(rq, l);
+}
+
+int
+login_resume(struct request *rq, struct login *l,
+	     const struct pending_login *p)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->rhost, sizeof(l->rhost), "%s", p->rhost);
+	snprintf(l->tty, sizeof(l->tty), "%s", p->tty);
+	snprintf(l->service, sizeof(l->service), "%s", p->service);
+	if (login_prepare(rq, l) != 0)
+		return PROTO_UNAVAILABLE;
+	/* The row read now, not the one the password step read: the code
+	 * step goes on with the attempt that step counted. */
+	l->t = p->ticket;
+	return 0;
+}
+
+const char *
+login_name(const struct request *rq, const struct login *l)
+{
+	return l->found ? rq->user : "(unknown)";
+}
+
+void
+login_record(struct request *rq, const struct login *l, struct audit_rec *ev,
+	     const char *result, const char *factor)
+{
+	request_audit(rq, ev, "auth", l->found);
+	ev->host = l->rhost;
+	ev->service = l->service;
+	ev->tty = l->tty;
+	ev->result = result;
+	ev->reason = factor;
+}
+
+void
+login_owner(const struct request *rq, const struct login *l,
+	    char owner[PENDING_OWNER_MAX])
+{
+	pending_owner(rq->peer->cred.uid, l->rhost, l->key, owner);
+}
+
+int
+login_refuse_locked(struct request *rq, const struct login *l)
+{
+	int host = l->t.locked == ATTEMPT_SOURCE_LOCKED;
+	struct audit_rec ev;
+
+	stats_add(STAT_AUTH_LOCKED, 1);
+	login_record(rq, l, &ev, "locked", host ? "host" : "user");
+	audit_now(rq->d->store, &ev);
+	log_notice("auth refused unverified: %s %s is locked",
+		   host ? "host" : "user",
+		   host ? l->a.rhost : login_name(rq, l));
+	if (!rq->set.lockout.tell_locked) {
+		hash_wait_typical();
+		return PROTO_DENIED;
+	}
+	if (host)
+		rq->reason = PROTO_R_SOURCE_LOCKED;
+	rq->keep_fields = 1;
+	wire_put_u64(rq->out, PROTO_T_LOCK_LEFT,
+		     l->t.until == LOCK_FOREVER
+			     ? 0
+			     : (uint64_t)(l->t.until - l->a.now));
+	return PROTO_LOCKED;
+}
+
+/* The record of a lock the attempt's count set (kind 'u' or 's'). */
+static void
+lock_record(struct request *rq, const struct login *l, char kind,
+	    struct audit_rec *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->event = "lock";
+	ev->actor_uid = -1;
+	ev->user = kind == 'u' ? login_name(rq, l) : "";
+	ev->host = l->rhost;
+	ev->service = l->service;
+	ev->result = "locked";
+	ev->reason = kind == 's' ? "host failures" : "account failures";
+}
+
+/* The locks this attempt's count set, recorded now that it is known to
+ * have failed, with `first` (the failure itself) when not NULL. */
+static void
+record_locks(struct request *rq, const struct login *l,
+	     struct audit_rec *first)
+{
+	struct audit_rec user_lock, host_lock, *recs[3];
+	size_t n = 0;
+
+	if (first != NULL)
+		recs[n++] = first;
+	if (l->t.locked_user) {
+		lock_record(rq, l, 'u', &user_lock);
+		recs[n++] = &user_lock;
+	}
+	if (l->t.locked_source) {
+		lock_record(rq, l, 's', &host_lock);
+		recs[n++] = &host_lock;
+	}
+	if (n == 0 || store_audit_append(rq->d->store, recs, n) != STORE_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		audit_done(recs[i]);
+	if (l->t.newly_locked == 0)
+		return;
+	stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
+	log_notice("too many failures: locked user %s%s%s",
+		   login_name(rq, l), l->t.locked_source ? " and host " : "",
+		   l->t.locked_source ? l->rhost : "");
+	alert_fire(l->t.locked_source ? "lock-source" : "lock",
+		   l->t.locked_source ? &host_lock : &user_lock);
+}
+
+void
+login_failed_locks(struct request *rq, struct login *l)
+{
+	record_locks(rq, l, NULL);
+}
+
+void
+login_failed(struct request *rq, struct login *l, const char *factor)
+{
+	struct audit_rec ev;
+
+	login_record(rq, l, &ev, "fail", factor);
+	record_locks(rq, l, &ev);
+}
+
+static int
+count(struct request *rq, struct login *l, int *status)
+{
+	if (store_attempt_begin(rq->d->store, &l->a, 1, &l->t, NULL) !=
+	    STORE_OK) {
+		*status = PROTO_UNAVAILABLE;
+		return LOGIN_REFUSED;
+	}
+	if (l->t.locked != ATTEMPT_OPEN) {
+		*status = login_refuse_locked(rq, l);
+		return LOGIN_REFUSED;
+	}
+	return LOGIN_RIGHT;
+}
+
+int
+login_count_only(struct request *rq, struct login *l, int *status)
+{
+	*status = -1;
+	return count(rq, l, status);
+}
+
+int
+login_counted(struct request *rq, struct login *l, login_check_fn check,
+	      void *arg, int *status)
+{
+	int rc;
+
+	*status = -1;
+	if (count(rq, l, status) != LOGIN_RIGHT)
+		return LOGIN_REFUSED;
+	rc = check(rq, l, arg);
+	if (rc < 0) {
+		store_attempt_cancel(rq->d->store, &l->a, &l->t, NULL);
+		*status = PROTO_UNAVAILABLE;
+		return LOGIN_REFUSED;
+	}
+	return rc == 1 ? LOGIN_RIGHT : LOGIN_WRONG;
+}
+
+int
+login_settle(struct request *rq, struct login *l, const char *result,
+	     const char *factor)
+{
+	struct audit_rec ev;
+
+	login_record(rq, l, &ev, result, factor);
+	if (store_attempt_succeeded(rq->d->store, &l->a, &l->t, &l->prev,
+				    &ev) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	audit_done(&ev);
+	return PROTO_OK;
+}
+
+int
+login_refund(struct request *rq, struct login *l, struct audit_rec *ev)
+{
+	if (store_attempt_cancel(rq->d->store, &l->a, &l->t, ev) != STORE_OK)
+		return PROTO_UNAVAILABLE;
+	audit_done(ev);
+	return PROTO_OK;
+}
+
+void
+login_abandoned(struct daemon *d, const struct pending_login *p,
+		const char *why)
+{
+	struct audit_rec ev;
+
+	/* A wrong password was recorded when it was answered; only a
+	 * login still open on its code is recorded here. */
+	if (!p->password_ok)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "auth";
+	ev.user = p->user_id != 0 ? p->user : "(unknown)";
+	ev.host = p->rhost;
+	ev.service = p->service;
+	ev.tty = p->tty;
+	ev.result = "fail";
+	ev.reason = why;
+	audit_actor(&ev, p->peer_uid);
+	audit_now(d->store, &ev);
+}
