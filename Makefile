@@ -64,6 +64,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
+	$(BUILD)/tests/test_verbs \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -170,6 +171,11 @@ $(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
 		$(call pc_libs,$(TEST_PKGS) liboath libsodium) -pthread
+
+$(BUILD)/tests/test_verbs: $(BUILD)/pie/tests/test_verbs.o $(TEST_LIB) \
+		$(BUILD)/pie/policyd/pending.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libsodium) -pthread
 
 $(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
 		$(COMMON_PIE)

@@ -1,0 +1,457 @@
+/*
+ * test_verbs.c - the verb table of policyd(8), from outside: a real
+ * daemon over its real sockets.  No verb but a whole login lowers an
+ * account's counter; every check of a secret is counted; the table of
+ * logins waiting for a code gives each caller a bounded share; records
+ * and context strings are as policyd(8) says.  Also the pending table's
+ * fairness rules, as a unit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "pending.h"
+#include "proto.h"
+#include "testlib.h"
+
+#define PW "Kq7#vX2mPz9!"
+
+static struct tdaemon d;
+
+/* One request with any fields: tag/value string pairs, ending in 0.
+ * The reply status, or -1; the token of a need-code in token (16). */
+static int
+ask(const char *sock, uint8_t type, uint8_t *token, ...)
+{
+	uint8_t req[8192], rep[PROTO_MAX_FRAME];
+	struct pclient c;
+	struct wwriter w;
+	struct wmsg m;
+	struct wfield f;
+	char err[512];
+	va_list ap;
+	int tag, status = -1;
+
+	if (client_open(&c, sock, 10000, err, sizeof(err)) != CLIENT_OK)
+		return -1;
+	ww_init(&w, req, sizeof(req));
+	client_begin(&c, &w, type);
+	va_start(ap, token);
+	while ((tag = va_arg(ap, int)) != 0) {
+		const char *v = va_arg(ap, const char *);
+
+		if (tag == PROTO_T_TOKEN)
+			wire_put_bytes(&w, PROTO_T_TOKEN, v, 16);
+		else
+			wire_put_str(&w, (uint8_t)tag, v);
+	}
+	va_end(ap);
+	if (client_call(&c, &w, rep, sizeof(rep), &m) == CLIENT_OK) {
+		status = m.status;
+		if (token != NULL && wire_find(&m, PROTO_T_TOKEN, &f) == 0 &&
+		    f.len == 16)
+			memcpy(token, f.val, 16);
+	}
+	client_close(&c);
+	return status;
+}
+
+/* A number from the store: the first column of the first row. */
+static long
+sql(const char *query)
+{
+	char cmd[PATH_MAX + 512], line[64] = "";
+	FILE *fp;
+
+	t_fmt(cmd, "sqlite3 %s \"%s\"", d.db, query);
+	fp = t_popen(cmd);
+	assert_non_null(fp);
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	pclose(fp);
+	return atol(line);
+}
+
+static long
+failures_of(const char *user)
+{
+	char q[256];
+
+	t_fmt(q, "SELECT count(*) FROM failures WHERE kind = 'u' AND "
+	      "key = '%s'", user);
+	return sql(q);
+}
+
+static int
+wrong(const char *user)
+{
+	return ask(d.pam_sock, PROTO_AUTH, NULL, PROTO_T_USER, user,
+		   PROTO_T_PASSWORD, "Wrong-guess-12", 0);
+}
+
+static void
+ctl(const char *args)
+{
+	assert_int_equal(td_ctl(&d, NULL, NULL, 0, NULL, 0, args), 0);
+}
+
+/* Three counted failures, then a verb with the right password (where it
+ * takes one): the counter must still hold at least the three. */
+static void
+after_three(const char *user, int (*verb)(const char *user))
+{
+	char args[64];
+
+	t_fmt(args, "unlock %s", user);
+	td_ctl(&d, NULL, NULL, 0, NULL, 0, args);
+	for (int i = 0; i < 3; i++)
+		assert_int_not_equal(wrong(user), PROTO_OK);
+	assert_int_equal(failures_of(user), 3);
+	verb(user);
+	assert_true(failures_of(user) >= 3);
+}
+
+static int
+v_code_only(const char *u)
+{
+	return ask(d.pam_sock, PROTO_CODE_ONLY, NULL, PROTO_T_USER, u, 0);
+}
+
+static int
+v_chpass_weak(const char *u)
+{
+	return ask(d.pam_sock, PROTO_CHPASS, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, PROTO_T_NEW_PASSWORD, "short", 0);
+}
+
+static int
+v_chpass_recent(const char *u)
+{
+	return ask(d.pam_sock, PROTO_CHPASS, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, PROTO_T_NEW_PASSWORD,
+		   "Zr8$wQ4nLc6&Tb", 0);
+}
+
+static int
+v_self_enroll(const char *u)
+{
+	return ask(d.pam_sock, PROTO_SELF_ENROLL, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, 0);
+}
+
+static int
+v_self_confirm(const char *u)
+{
+	return ask(d.pam_sock, PROTO_SELF_CONFIRM, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, PROTO_T_CODE, "000000", 0);
+}
+
+static int
+v_self_reset(const char *u)
+{
+	return ask(d.pam_sock, PROTO_SELF_RESET, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, PROTO_T_CURRENT_CODE, "000000", 0);
+}
+
+static int
+v_acct(const char *u)
+{
+	return ask(d.pam_sock, PROTO_ACCT, NULL, PROTO_T_USER, u, 0);
+}
+
+static int
+v_preauth(const char *u)
+{
+	return ask(d.pam_sock, PROTO_LOCK_CHECK, NULL, PROTO_T_USER, u, 0);
+}
+
+static int
+v_stray_code(const char *u)
+{
+	return ask(d.pam_sock, PROTO_CODE, NULL, PROTO_T_USER, u,
+		   PROTO_T_TOKEN, "0123456789abcdef", PROTO_T_CODE, "123456",
+		   0);
+}
+
+static int
+v_pwcheck(const char *u)
+{
+	return ask(d.admin_sock, PROTO_PWCHECK, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, 0);
+}
+
+static int
+v_login(const char *u)
+{
+	return ask(d.pam_sock, PROTO_AUTH, NULL, PROTO_T_USER, u,
+		   PROTO_T_PASSWORD, PW, 0);
+}
+
+/* Every verb a caller may send about an account, with the right
+ * password where it takes one: none lowers the counter.  The whole
+ * login, last, does: the check can see a reset. */
+static void
+test_no_side_door(void **state)
+{
+	int (*const verbs[])(const char *) = {
+		v_code_only, v_chpass_weak, v_chpass_recent, v_self_enroll,
+		v_self_confirm, v_self_reset, v_acct, v_preauth,
+		v_stray_code, v_pwcheck,
+	};
+
+	(void)state;
+	assert_int_equal(td_add_user(&d, "door", PW), 0);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		print_message("verb %zu\n", i);
+		after_three("door", verbs[i]);
+	}
+	ctl("unlock door");
+	for (int i = 0; i < 3; i++)
+		wrong("door");
+	assert_int_equal(v_login("door"), PROTO_OK);
+	assert_int_equal(failures_of("door"), 0);
+}
+
+/* totp_only for an account that needs no code: nothing to check, so
+ * PROTO_NOTHING (the module's PAM_IGNORE), never ok. */
+static void
+test_code_only_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "nocode", PW), 0);
+	assert_int_equal(v_code_only("nocode"), PROTO_NOTHING);
+	assert_int_equal(failures_of("nocode"), 0);
+}
+
+/* The admin's password check tells whether a guess is the current
+ * password: it is counted against the user, locks like a login, and is
+ * recorded. */
+static void
+test_pwcheck_counted(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "probed", PW), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(v_pwcheck("probed"), PROTO_POLICY);
+	assert_int_equal(failures_of("probed"), 4);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE event = "
+			     "'password-check' AND user = 'probed'"), 4);
+	/* The fifth reaches deny: now the account is locked. */
+	assert_int_equal(v_pwcheck("probed"), PROTO_POLICY);
+	assert_int_not_equal(v_login("probed"), PROTO_OK);
+	assert_int_not_equal(v_pwcheck("probed"), PROTO_POLICY);
+	ctl("unlock probed");
+	/* A candidate that matches nothing stored is given back. */
+	assert_int_equal(ask(d.admin_sock, PROTO_PWCHECK, NULL, PROTO_T_USER,
+			     "probed", PROTO_T_PASSWORD, "Zr8$wQ4nLc6&Tb", 0),
+			 PROTO_OK);
+	assert_int_equal(failures_of("probed"), 0);
+}
+
+/* A right login that is the deny-th attempt locks nothing in the end,
+ * and records no lock. */
+static void
+test_right_last_attempt_no_lock(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "lastone", PW), 0);
+	for (int i = 0; i < 4; i++)
+		wrong("lastone");
+	assert_int_equal(v_login("lastone"), PROTO_OK);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE event = 'lock'"
+			     " AND user = 'lastone'"), 0);
+	assert_int_equal(sql("SELECT count(*) FROM locks WHERE key = "
+			     "'lastone'"), 0);
+}
+
+/* Context strings from a caller never carry a terminal control into
+ * the trail. */
+static void
+test_context_scrubbed(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "ctx", PW), 0);
+	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, NULL, PROTO_T_USER, "ctx",
+			     PROTO_T_PASSWORD, "Wrong-guess-12",
+			     PROTO_T_RHOST, "203.0.113.9\x1b[2J",
+			     PROTO_T_TTY, "pts/1\nfake line",
+			     PROTO_T_SERVICE, "sshd\r", 0),
+			 PROTO_DENIED);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE user = 'ctx'"
+			     " AND event = 'auth'"), 1);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE"
+			     " instr(host || tty || service, char(27)) > 0"
+			     " OR instr(host || tty || service, char(10)) > 0"
+			     " OR instr(host || tty || service, char(13)) > 0"),
+			 0);
+	assert_int_equal(sql("SELECT count(*) FROM failures WHERE"
+			     " instr(rhost || service, char(27)) > 0"), 0);
+}
+
+/* --- with required = all: the code step ------------------------------ */
+
+/* A wrong password is recorded when it is answered, though the caller
+ * hangs up at the code prompt; the prompt is the same as for a right
+ * one. */
+static void
+test_hangup_recorded(void **state)
+{
+	uint8_t token[16];
+
+	(void)state;
+	assert_int_equal(td_add_user(&d, "hangup", PW), 0);
+	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, token, PROTO_T_USER,
+			     "hangup", PROTO_T_PASSWORD, "Wrong-guess-12", 0),
+			 PROTO_NEED_CODE);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE user = "
+			     "'hangup' AND event = 'auth' AND result = 'fail'"
+			     " AND reason = 'password'"), 1);
+	/* Someone else's token: refused, and that login is left alone. */
+	assert_int_equal(td_add_user(&d, "other", PW), 0);
+	assert_int_equal(ask(d.pam_sock, PROTO_CODE, NULL, PROTO_T_USER,
+			     "other", PROTO_T_TOKEN, (const char *)token,
+			     PROTO_T_CODE, "123456", 0),
+			 PROTO_DENIED);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE user = "
+			     "'other' AND event = 'auth'"), 0);
+	assert_int_equal(ask(d.pam_sock, PROTO_CODE, NULL, PROTO_T_USER,
+			     "hangup", PROTO_T_TOKEN, (const char *)token,
+			     PROTO_T_CODE, "123456", 0),
+			 PROTO_DENIED);
+}
+
+/* One host floods the code step: it gets its share and then
+ * "unavailable" with nothing more counted, while a quiet host's login
+ * still gets its code prompt. */
+static void
+test_pending_share(void **state)
+{
+	const char *flood = "198.51.100.7";
+	char name[32];
+	int need = 0, unavailable = 0;
+	long counted;
+
+	(void)state;
+	for (int i = 0; i < PENDING_SHARE + 8; i++) {
+		int st;
+
+		t_fmt(name, "spray%d", i);
+		st = ask(d.pam_sock, PROTO_AUTH, NULL, PROTO_T_USER, name,
+			 PROTO_T_PASSWORD, "Wrong-guess-12", PROTO_T_RHOST,
+			 flood, 0);
+		need += st == PROTO_NEED_CODE;
+		unavailable += st == PROTO_UNAVAILABLE;
+	}
+	assert_int_equal(need, PENDING_SHARE);
+	assert_int_equal(unavailable, 8);
+	/* The refused ones were not counted. */
+	counted = sql("SELECT count(*) FROM failures WHERE kind = 's' AND "
+		      "key = '198.51.100.7'");
+	assert_true(counted <= PENDING_SHARE);
+	assert_int_equal(td_add_user(&d, "quiet", PW), 0);
+	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, NULL, PROTO_T_USER,
+			     "quiet", PROTO_T_PASSWORD, PW, PROTO_T_RHOST,
+			     "192.0.2.44", 0),
+			 PROTO_NEED_CODE);
+}
+
+/* --- the pending table as a unit ------------------------------------- */
+
+static void
+test_pending_fairness(void **state)
+{
+	struct pending_login p, gone;
+	uint8_t token[PENDING_TOKEN_LEN];
+	char owner[PENDING_OWNER_MAX];
+	int ev, slot;
+
+	(void)state;
+	/* Fill the whole table, PENDING_SHARE per owner. */
+	for (int o = 0; o < PENDING_MAX / PENDING_SHARE; o++) {
+		t_fmt(owner, "h:203.0.113.%d", o);
+		for (int i = 0; i < PENDING_SHARE; i++) {
+			slot = pending_reserve(owner, &gone, &ev);
+			assert_true(slot >= 0);
+			assert_int_equal(ev, 0);
+			memset(&p, 0, sizeof(p));
+			t_fmt(p.user, "u%d", o);
+			pending_fill(slot, &p, token);
+		}
+		/* Its share is full. */
+		assert_int_equal(pending_reserve(owner, &gone, &ev), -1);
+	}
+	/* A newcomer still gets in, at the cost of a large owner. */
+	slot = pending_reserve("u:1000", &gone, &ev);
+	assert_true(slot >= 0);
+	assert_int_equal(ev, 1);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.user, sizeof(p.user), "alice");
+	p.peer_uid = 1000;
+	pending_fill(slot, &p, token);
+	assert_int_equal(pending_count("u:1000"), 1);
+	/* Only its own caller, for its user, may take it; anyone else
+	 * leaves it in place. */
+	assert_int_equal(pending_take(token, "alice", 1001, &p), -1);
+	assert_int_equal(pending_take(token, "bob", 1000, &p), -1);
+	assert_int_equal(pending_take(token, "alice", 1000, &p), 0);
+	assert_int_equal(pending_take(token, "alice", 1000, &p), -1);
+}
+
+static int
+start_plain(void **state)
+{
+	(void)state;
+	return td_start_in(&d, "verbs", NULL);
+}
+
+static int
+start_codes(void **state)
+{
+	(void)state;
+	/* Locked hosts not told: their logins take code-step places too,
+	 * the worst case for the table. */
+	return td_start_in(&d, "codes", "[totp]\nrequired = all\n"
+			   "[lockout]\ntell_locked = no\n");
+}
+
+static int
+stop(void **state)
+{
+	(void)state;
+	return td_stop(&d) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest plain[] = {
+		cmocka_unit_test(test_no_side_door),
+		cmocka_unit_test(test_code_only_nothing),
+		cmocka_unit_test(test_pwcheck_counted),
+		cmocka_unit_test(test_right_last_attempt_no_lock),
+		cmocka_unit_test(test_context_scrubbed),
+	};
+	const struct CMUnitTest codes[] = {
+		cmocka_unit_test(test_hangup_recorded),
+		cmocka_unit_test(test_pending_share),
+	};
+	const struct CMUnitTest unit[] = {
+		cmocka_unit_test(test_pending_fairness),
+	};
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("verbs", plain, start_plain,
+					      stop);
+	failed += cmocka_run_group_tests_name("code step", codes, start_codes,
+					      stop);
+	failed += cmocka_run_group_tests_name("pending", unit, NULL, NULL);
+	return failed != 0;
+}
