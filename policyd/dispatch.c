@@ -9,6 +9,7 @@
  * logged; an unknown type closes the connection.
  */
 #include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,25 +141,33 @@ request_password(struct request *rq, uint8_t tag, char *out, int *status)
 }
 
 void
+peer_resolve(struct peer *p)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	p->name[0] = '\0';
+	if (getpwuid_r(p->cred.uid, &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL && strlen(pw.pw_name) <= PROTO_MAX_NAME)
+		snprintf(p->name, sizeof(p->name), "%s", pw.pw_name);
+}
+
+void
 request_audit(const struct request *rq, struct audit_rec *r,
 	      const char *event, int known)
 {
 	memset(r, 0, sizeof(*r));
 	r->event = event;
 	r->user = known ? rq->user : "(unknown)";
-	audit_actor(r, rq->peer->cred.uid);
+	r->actor_uid = rq->peer->cred.uid;
+	snprintf(r->actor, sizeof(r->actor), "%s", rq->peer->name);
 }
 
 static int
 is_self(const struct request *rq)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (getpwuid_r(rq->peer->cred.uid, &pw, buf, sizeof(buf), &res) != 0 ||
-	    res == NULL)
-		return 0;
-	return strcmp(pw.pw_name, rq->user) == 0;
+	return rq->peer->name[0] != '\0' &&
+	       strcmp(rq->peer->name, rq->user) == 0;
 }
 
 static int

@@ -28,7 +28,13 @@ struct peer {
 	struct ucred cred;
 	gid_t groups[PEER_MAX_GROUPS];
 	size_t ngroups;
+	char name[PROTO_MAX_NAME + 1];	/* of cred.uid, once per connection;
+					 * "" when NSS has none */
 };
+
+/* Looks up p's user name (NSS), once per connection: on the worker,
+ * not on the accepting thread, since a directory service may be slow. */
+void peer_resolve(struct peer *p);
 
 struct request {
 	struct daemon *d;

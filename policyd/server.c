@@ -229,6 +229,7 @@ serve(struct conn *c, uint8_t *in, uint8_t *out, size_t *in_used,
 	size_t len;
 	int rc;
 
+	peer_resolve(&c->peer);
 	for (;;) {
 		daemon_limits(c->srv->d, &timeout, &max_conns);
 		rc = frame_read(c->fd, in, PROTO_MAX_FRAME, &len,

@@ -163,6 +163,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_LOCK_PRUNE_ALL] = "DELETE FROM locks WHERE until <= ?1",
 	[S_USER_FAILED_INC] = "UPDATE users SET failed_since_login ="
 			      " failed_since_login + 1 WHERE name = ?1",
+	[S_USER_FAILED_DEC] = "UPDATE users SET failed_since_login ="
+			      " max(failed_since_login - 1, 0) WHERE name = ?1",
 	[S_USER_LOGIN_GET] = "SELECT last_login, last_host, last_service,"
 			     " failed_since_login FROM users WHERE name = ?1",
 	[S_USER_LOGIN_SET] = "UPDATE users SET last_login = ?2, last_host = ?3,"

@@ -235,6 +235,16 @@ uncount(struct store *st, const struct attempt_ticket *t)
 	return 0;
 }
 
+/* The attempt was counted in failed_since_login too. */
+static int
+give_back_one(struct store *st, const char *user)
+{
+	sqlite3_stmt *s = st->stmt[S_USER_FAILED_DEC];
+
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	return sq_step(s) == SQLITE_DONE ? 0 : -1;
+}
+
 struct cancel_args {
 	const struct attempt *a;
 	const struct attempt_ticket *t;
@@ -248,6 +258,7 @@ cancel_body(struct store *st, void *arg)
 	const struct cancel_args *x = arg;
 
 	if (uncount(st, x->t) != 0 ||
+	    (x->t->ids[0] != 0 && give_back_one(st, x->a->user) != 0) ||
 	    (x->t->locked_user &&
 	     key_op(st, S_LOCK_DEL, 'u', x->a->user, 0) != 0) ||
 	    (x->t->locked_source &&

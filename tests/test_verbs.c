@@ -104,9 +104,9 @@ ctl(const char *args)
 }
 
 /* Three counted failures, then a verb with the right password (where it
- * takes one): the counter must still hold at least the three. */
-static void
-after_three(const char *user, int (*verb)(const char *user))
+ * takes one): whether the counter still holds at least the three. */
+static int
+holds_after_three(const char *user, int (*verb)(const char *user))
 {
 	char args[64];
 
@@ -116,7 +116,7 @@ after_three(const char *user, int (*verb)(const char *user))
 		assert_int_not_equal(wrong(user), PROTO_OK);
 	assert_int_equal(failures_of(user), 3);
 	verb(user);
-	assert_true(failures_of(user) >= 3);
+	return failures_of(user) >= 3;
 }
 
 static int
@@ -201,18 +201,32 @@ v_login(const char *u)
 static void
 test_no_side_door(void **state)
 {
-	int (*const verbs[])(const char *) = {
-		v_code_only, v_chpass_weak, v_chpass_recent, v_self_enroll,
-		v_self_confirm, v_self_reset, v_acct, v_preauth,
-		v_stray_code, v_pwcheck,
+	static const struct {
+		const char *name;
+		int (*send)(const char *);
+	} verbs[] = {
+		{ "code-only", v_code_only },
+		{ "chpass, refused as weak", v_chpass_weak },
+		{ "chpass, refused as too recent", v_chpass_recent },
+		{ "self-totp-enroll", v_self_enroll },
+		{ "self-totp-confirm", v_self_confirm },
+		{ "self-totp-reset", v_self_reset },
+		{ "acct", v_acct },
+		{ "preauth", v_preauth },
+		{ "code, no such login", v_stray_code },
+		{ "password-check", v_pwcheck },
 	};
+	int doors = 0;
 
 	(void)state;
 	assert_int_equal(td_add_user(&d, "door", PW), 0);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		print_message("verb %zu\n", i);
-		after_three("door", verbs[i]);
+		if (holds_after_three("door", verbs[i].send))
+			continue;
+		print_message("%s lowered the counter\n", verbs[i].name);
+		doors++;
 	}
+	assert_int_equal(doors, 0);
 	ctl("unlock door");
 	for (int i = 0; i < 3; i++)
 		wrong("door");
