@@ -84,6 +84,7 @@ step password "$BUILD/tests/test_password"
 step lockout "$BUILD/tests/test_lockout"
 step totp "$BUILD/tests/test_totp"
 step audit "$BUILD/tests/test_audit"
+step stress "$BUILD/tests/test_stress"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
