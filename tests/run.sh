@@ -12,6 +12,14 @@ if [ "${SANITIZE:-}" = 1 ]; then
 	export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=1:abort_on_error=1"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi
+if [ "${TSAN:-}" = 1 ]; then
+	# policyd stops at its first report, with a status no test expects;
+	# the report goes to its stderr, which is the log the tests keep.
+	export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1"
+	TSAN_OPTIONS="$TSAN_OPTIONS:suppressions=$TOP/tests/tsan.supp"
+	# Only test_build.sh reads this: a sanitized policyd is not fortified.
+	export SANITIZE=1
+fi
 
 passed=0
 failed=0
@@ -23,7 +31,8 @@ step() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/policyd-test.XXXXXX") || exit 2
 	chmod 755 "$dir"
 	log="$dir.log"
-	if POLICYD_TEST_DIR="$dir" "$@" > "$log" 2>&1; then
+	if POLICYD_TEST_DIR="$dir" "$@" > "$log" 2>&1 &&
+		! tsan_reported "$dir" "$log"; then
 		passed=$((passed + 1))
 		echo "PASS: $name"
 	else
@@ -38,6 +47,17 @@ step() {
 	fi
 	reap "$dir"
 	rm -rf "$dir" "$log"
+}
+
+# Whether a ThreadSanitizer report is in the step's output or in any log
+# under its directory (the daemons' stderr); if so, the step's output
+# names the files.
+tsan_reported() {
+	found=$(grep -lE '(WARNING|ERROR|FATAL): ThreadSanitizer' "$2" \
+		$(find "$1" -name '*.log' 2>/dev/null) 2>/dev/null)
+	[ -n "$found" ] || return 1
+	echo "ThreadSanitizer reported in:" $found >> "$2"
+	return 0
 }
 
 # A test that crashed may have left a daemon it started: stop every
@@ -65,6 +85,7 @@ step lockout "$BUILD/tests/test_lockout"
 step totp "$BUILD/tests/test_totp"
 step audit "$BUILD/tests/test_audit"
 step verbs "$BUILD/tests/test_verbs"
+step stress "$BUILD/tests/test_stress"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
