@@ -262,10 +262,10 @@ test_export_and_purge(void **state)
 	assert_null(strstr(out, "$argon2id"));
 	assert_null(strstr(out, "otpauth"));
 	ctl(NULL, "user del erika --purge", 0);
-	assert_int_equal(t_sh("test $(sqlite3 %s \"SELECT count(*) FROM "
+	assert_int_equal(t_sh("test $(sqlite3 -cmd '.timeout 5000' %s \"SELECT count(*) FROM "
 			      "failures WHERE key = 'erika'\") -eq 0", d.db),
 			 0);
-	assert_int_equal(t_sh("test $(sqlite3 %s \"SELECT count(*) FROM "
+	assert_int_equal(t_sh("test $(sqlite3 -cmd '.timeout 5000' %s \"SELECT count(*) FROM "
 			      "password_history\") -eq 0", d.db), 0);
 	/* The audit records stay until retention. */
 	assert_one("user-del", ",\"user\":\"erika\"");
@@ -399,13 +399,13 @@ test_retention(void **state)
 	/* The first three records, 400 days old (their hashes are kept:
 	 * they are purged, not checked, and the checkpoint holds the last
 	 * one's). */
-	assert_int_equal(t_sh("sqlite3 %s 'UPDATE audit SET time = time - "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s 'UPDATE audit SET time = time - "
 			      "34560000 WHERE id <= 3'", d.db), 0);
 	kill(d.pid, SIGHUP);
 	for (int i = 0; i < 300 && !td_log_has(&d, "purged"); i++)
 		usleep(10000);
 	assert_true(td_log_has(&d, "3 records past retention purged"));
-	assert_int_equal(t_sh("test $(sqlite3 %s 'SELECT min(id) FROM audit') "
+	assert_int_equal(t_sh("test $(sqlite3 -cmd '.timeout 5000' %s 'SELECT min(id) FROM audit') "
 			      "-eq 4", d.db), 0);
 	verify(0, "ok: ");
 	assert_one("audit-purge", ",\"user\":\"\"");
@@ -430,18 +430,18 @@ test_tampering(void **state)
 	verify(0, "ok: ");
 	restore(1);
 	/* Edited. */
-	assert_int_equal(t_sh("sqlite3 %s \"UPDATE audit SET user = 'eve' "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s \"UPDATE audit SET user = 'eve' "
 			      "WHERE id = 5\"", d.db), 0);
 	verify(1, "broken at record 5");
 	/* Deleted: the next one no longer follows. */
 	restore(0);
 	verify(0, "ok: ");
-	assert_int_equal(t_sh("sqlite3 %s 'DELETE FROM audit WHERE id = 4'",
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s 'DELETE FROM audit WHERE id = 4'",
 			      d.db), 0);
 	verify(1, "broken at record 5");
 	/* Swapped: rows 3 and 4 trade places. */
 	restore(0);
-	assert_int_equal(t_sh("sqlite3 %s 'UPDATE audit SET id = -3 WHERE id "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s 'UPDATE audit SET id = -3 WHERE id "
 			      "= 3; UPDATE audit SET id = 3 WHERE id = 4; "
 			      "UPDATE audit SET id = 4 WHERE id = -3'", d.db),
 			 0);

@@ -100,10 +100,14 @@ expect 1 "user del again" $CTL user del bob
 
 # Many users: the list pages through the 64 KiB frame limit.
 i=0
-while [ $i -lt 1500 ]; do
-	printf "INSERT INTO users (name, password, created, pw_changed) VALUES ('u%05d', 'x', 0, 0);\n" $i
-	i=$((i + 1))
-done | sqlite3 "$T/db/policyd.db"
+{
+	echo "BEGIN;"
+	while [ $i -lt 1500 ]; do
+		printf "INSERT INTO users (name, password, created, pw_changed) VALUES ('u%05d', 'x', 0, 0);\n" $i
+		i=$((i + 1))
+	done
+	echo "COMMIT;"
+} | sqlite3 -cmd '.timeout 5000' "$T/db/policyd.db"
 expect 0 "a long user list" $CTL user list --json
 n=$(grep -o '"name":' "$T/out" | wc -l)
 [ "$n" -eq 1501 ] && echo "ok: all 1501 users listed" ||

@@ -169,7 +169,7 @@ records_with(const char *user, const char *text)
 static void
 age(const char *table, const char *column, int secs, const char *key)
 {
-	assert_int_equal(t_sh("sqlite3 %s \"UPDATE %s SET %s = %s - %d "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s \"UPDATE %s SET %s = %s - %d "
 			      "WHERE key = '%s'\"", d.db, table, column,
 			      column, secs, key), 0);
 }
@@ -273,7 +273,7 @@ failures_of(const char *key)
 	char cmd[PATH_MAX + 128], line[32] = "";
 	FILE *fp;
 
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s \"SELECT count(*) FROM "
+	snprintf(cmd, sizeof(cmd), "sqlite3 -cmd '.timeout 5000' %s \"SELECT count(*) FROM "
 		 "failures WHERE key = '%s'\"", d.db, key);
 	fp = t_popen(cmd);
 	assert_non_null(fp);
@@ -603,9 +603,9 @@ test_crash_keeps_counts(void **state)
 	td_kill(t);
 	for (int i = 0; i < 4; i++)
 		pthread_join(tid[i], NULL);
-	assert_int_equal(t_sh("sqlite3 %s 'PRAGMA integrity_check' | "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s 'PRAGMA integrity_check' | "
 			      "grep -qx ok", t->db), 0);
-	t_fmt(cmd, "sqlite3 %s \"SELECT count(*) FROM "
+	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"SELECT count(*) FROM "
 		 "failures WHERE kind = 'u' AND key = 'crash'\"", t->db);
 	fp = t_popen(cmd);
 	assert_non_null(fp);

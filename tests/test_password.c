@@ -265,7 +265,7 @@ test_reuse(void **state)
 	assert_refused("hist", seq[0], "used before");
 	assert_refused("hist", seq[2], "used before");
 	assert_accepted("hist", PW);
-	assert_int_equal(t_sh("test $(sqlite3 %s 'SELECT count(*) FROM "
+	assert_int_equal(t_sh("test $(sqlite3 -cmd '.timeout 5000' %s 'SELECT count(*) FROM "
 			      "password_history h JOIN users u ON "
 			      "u.id = h.user_id WHERE u.name = \"hist\"') "
 			      "-eq 3", d.db), 0);
@@ -409,7 +409,7 @@ test_password_check_command(void **state)
 static void
 set_changed(const char *user, long days_ago)
 {
-	assert_int_equal(t_sh("sqlite3 %s \"UPDATE users SET pw_changed = "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s \"UPDATE users SET pw_changed = "
 			      "%ld WHERE name = '%s'\"", d.db,
 			      (long)time(NULL) - days_ago * 86400, user), 0);
 }
@@ -420,7 +420,7 @@ stored_hash(const char *user, char *out, size_t sz)
 	char cmd[PATH_MAX + 128];
 	FILE *fp;
 
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s \"SELECT password FROM users "
+	snprintf(cmd, sizeof(cmd), "sqlite3 -cmd '.timeout 5000' %s \"SELECT password FROM users "
 		 "WHERE name = '%s'\"", d.db, user);
 	fp = t_popen(cmd);
 	assert_non_null(fp);

@@ -294,7 +294,7 @@ books_wrong(void)
 	int wrong = 0, n = 0;
 	FILE *fp;
 
-	t_fmt(cmd, "sqlite3 %s \"SELECT u.name, (SELECT count(*) FROM "
+	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"SELECT u.name, (SELECT count(*) FROM "
 		   "recovery_codes r WHERE r.user_id = u.id AND r.used = 1), "
 		   "t.last_step FROM users u JOIN totp t ON t.user_id = u.id "
 		   "ORDER BY u.name\"", d.db);
@@ -342,7 +342,7 @@ test_many_users_at_once(void **state)
 	for (int i = 0; i < NUSERS; i++)
 		enrol(&users[i], i);
 	/* Confirming used the current step; forget it, for a full window. */
-	assert_int_equal(t_sh("sqlite3 %s 'UPDATE totp SET last_step = -1'",
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s 'UPDATE totp SET last_step = -1'",
 			      d.db), 0);
 	assert_int_equal(pthread_barrier_init(&gate, NULL, NTHREADS + 1), 0);
 	for (int t = 0; t < NTHREADS; t++)

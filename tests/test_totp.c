@@ -229,7 +229,7 @@ test_window(void **state)
 	conv_free(&c);
 	/* One step early (a slow clock on the phone).  Confirming used the
 	 * current step, which makes every older one a replay; forget it. */
-	assert_int_equal(t_sh("sqlite3 %s \"UPDATE totp SET last_step = -1 "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s \"UPDATE totp SET last_step = -1 "
 			      "WHERE user_id = (SELECT id FROM users WHERE "
 			      "name = 'early')\"", d.db), 0);
 	oath(early, -30, code);
@@ -441,7 +441,7 @@ test_sealed_at_rest(void **state)
 	assert_int_equal(t_sh("printf %s | base32 -d > %s/raw 2>/dev/null; "
 			      "! grep -qaF -f %s/raw %s", secret, d.dir,
 			      d.dir, d.db), 0);
-	assert_int_equal(t_sh("sqlite3 %s \"UPDATE totp SET sealed = "
+	assert_int_equal(t_sh("sqlite3 -cmd '.timeout 5000' %s \"UPDATE totp SET sealed = "
 			      "(SELECT sealed FROM totp t JOIN users u ON "
 			      "u.id = t.user_id WHERE u.name = 'carol'), "
 			      "last_step = -1 WHERE user_id = (SELECT id FROM "

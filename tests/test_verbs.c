@@ -71,7 +71,7 @@ sql(const char *query)
 	char cmd[PATH_MAX + 512], line[64] = "";
 	FILE *fp;
 
-	t_fmt(cmd, "sqlite3 %s \"%s\"", d.db, query);
+	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"%s\"", d.db, query);
 	fp = t_popen(cmd);
 	assert_non_null(fp);
 	if (fgets(line, sizeof(line), fp) == NULL)
