@@ -31,6 +31,8 @@ TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
 # file.
 ZXCVBN_LIBS := -lzxcvbn -lm
 PASSWDQC_LIBS := -lpasswdqc
+# libunistring (u8_normalize: passwords in NFKC) ships none either.
+UNISTRING_LIBS := -lunistring
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
@@ -43,7 +45,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/pending.c policyd/admin_totp.c policyd/audit.c \
 	policyd/store_sqlite_audit.c policyd/admin_audit.c policyd/alert.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
-	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
+	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c \
+	policyd/normalize.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c \
@@ -63,6 +66,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
+	$(BUILD)/tests/test_unicode \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -70,7 +74,8 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
-	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
+	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
+	libunistring-dev
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
@@ -89,7 +94,7 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/policyd: $(DAEMON_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
 		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
-		-pthread
+		$(UNISTRING_LIBS) -pthread
 
 CTL_PKGS := libqrencode libpng
 
@@ -153,6 +158,11 @@ $(BUILD)/tests/test_pam: $(BUILD)/pie/tests/test_pam.o $(TEST_LIB) \
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
 
 $(BUILD)/tests/test_password: $(BUILD)/pie/tests/test_password.o \
+		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_unicode: $(BUILD)/pie/tests/test_unicode.o \
 		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
