@@ -36,8 +36,10 @@ UNISTRING_LIBS := -lunistring
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
-# The code shared by all three programs: codec, framing, client, wiping.
-COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
+# The code shared by all three programs: codec, framing, client, wiping,
+# terminal-safe text.
+COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c \
+	common/text.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
@@ -61,6 +63,7 @@ CTL_OBJ := $(call obj,$(CTL_SRC),pie)
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
+	$(BUILD)/tests/test_text \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
@@ -116,6 +119,11 @@ TEST_LIB := $(BUILD)/pie/tests/testlib.o
 TMPDIR_LIB := $(BUILD)/pie/tests/tmpdir.o
 
 $(BUILD)/tests/test_wire: $(BUILD)/pie/tests/test_wire.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
+
+$(BUILD)/tests/test_text: $(BUILD)/pie/tests/test_text.o \
+		$(BUILD)/pie/common/text.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
 
