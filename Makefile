@@ -69,7 +69,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
-	$(BUILD)/tests/test_unicode \
+	$(BUILD)/tests/test_unicode $(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -171,6 +171,11 @@ $(BUILD)/tests/test_password: $(BUILD)/pie/tests/test_password.o \
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
 
 $(BUILD)/tests/test_unicode: $(BUILD)/pie/tests/test_unicode.o \
+		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_hostile_text: $(BUILD)/pie/tests/test_hostile_text.o \
 		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))

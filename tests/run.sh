@@ -66,6 +66,7 @@ step unicode "$BUILD/tests/test_unicode"
 step lockout "$BUILD/tests/test_lockout"
 step totp "$BUILD/tests/test_totp"
 step audit "$BUILD/tests/test_audit"
+step hostile-text "$BUILD/tests/test_hostile_text"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
