@@ -73,20 +73,29 @@ read_user_view(const struct wfield *rec, struct user_view *v)
 }
 
 /* Names are limited to [A-Za-z0-9._-$] by policyd, but the tool does not
- * rely on that: anything else is escaped. */
+ * rely on that.  Valid UTF-8 is written as it is (JSON is UTF-8); control
+ * characters (C1 too) and U+2028/U+2029 are escaped as \uXXXX, and a
+ * byte that is not UTF-8, which JSON cannot carry, becomes U+FFFD. */
 void
 json_string(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	uint32_t cp;
+	size_t n;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	putchar('"');
+	for (; *s != '\0'; s += n) {
+		n = text_utf8(s, &cp);
+		if (n == 0) {
+			printf("\\ufffd");
+			n = 1;
+		} else if (cp == '"' || cp == '\\') {
+			printf("\\%c", (char)cp);
+		} else if (text_is_control(cp) || cp == 0x2028 ||
+			   cp == 0x2029) {
+			printf("\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(s, 1, n, stdout);
+		}
 	}
 	putchar('"');
 }

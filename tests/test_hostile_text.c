@@ -21,8 +21,12 @@
 #include "testlib.h"
 
 #define PW "Kq7#vX2mPz9!"
-/* Clear the screen (ESC [ and the C1 CSI), then a forged line. */
-#define EVIL "\x1b[2J\xc2\x9b" "31m\nfake line\r\x7f"
+/* Clear the screen (ESC [ and the C1 CSI), then a forged line; and text
+ * that is fine as it is. */
+#define EVIL "\x1b[2J\xc2\x9b" "31m\nfake line\r\x7f Z\xc3\xbcrich"
+/* EVIL in JSON: every control escaped as its code point, UTF-8 kept. */
+#define EVIL_JSON "\\u001b[2J\\u009b31m\\u000afake line\\u000d\\u007f " \
+		  "Z\xc3\xbcrich"
 
 static struct tdaemon d;
 static char out[1 << 16];
@@ -116,12 +120,13 @@ test_user_show(void **state)
 	assert_no_controls("user show", out);
 	assert_lines("user show", out, ok);
 	/* The text is there, escaped, not dropped. */
-	assert_non_null(strstr(out, "\\x1b[2J\\xc2\\x9b31m\\x0afake line"));
+	assert_non_null(strstr(out, "\\x1b[2J\\xc2\\x9b31m\\x0afake line"
+				    "\\x0d\\x7f Z\xc3\xbcrich"));
 	ctl_out("user show eve --json");
 	assert_no_controls("user show --json", out);
 	assert_non_null(strchr(out, '\n'));
 	assert_string_equal(strchr(out, '\n'), "\n");	/* one line */
-	assert_non_null(strstr(out, "\\u001b[2J"));
+	assert_non_null(strstr(out, EVIL_JSON));
 }
 
 static void
@@ -146,7 +151,7 @@ test_audit_json(void **state)
 	ctl_out("audit --json --limit 1000");
 	assert_no_controls("audit --json", out);
 	assert_lines("audit --json", out, ok);
-	assert_non_null(strstr(out, "\\u000afake line"));
+	assert_non_null(strstr(out, EVIL_JSON));
 }
 
 static void
