@@ -63,13 +63,13 @@ CTL_OBJ := $(call obj,$(CTL_SRC),pie)
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
-	$(BUILD)/tests/test_text \
+	$(BUILD)/tests/test_text $(BUILD)/tests/test_unicode \
+	$(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
-	$(BUILD)/tests/test_unicode $(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
