@@ -24,9 +24,6 @@
 /* Clear the screen (ESC [ and the C1 CSI), then a forged line; and text
  * that is fine as it is. */
 #define EVIL "\x1b[2J\xc2\x9b" "31m\nfake line\r\x7f Z\xc3\xbcrich"
-/* EVIL in JSON: every control escaped as its code point, UTF-8 kept. */
-#define EVIL_JSON "\\u001b[2J\\u009b31m\\u000afake line\\u000d\\u007f " \
-		  "Z\xc3\xbcrich"
 
 static struct tdaemon d;
 static char out[1 << 16];
@@ -67,6 +64,18 @@ assert_lines(const char *what, const char *text, const char *const *ok)
 		if (ok[i] == NULL)
 			fail_msg("%s: unexpected line in:\n%s", what, text);
 	}
+}
+
+/* The client's text is shown (made harmless, not dropped), and its valid
+ * UTF-8 as it is.  Whether the daemon cleaned it on input ("?") or the
+ * output escaped it ("\x1b") is not this test's business. */
+static void
+assert_shown(const char *what, const char *text)
+{
+	if (strstr(text, "fake line") == NULL ||
+	    strstr(text, "Z\xc3\xbcrich") == NULL)
+		fail_msg("%s: the client's text is missing from:\n%s", what,
+			 text);
 }
 
 static void
@@ -119,14 +128,12 @@ test_user_show(void **state)
 	ctl_out("user show eve");
 	assert_no_controls("user show", out);
 	assert_lines("user show", out, ok);
-	/* The text is there, escaped, not dropped. */
-	assert_non_null(strstr(out, "\\x1b[2J\\xc2\\x9b31m\\x0afake line"
-				    "\\x0d\\x7f Z\xc3\xbcrich"));
+	assert_shown("user show", out);
 	ctl_out("user show eve --json");
 	assert_no_controls("user show --json", out);
 	assert_non_null(strchr(out, '\n'));
 	assert_string_equal(strchr(out, '\n'), "\n");	/* one line */
-	assert_non_null(strstr(out, EVIL_JSON));
+	assert_shown("user show --json", out);
 }
 
 static void
@@ -139,7 +146,7 @@ test_audit_table(void **state)
 	ctl_out("audit --limit 1000");
 	assert_no_controls("audit", out);
 	assert_lines("audit", out, ok);
-	assert_non_null(strstr(out, "\\x0afake line"));
+	assert_shown("audit", out);
 }
 
 static void
@@ -151,7 +158,7 @@ test_audit_json(void **state)
 	ctl_out("audit --json --limit 1000");
 	assert_no_controls("audit --json", out);
 	assert_lines("audit --json", out, ok);
-	assert_non_null(strstr(out, EVIL_JSON));
+	assert_shown("audit --json", out);
 }
 
 static void
@@ -163,7 +170,8 @@ test_locks(void **state)
 	ctl_out("locks");
 	assert_no_controls("locks", out);
 	assert_lines("locks", out, ok);
-	assert_non_null(strstr(out, "host    \\x1b[2J"));
+	assert_non_null(strstr(out, "\nhost    "));
+	assert_shown("locks", out);
 	ctl_out("locks --json");
 	assert_no_controls("locks --json", out);
 }
@@ -186,7 +194,7 @@ test_daemon_log(void **state)
 	assert_true(n < sizeof(out) - 1);
 	assert_no_controls("log", out);
 	assert_lines("log", out, ok);
-	assert_true(td_log_has(&d, "\\x1b[2J"));
+	assert_shown("log", out);
 }
 
 static void
