@@ -38,11 +38,15 @@ TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
 # file.
 ZXCVBN_LIBS := -lzxcvbn -lm
 PASSWDQC_LIBS := -lpasswdqc
+# libunistring (u8_normalize: passwords in NFKC) ships none either.
+UNISTRING_LIBS := -lunistring
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 
-# The code shared by all three programs: codec, framing, client, wiping.
-COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c
+# The code shared by all three programs: codec, framing, client, wiping,
+# terminal-safe text.
+COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c \
+	common/text.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
@@ -51,7 +55,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/store_sqlite_audit.c policyd/store_record.c \
 	policyd/admin_audit.c policyd/alert.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
-	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c
+	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c \
+	policyd/normalize.c
 MODULE_SRC := pam_module/pam_policyd.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c \
@@ -89,6 +94,8 @@ endif
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
+	$(BUILD)/tests/test_text $(BUILD)/tests/test_unicode \
+	$(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
@@ -102,7 +109,8 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
-	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2
+	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
+	libunistring-dev
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
@@ -121,7 +129,7 @@ $(BUILD)/pic/%.o: %.c
 $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
 		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
-		-pthread
+		$(UNISTRING_LIBS) -pthread
 
 CTL_PKGS := libqrencode libpng
 
@@ -143,6 +151,11 @@ TEST_LIB := $(BUILD)/pie/tests/testlib.o
 TMPDIR_LIB := $(BUILD)/pie/tests/tmpdir.o
 
 $(BUILD)/tests/test_wire: $(BUILD)/pie/tests/test_wire.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
+
+$(BUILD)/tests/test_text: $(BUILD)/pie/tests/test_text.o \
+		$(BUILD)/pie/common/text.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
 
@@ -185,6 +198,16 @@ $(BUILD)/tests/test_pam: $(BUILD)/pie/tests/test_pam.o $(TEST_LIB) \
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) -pthread
 
 $(BUILD)/tests/test_password: $(BUILD)/pie/tests/test_password.o \
+		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_unicode: $(BUILD)/pie/tests/test_unicode.o \
+		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_hostile_text: $(BUILD)/pie/tests/test_hostile_text.o \
 		$(TEST_LIB) $(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))

@@ -1,6 +1,8 @@
 /*
  * audit.c - policyctl audit: the trail as a table or JSON lines, with
  * filters; policyctl audit verify: the chain, walked by the daemon.
+ * The records' strings came from clients: the table shows them through
+ * text_vis, JSON through json_string, never raw.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "text.h"
 
 struct filters {
 	const char *user, *event, *host;
@@ -85,6 +88,21 @@ text_of(const struct wfield *rec, uint8_t tag, char *out, size_t size)
 		wire_str(&f, out, size);
 }
 
+/* One record as a line of the table. */
+static void
+print_row(const struct wfield *rec, char v[8][PROTO_MAX_TEXT + 1],
+	  const char *when)
+{
+	char s[8][TEXT_VIS_SIZE(PROTO_MAX_TEXT)];
+
+	for (int i = 0; i < 8; i++)
+		text_vis(s[i], sizeof(s[i]), v[i]);
+	printf("%-6llu %-20s %-18s %-12s %-15s %-8s %-8s %s%s%s\n",
+	       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID), when,
+	       s[0], v[1][0] ? s[1] : "-", v[2][0] ? s[2] : "-",
+	       v[3][0] ? s[3] : "-", s[5], s[6], v[7][0] ? " by " : "", s[7]);
+}
+
 static void
 print_record(const struct wfield *rec, int json, int *n)
 {
@@ -101,11 +119,7 @@ print_record(const struct wfield *rec, int json, int *n)
 		text_of(rec, tags[i], v[i], sizeof(v[i]));
 	format_time(field_u64(NULL, rec, PROTO_T_TIME), when, sizeof(when));
 	if (!json) {
-		printf("%-6llu %-20s %-18s %-12s %-15s %-8s %-8s %s%s%s\n",
-		       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID),
-		       when, v[0], v[1][0] ? v[1] : "-", v[2][0] ? v[2] : "-",
-		       v[3][0] ? v[3] : "-", v[5], v[6], v[7][0] ? " by " : "",
-		       v[7]);
+		print_row(rec, v, when);
 		return;
 	}
 	if (json == 2 && (*n)++ > 0)

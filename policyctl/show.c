@@ -1,4 +1,11 @@
-/* show.c - policyctl's listings: users, one user, locks, counters. */
+/*
+ * show.c - policyctl's listings: users, one user, locks, counters.
+ *
+ * Every string from the daemon is printed through text_vis (in tables and
+ * human text) or json_string (in JSON): host, service and user names come
+ * from clients, and raw they could clear the administrator's screen or
+ * forge lines of the listing.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +15,18 @@
 
 #include "ctl.h"
 #include "proto.h"
+#include "text.h"
 #include "wipe.h"
+
+#define VIS_TEXT TEXT_VIS_SIZE(PROTO_MAX_TEXT)
+
+/* s as text_vis shows it, in buf (size bytes); returns buf. */
+static const char *
+vis(char *buf, size_t size, const char *s)
+{
+	text_vis(buf, size, s);
+	return buf;
+}
 
 void
 format_time(uint64_t t, char *buf, size_t size)
@@ -55,20 +73,29 @@ read_user_view(const struct wfield *rec, struct user_view *v)
 }
 
 /* Names are limited to [A-Za-z0-9._-$] by policyd, but the tool does not
- * rely on that: anything else is escaped. */
+ * rely on that.  Valid UTF-8 is written as it is (JSON is UTF-8); control
+ * characters (C1 too) and U+2028/U+2029 are escaped as \uXXXX, and a
+ * byte that is not UTF-8, which JSON cannot carry, becomes U+FFFD. */
 void
 json_string(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	uint32_t cp;
+	size_t n;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	putchar('"');
+	for (; *s != '\0'; s += n) {
+		n = text_utf8(s, &cp);
+		if (n == 0) {
+			printf("\\ufffd");
+			n = 1;
+		} else if (cp == '"' || cp == '\\') {
+			printf("\\%c", (char)cp);
+		} else if (text_is_control(cp) || cp == 0x2028 ||
+			   cp == 0x2029) {
+			printf("\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(s, 1, n, stdout);
+		}
 	}
 	putchar('"');
 }
@@ -76,7 +103,8 @@ json_string(const char *s)
 static void
 print_user(const struct user_view *v, int json, int detail)
 {
-	char created[32], changed[32];
+	char created[32], changed[32], name[TEXT_VIS_SIZE(PROTO_MAX_NAME)];
+	char cost[VIS_TEXT];
 
 	format_time(v->created, created, sizeof(created));
 	format_time(v->pw_changed, changed, sizeof(changed));
@@ -99,11 +127,13 @@ print_user(const struct user_view *v, int json, int detail)
 		       "state:            %s\ncreated:          %s\n"
 		       "password changed: %s\nmust change:      %s\n"
 		       "password hash:    %s\n",
-		       v->name, (unsigned long long)v->id,
+		       vis(name, sizeof(name), v->name),
+		       (unsigned long long)v->id,
 		       v->disabled ? "disabled" : "enabled", created, changed,
-		       v->must_change ? "yes" : "no", v->cost);
+		       v->must_change ? "yes" : "no",
+		       vis(cost, sizeof(cost), v->cost));
 	} else {
-		printf("%-32s %-8s %-20s %s\n", v->name,
+		printf("%-32s %-8s %-20s %s\n", vis(name, sizeof(name), v->name),
 		       v->disabled ? "disabled" : "enabled", created, changed);
 	}
 }
@@ -196,6 +226,7 @@ static void
 print_failures(const struct ctl *c)
 {
 	char when[32], rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
+	char vr[VIS_TEXT], vs[VIS_TEXT];
 	struct wreader r = c->msg.fields;
 	struct wfield f, x;
 	int n = 0;
@@ -213,7 +244,9 @@ print_failures(const struct ctl *c)
 			wire_str(&x, service, sizeof(service));
 		if (!c->json) {
 			printf("  %s  %-20s %s\n", when,
-			       rhost[0] ? rhost : "(local)", service);
+			       rhost[0] ? vis(vr, sizeof(vr), rhost)
+					: "(local)",
+			       vis(vs, sizeof(vs), service));
 			continue;
 		}
 		printf("%s{\"time\":\"%s\",\"host\":", n++ ? "," : "", when);
@@ -229,6 +262,7 @@ static void
 print_login_state(const struct ctl *c)
 {
 	char last[32], until[32], host[PROTO_MAX_TEXT + 1] = "";
+	char vh[VIS_TEXT];
 	struct wfield f;
 	int locked = wire_find(&c->msg, PROTO_T_UNTIL, &f) == 0;
 	uint64_t failed = field_u64(&c->msg, NULL, PROTO_T_FAILURES);
@@ -262,7 +296,8 @@ print_login_state(const struct ctl *c)
 		       (unsigned long long)history);
 		printf("last login:       %s%s%s\nfailed since:     %llu\n"
 		       "locked:           %s\n", last, host[0] ? " from " : "",
-		       host, (unsigned long long)failed, until);
+		       vis(vh, sizeof(vh), host), (unsigned long long)failed,
+		       until);
 	}
 	print_failures(c);
 	printf(c->json ? "}\n" : "");
@@ -292,7 +327,7 @@ cmd_show(struct ctl *c, const char *name)
 int
 cmd_locks(struct ctl *c)
 {
-	char key[PROTO_MAX_TEXT + 1], since[32], until[32];
+	char key[PROTO_MAX_TEXT + 1], since[32], until[32], vk[VIS_TEXT];
 	struct wreader r;
 	struct wfield f, x;
 	int rc = call(c, PROTO_LOCKS, NULL, NULL, NULL, NULL), n = 0;
@@ -318,7 +353,8 @@ cmd_locks(struct ctl *c)
 			     sizeof(until));
 		if (!c->json) {
 			printf("%-7s %-32s %-20s %s\n",
-			       kind == 's' ? "host" : "user", key, since, until);
+			       kind == 's' ? "host" : "user",
+			       vis(vk, sizeof(vk), key), since, until);
 			continue;
 		}
 		printf("%s{\"kind\":\"%s\",\"name\":", n++ ? "," : "",
@@ -450,7 +486,7 @@ write_textfile(const struct ctl *c, const char *dir)
 int
 cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir)
 {
-	char name[PROTO_MAX_TEXT + 1];
+	char name[PROTO_MAX_TEXT + 1], vn[VIS_TEXT];
 	struct wreader r;
 	struct wfield f, x;
 	int rc = call(c, PROTO_STATS, NULL, NULL, NULL, NULL);
@@ -470,7 +506,7 @@ cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir)
 		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
 		    wire_str(&x, name, sizeof(name)) != 0)
 			continue;
-		printf("%-20s %llu\n", name,
+		printf("%-20s %llu\n", vis(vn, sizeof(vn), name),
 		       (unsigned long long)field_u64(NULL, &f, PROTO_T_VALUE));
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "normalize.h"
 #include "stats.h"
 #include "wipe.h"
 
@@ -119,6 +120,7 @@ int
 request_password(struct request *rq, uint8_t tag, char *out, int *status)
 {
 	struct wfield f;
+	enum norm_result n;
 
 	out[0] = '\0';
 	*status = PROTO_OK;
@@ -136,6 +138,14 @@ request_password(struct request *rq, uint8_t tag, char *out, int *status)
 		*status = PROTO_POLICY;
 	} else if (wire_str(&f, out, PROTO_MAX_SECRET + 1) != 0) {
 		return -1;
+	} else if ((n = norm_password(out, PROTO_MAX_SECRET + 1)) ==
+		   NORM_ERROR) {
+		log_err("out of memory normalising a password");
+		return -1;
+	} else if (n == NORM_TOO_LONG) {
+		/* Its NFKC form is what would be hashed: too long. */
+		rq->reason = PROTO_R_TOO_LONG;
+		*status = PROTO_POLICY;
 	}
 	return 0;
 }

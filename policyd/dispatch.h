@@ -111,10 +111,13 @@ void request_audit(const struct request *rq, struct audit_rec *r,
 int valid_user_name(const char *name);
 
 /* Reads a password field (tag) into out (PROTO_MAX_SECRET + 1 bytes),
- * which the caller wipes.  Returns 0, or -1 if malformed (close the
- * connection); otherwise sets a status and rq->reason: PROTO_BAD_REQUEST
- * if absent, PROTO_POLICY with PROTO_R_EMPTY or PROTO_R_TOO_LONG.  A NUL
- * inside is PROTO_R_BAD_TEXT, not malformed: it is a refused password. */
+ * which the caller wipes, in its NFKC form (normalize.h; text that is not
+ * valid UTF-8 as it came).  Returns 0, or -1 if malformed or out of
+ * memory (close the connection); otherwise sets a status and rq->reason:
+ * PROTO_BAD_REQUEST if absent, PROTO_POLICY with PROTO_R_EMPTY or
+ * PROTO_R_TOO_LONG (the input, or its NFKC form, is longer than
+ * PROTO_MAX_SECRET bytes).  A NUL inside is PROTO_R_BAD_TEXT, not
+ * malformed: it is a refused password. */
 int request_password(struct request *rq, uint8_t tag, char *out,
 		     int *status);
 

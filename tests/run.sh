@@ -72,6 +72,7 @@ reap() {
 }
 
 step codec "$BUILD/tests/test_wire"
+step text "$BUILD/tests/test_text"
 step config "$BUILD/tests/test_config"
 step rules "$BUILD/tests/test_rules"
 step seal "$BUILD/tests/test_seal"
@@ -81,6 +82,8 @@ step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
 step password "$BUILD/tests/test_password"
+step unicode "$BUILD/tests/test_unicode"
+step hostile-text "$BUILD/tests/test_hostile_text"
 step lockout "$BUILD/tests/test_lockout"
 step totp "$BUILD/tests/test_totp"
 step audit "$BUILD/tests/test_audit"
