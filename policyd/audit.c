@@ -5,6 +5,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "text.h"
 #include "store.h"
 
 /* key=value, with the value quoted when it holds a blank, '"' or '='
@@ -53,6 +54,7 @@ to_syslog(const struct audit_rec *r)
 	put_kv(line, sizeof(line), &off, "reason", or_empty(r->reason));
 	put_kv(line, sizeof(line), &off, "actor_uid", uid);
 	put_kv(line, sizeof(line), &off, "actor", r->actor);
+	text_clean(line);	/* a control or invalid UTF-8 would forge lines */
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit%s", line);
 }
 

@@ -15,25 +15,18 @@
 #include "log.h"
 #include "login.h"
 #include "stats.h"
+#include "text.h"
 #include "wipe.h"
 
-/* Context strings come from any local user: a byte below 0x20 or DEL
- * could drive the terminal of whoever reads the record later. */
-static void
-scrub(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
-/* An optional context string: absent is "", malformed is -1. */
+/* An optional context string: absent is "", malformed is -1.  It comes
+ * from any local user, so what could drive the terminal of whoever reads
+ * the record later (controls, invalid UTF-8) becomes '?' (text.h). */
 static int
 context(const struct request *rq, uint8_t tag, char out[PROTO_MAX_TEXT + 1])
 {
 	if (wire_get_str(rq->msg, tag, out, PROTO_MAX_TEXT + 1) < 0)
 		return -1;
-	scrub(out);
+	text_clean(out);
 	return 0;
 }
 
