@@ -415,3 +415,31 @@ proto_status_name(int status)
 		return "unknown";
 	return names[status];
 }
+
+const char *
+proto_reason_name(int reason)
+{
+	static const char *const names[] = {
+		[PROTO_R_NONE] = "none",
+		[PROTO_R_MISSING_FIELD] = "missing-field",
+		[PROTO_R_BAD_NAME] = "bad-name",
+		[PROTO_R_EMPTY] = "empty",
+		[PROTO_R_TOO_LONG] = "too-long",
+		[PROTO_R_BAD_TEXT] = "bad-text",
+		[PROTO_R_TOO_SHORT] = "too-short",
+		[PROTO_R_FEW_CLASSES] = "few-classes",
+		[PROTO_R_HAS_NAME] = "has-name",
+		[PROTO_R_TOO_COMMON] = "too-common",
+		[PROTO_R_REUSED] = "reused",
+		[PROTO_R_TOO_RECENT] = "too-recent",
+		[PROTO_R_BREACHED] = "breached",
+		[PROTO_R_SOURCE_LOCKED] = "source-locked",
+		[PROTO_R_NO_TOTP] = "no-totp",
+	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == PROTO_R_MAX + 1,
+		       "a name for every reason");
+	if (reason < 0 || reason > PROTO_R_MAX)
+		return "unknown";
+	return names[reason];
+}

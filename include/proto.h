@@ -29,6 +29,14 @@
 #define PROTO_MAX_SECRET 4096	/* passwords, in bytes, before any policy */
 #define PROTO_MAX_TEXT 255	/* host, tty and service names */
 #define PROTO_MAX_CODE 64	/* a TOTP or recovery code, in bytes */
+#define PROTO_FIELD(n) (3 + (n))	/* tag, length, value */
+/* The largest request a client builds: CHPASS, with the user, both
+ * passwords and the three context strings (a code step is smaller). */
+#define PROTO_MAX_REQUEST                                               \
+	(PROTO_HEADER_LEN + PROTO_FIELD(PROTO_MAX_NAME) +               \
+	 2 * PROTO_FIELD(PROTO_MAX_SECRET) + 3 * PROTO_FIELD(PROTO_MAX_TEXT))
+_Static_assert(PROTO_MAX_REQUEST <= PROTO_MAX_FRAME,
+	       "every request fits a frame");
 
 #define PAM_SOCKET_NAME "pam.sock"
 #define ADMIN_SOCKET_NAME "admin.sock"
@@ -105,7 +113,8 @@ enum proto_reason {
 	PROTO_R_TOO_RECENT = 11,
 	PROTO_R_BREACHED = 12,	/* in the breached-password filter */
 	PROTO_R_SOURCE_LOCKED = 13, /* with PROTO_LOCKED: the host, not user */
-	PROTO_R_NO_TOTP = 14,	/* a code is required and none is enrolled */
+	PROTO_R_NO_TOTP = 14,	/* no longer sent at login: it told a right password
+				 * from a wrong one at the code step */
 	PROTO_R_MAX = PROTO_R_NO_TOTP
 };
 
@@ -160,7 +169,12 @@ enum proto_tag {
 	PROTO_T_PURGE = 47,	/* u8: user del also forgets failures */
 };
 
+/* Reasons travel as bits of a u32 inside the daemon (rq->reasons). */
+_Static_assert(PROTO_R_MAX < 32, "every reason fits a u32 bit set");
+
 /* Human-readable name of a status, for policyctl and logs. */
 const char *proto_status_name(int status);
+/* Stable name of a reason code, for records; "unknown" past the list. */
+const char *proto_reason_name(int reason);
 
 #endif

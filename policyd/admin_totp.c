@@ -145,7 +145,7 @@ confirm_audited(struct request *rq, int64_t user_id, uint64_t step)
 static int
 do_confirm(struct request *rq, const struct store_user *u0)
 {
-	char code[65];
+	char code[PROTO_MAX_CODE + 1];
 	const struct store_user u = *u0;
 	struct store_totp t;
 	uint64_t step = 0;

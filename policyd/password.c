@@ -114,27 +114,17 @@ password_check(struct request *rq, const char *name,
 void
 password_refused_audit(struct request *rq)
 {
-	static const char *const names[] = {
-		[PROTO_R_EMPTY] = "empty", [PROTO_R_TOO_LONG] = "too-long",
-		[PROTO_R_BAD_TEXT] = "bad-text",
-		[PROTO_R_TOO_SHORT] = "too-short",
-		[PROTO_R_FEW_CLASSES] = "few-classes",
-		[PROTO_R_HAS_NAME] = "has-name",
-		[PROTO_R_TOO_COMMON] = "too-common",
-		[PROTO_R_REUSED] = "reused",
-		[PROTO_R_TOO_RECENT] = "too-recent",
-		[PROTO_R_BREACHED] = "breached",
-	};
 	uint32_t all = rq->reasons;
 	struct audit_rec ev;
 	char why[256] = "";
 
 	if (rq->reason != PROTO_R_NONE)
 		all |= 1u << rq->reason;
-	for (uint32_t r = 1; r < sizeof(names) / sizeof(names[0]); r++)
-		if ((all & (1u << r)) && names[r] != NULL)
+	for (uint32_t r = 1; r <= PROTO_R_MAX; r++)
+		if (all & (1u << r))
 			snprintf(why + strlen(why), sizeof(why) - strlen(why),
-				 "%s%s", why[0] ? "," : "", names[r]);
+				 "%s%s", why[0] ? "," : "",
+				 proto_reason_name((int)r));
 	request_audit(rq, &ev, "password-refused", 1);
 	ev.result = "refused";
 	ev.reason = why;

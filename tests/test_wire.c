@@ -927,6 +927,18 @@ test_next_restores_cursor(void **state)
 }
 
 static void
+test_reason_names(void **state)
+{
+	(void)state;
+	assert_string_equal(proto_reason_name(PROTO_R_NONE), "none");
+	assert_string_equal(proto_reason_name(PROTO_R_REUSED), "reused");
+	for (int i = 0; i <= PROTO_R_MAX; i++)
+		assert_string_not_equal(proto_reason_name(i), "unknown");
+	assert_string_equal(proto_reason_name(PROTO_R_MAX + 1), "unknown");
+	assert_string_equal(proto_reason_name(-1), "unknown");
+}
+
+static void
 test_status_names(void **state)
 {
 	static const char *const want[PROTO_STATUS_MAX + 1] = {
@@ -986,6 +998,7 @@ main(void)
 		cmocka_unit_test(test_reader_values),
 		cmocka_unit_test(test_next_restores_cursor),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_reason_names),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
