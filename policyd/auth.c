@@ -124,12 +124,15 @@ defer(struct request *rq, const struct login *l, int *slot,
 	struct pending_login p;
 	uint8_t token[PENDING_TOKEN_LEN];
 
+	if (*slot < 0)
+		return PROTO_UNAVAILABLE;	/* no place was reserved */
 	memset(&p, 0, sizeof(p));
 	snprintf(p.user, sizeof(p.user), "%s", rq->user);
 	snprintf(p.rhost, sizeof(p.rhost), "%s", l->rhost);
 	snprintf(p.service, sizeof(p.service), "%s", l->service);
 	snprintf(p.tty, sizeof(p.tty), "%s", l->tty);
 	p.peer_uid = rq->peer->cred.uid;
+	snprintf(p.peer_name, sizeof(p.peer_name), "%s", rq->peer->name);
 	p.password_ok = kind != STEP_WRONG;
 	p.disabled = kind == STEP_DISABLED;
 	p.code_only = kind == STEP_CODE_ONLY;
@@ -143,20 +146,19 @@ defer(struct request *rq, const struct login *l, int *slot,
 	return PROTO_NEED_CODE;
 }
 
-/* The password was right: in, or on to the code. */
+/* The password was right: in, or on to the code.  A hash of an older
+ * cost is upgraded only when no code step follows: before one, the extra
+ * hash would make a right password slower than a wrong one. */
 static int
 password_right(struct request *rq, struct login *l, const char *pw,
 	       int *slot)
 {
-	int64_t grace;
-	int need = second_needed(rq, &l->u, &grace), status;
+	int status;
 
-	if (need < 0)
-		return PROTO_UNAVAILABLE;
-	password_upgrade(rq, &l->u, pw);
-	if (need)
+	if (l->need_code)
 		return defer(rq, l, slot,
 			     l->u.disabled ? STEP_DISABLED : STEP_LOGIN);
+	password_upgrade(rq, &l->u, pw);
 	if (l->u.disabled) {
 		log_notice("auth refused: user %s is disabled", l->u.name);
 		return login_settle(rq, l, "disabled", "password") == PROTO_OK
@@ -170,8 +172,8 @@ password_right(struct request *rq, struct login *l, const char *pw,
 		 l->service, l->rhost);
 	stats_add(STAT_AUTH_OK, 1);
 	put_last_login(rq, &l->prev);
-	if (grace > 0)
-		wire_put_u64(rq->out, PROTO_T_GRACE_LEFT, (uint64_t)grace);
+	if (l->grace > 0)
+		wire_put_u64(rq->out, PROTO_T_GRACE_LEFT, (uint64_t)l->grace);
 	return PROTO_OK;
 }
 
@@ -213,7 +215,9 @@ auth_authenticate(struct request *rq)
 	if (status != PROTO_OK)
 		pw[0] = '\0';
 	rq->reason = PROTO_R_NONE;
-	if (codes_asked(rq) && (slot = reserve(rq, &l)) < 0) {
+	login_needs_code(rq, &l);
+	if (l.need_code < 0 ||
+	    (codes_asked(rq) && (slot = reserve(rq, &l)) < 0)) {
 		status = PROTO_UNAVAILABLE;
 		goto out;
 	}
@@ -246,17 +250,17 @@ int
 auth_code_only(struct request *rq)
 {
 	struct login l;
-	int64_t grace;
-	int status, need = 1, slot = -1;
+	int status, slot = -1;
 
 	status = login_load(rq, &l);
 	if (status != 0)
 		goto out;
-	if (l.found && (need = second_needed(rq, &l.u, &grace)) < 0) {
+	login_needs_code(rq, &l);
+	if (l.need_code < 0) {
 		status = PROTO_UNAVAILABLE;
 		goto out;
 	}
-	if (!need) {
+	if (!l.need_code) {
 		status = store_attempt_begin(rq->d->store, &l.a, 0, &l.t,
 					     NULL) != STORE_OK
 				 ? PROTO_UNAVAILABLE

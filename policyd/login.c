@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "lockout.h"
 #include "log.h"
+#include "second.h"
 #include "login.h"
 #include "stats.h"
 #include "text.h"
@@ -107,6 +108,22 @@ login_resume(struct request *rq, struct login *l,
 	 * step goes on with the attempt that step counted. */
 	l->t = p->ticket;
 	return 0;
+}
+
+void
+login_needs_code(struct request *rq, struct login *l)
+{
+	struct store_user nobody;
+
+	if (l->found) {
+		l->need_code = second_needed(rq, &l->u, &l->grace);
+		return;
+	}
+	/* The same lookups for a name the store does not have. */
+	memset(&nobody, 0, sizeof(nobody));
+	snprintf(nobody.name, sizeof(nobody.name), "%s", rq->user);
+	nobody.created = time(NULL);
+	l->need_code = second_needed(rq, &nobody, &l->grace) < 0 ? -1 : 1;
 }
 
 const char *
@@ -304,6 +321,7 @@ login_abandoned(struct daemon *d, const struct pending_login *p,
 	ev.tty = p->tty;
 	ev.result = "fail";
 	ev.reason = why;
-	audit_actor(&ev, p->peer_uid);
+	ev.actor_uid = p->peer_uid;
+	snprintf(ev.actor, sizeof(ev.actor), "%s", p->peer_name);
 	audit_now(d->store, &ev);
 }

@@ -32,6 +32,8 @@ struct login {
 	struct attempt_ticket t;
 	struct store_user u;		/* when found; phc wiped by the end */
 	int found;			/* the store has rq->user */
+	int need_code;			/* login_needs_code: 1, 0, -1 */
+	int64_t grace;			/* and the enrol grace left */
 	struct last_login prev;		/* filled by login_settle */
 };
 
@@ -46,6 +48,12 @@ int login_load(struct request *rq, struct login *l);
 /* The same from a stored code step's context, without reading rq's. */
 int login_resume(struct request *rq, struct login *l,
 		 const struct pending_login *p);
+
+/* Whether the login needs a code once its password is right, worked out
+ * for every name before the password is checked, known or not, so that
+ * its cost (a group lookup, a store read) tells nothing about the
+ * password.  Sets need_code (-1 on a store error) and grace. */
+void login_needs_code(struct request *rq, struct login *l);
 
 /* The user's name for logs and records: "(unknown)" unless the store
  * has it (an unknown name may be a password typed into the name

@@ -33,6 +33,7 @@
 struct pending_login {
 	char user[PROTO_MAX_NAME + 1];
 	uid_t peer_uid;			/* only the same caller may finish */
+	char peer_name[PROTO_MAX_NAME + 1]; /* its name, for the record */
 	int password_ok;
 	int disabled;			/* told only after a right code */
 	int code_only;			/* totp_only: a right code refunds */
