@@ -44,63 +44,124 @@ struct reply {
 	struct wmsg m;
 };
 
-static void
-parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
+/* n from a decimal string of digits only, in [lo, hi]; 0 or -1. */
+static int
+number(const char *s, long lo, long hi, int *n)
 {
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 6)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+/* A word without a value: its flag, or NULL if it is none. */
+static int *
+switch_of(struct args *a, const char *v)
+{
+	static const char *const names[] = {
+		"debug", "use_first_pass", "try_first_pass", "use_authtok",
+		"totp_only", "nodelay",
+	};
+	int *const flags[] = {
+		&a->debug, &a->use_first_pass, &a->try_first_pass,
+		&a->use_authtok, &a->totp_only, &a->nodelay,
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			return flags[i];
+	return NULL;
+}
+
+/* preauth, authfail, authsucc: the lockout-only modes; 0 if v is none. */
+static uint8_t
+mode_of(const char *v)
+{
+	if (strcmp(v, "preauth") == 0)
+		return PROTO_LOCK_CHECK;
+	if (strcmp(v, "authfail") == 0)
+		return PROTO_LOCK_FAIL;
+	if (strcmp(v, "authsucc") == 0)
+		return PROTO_LOCK_SUCC;
+	return 0;
+}
+
+/* name=value into *a; NULL, or why it is bad. */
+static const char *
+parse_value(struct args *a, const char *v)
+{
+	if (strncmp(v, "socket=", 7) == 0) {
+		if (v[7] != '/')
+			return "must be an absolute path";
+		if (snprintf(a->socket, sizeof(a->socket), "%s", v + 7) >=
+		    (int)sizeof(a->socket))
+			return "path too long";
+	} else if (strncmp(v, "timeout=", 8) == 0) {
+		if (number(v + 8, 1, 60, &a->timeout_ms) != 0)
+			return "must be 1 to 60 (seconds)";
+		a->timeout_ms *= 1000;
+	} else if (strncmp(v, "retry=", 6) == 0) {
+		if (number(v + 6, 1, 10, &a->retry) != 0)
+			return "must be 1 to 10";
+	} else {
+		return "unknown argument";
+	}
+	return NULL;
+}
+
+/* One argument into *a; NULL, or why it is bad. */
+static const char *
+parse_arg(struct args *a, const char *v)
+{
+	int *flag = switch_of(a, v);
+	uint8_t mode = mode_of(v);
+
+	if (flag != NULL)
+		*flag = 1;
+	else if (mode != 0 && a->mode != 0)
+		return "a second mode (preauth, authfail, authsucc)";
+	else if (mode != 0)
+		a->mode = mode;
+	else
+		return parse_value(a, v);
+	if (a->mode != 0 && a->totp_only)
+		return "totp_only conflicts with preauth, authfail, authsucc";
+	return NULL;
+}
+
+/*
+ * The module arguments into *a.  Like Linux-PAM's own modules it refuses
+ * to guess: any bad argument (unknown, malformed, out of range,
+ * conflicting) is logged, naming it, and every entry point returns
+ * PAM_SERVICE_ERR.  Returns PAM_SUCCESS or that.
+ */
+static int
+parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
+	   struct args *a)
+{
+	const char *why;
+
+	(void)flags;
 	memset(a, 0, sizeof(*a));
 	snprintf(a->socket, sizeof(a->socket), "%s",
 		 DEFAULT_RUNTIME_DIR "/" PAM_SOCKET_NAME);
 	a->timeout_ms = 5000;
 	a->retry = 3;
 	for (int i = 0; i < argc; i++) {
-		const char *v = argv[i];
-		char *end;
-		long n;
-
-		if (strncmp(v, "socket=", 7) == 0) {
-			if (v[7] == '/')
-				snprintf(a->socket, sizeof(a->socket), "%s",
-					 v + 7);
-			else
-				pam_syslog(pamh, LOG_ERR, "socket= must be an "
-					   "absolute path: %s ignored", v);
-		} else if (strncmp(v, "timeout=", 8) == 0) {
-			n = strtol(v + 8, &end, 10);
-			if (*end == '\0' && n >= 1 && n <= 60)
-				a->timeout_ms = (int)n * 1000;
-			else
-				pam_syslog(pamh, LOG_ERR, "bad %s: kept %d s",
-					   v, a->timeout_ms / 1000);
-		} else if (strcmp(v, "debug") == 0) {
-			a->debug = 1;
-		} else if (strcmp(v, "use_first_pass") == 0) {
-			a->use_first_pass = 1;
-		} else if (strcmp(v, "try_first_pass") == 0) {
-			a->try_first_pass = 1;
-		} else if (strncmp(v, "retry=", 6) == 0) {
-			n = strtol(v + 6, &end, 10);
-			if (*end == '\0' && n >= 1 && n <= 10)
-				a->retry = (int)n;
-			else
-				pam_syslog(pamh, LOG_ERR, "bad %s: kept %d", v,
-					   a->retry);
-		} else if (strcmp(v, "use_authtok") == 0) {
-			a->use_authtok = 1;
-		} else if (strcmp(v, "totp_only") == 0) {
-			a->totp_only = 1;
-		} else if (strcmp(v, "preauth") == 0) {
-			a->mode = PROTO_LOCK_CHECK;
-		} else if (strcmp(v, "authfail") == 0) {
-			a->mode = PROTO_LOCK_FAIL;
-		} else if (strcmp(v, "authsucc") == 0) {
-			a->mode = PROTO_LOCK_SUCC;
-		} else if (strcmp(v, "nodelay") == 0) {
-			a->nodelay = 1;
-		} else {
-			pam_syslog(pamh, LOG_ERR, "unknown argument ignored: %s",
-				   v);
+		why = parse_arg(a, argv[i]);
+		if (why != NULL) {
+			pam_syslog(pamh, LOG_ERR, "bad module argument "
+				   "\"%s\": %s", argv[i], why);
+			return PAM_SERVICE_ERR;
 		}
 	}
+	return PAM_SUCCESS;
 }
 
 /* Adds a PAM item as a context field, cut to the protocol's limit. */
@@ -420,8 +481,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	int rv = PAM_AUTH_ERR, asked = 0, status;
 
-	(void)flags;
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (!a.nodelay)
 		pam_fail_delay(pamh, 2000000);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
@@ -454,13 +515,15 @@ out:
 	return rv;
 }
 
+/* No credentials to set; but a bad argument is refused here too, so that
+ * a typo in any line of a stack shows at once. */
 int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_SUCCESS;
 }
 
@@ -472,8 +535,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	uint32_t days;
 
-	(void)flags;
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
 		return PAM_USER_UNKNOWN;
@@ -502,15 +565,16 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 }
 
-/* Sessions arrive with later versions. */
+/* Sessions arrive with later versions: PAM_IGNORE, or PAM_SERVICE_ERR
+ * for a bad argument. */
 int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		    const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_IGNORE;
 }
 
@@ -518,10 +582,10 @@ int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 		     const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_IGNORE;
 }
 
@@ -711,7 +775,8 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	int rv = PAM_AUTHTOK_ERR, status;
 
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
 		return PAM_USER_UNKNOWN;

@@ -340,6 +340,71 @@ test_impostor_socket(void **state)
 	test_fake_daemon(FAKE_SILENT, 0777, 0);
 }
 
+/* Arguments a module must refuse rather than guess at; each in a
+ * service of its own (policyd_bad0, ...), on every line of the stack. */
+static const char *const bad_args[] = {
+	"timeout=-1",	    "timeout=0",	  "timeout=5x",
+	"timeout=61",	    "socket=relative/pam.sock", "socket=",
+	"retry=abc",	    "retry=0",		  "retry=",
+	"frobnicate",	    "nodelay=1",	  "preauth authfail",
+	"totp_only preauth",
+};
+#define NBAD (sizeof(bad_args) / sizeof(bad_args[0]))
+
+/* A bad argument: every entry point says PAM_SERVICE_ERR and asks
+ * nothing, though the rest of the line would let alice in. */
+static void
+test_bad_arguments(void **state)
+{
+	const enum pamtest_ops ops[] = {
+		PAMTEST_AUTHENTICATE, PAMTEST_SETCRED, PAMTEST_ACCOUNT,
+		PAMTEST_OPEN_SESSION, PAMTEST_CLOSE_SESSION, PAMTEST_CHAUTHTOK,
+	};
+	char service[32];
+	struct conv c;
+
+	(void)state;
+	for (size_t i = 0; i < NBAD; i++) {
+		t_fmt(service, "policyd_bad%zu", i);
+		for (size_t j = 0; j < sizeof(ops) / sizeof(ops[0]); j++) {
+			memset(&c, 0, sizeof(c));
+			c.answers[0] = PW;
+			if (pam_run(service, "alice", &c, ops[j], -1) !=
+			    PAM_SERVICE_ERR)
+				fail_msg("\"%s\", operation %d: not refused",
+					 bad_args[i], (int)ops[j]);
+			assert_int_equal(c.nprompts, 0);
+			conv_free(&c);
+		}
+	}
+	/* The same lines with good values work. */
+	assert_int_equal(auth("policyd_goodargs", "alice", PW, &c),
+			 PAM_SUCCESS);
+	conv_free(&c);
+}
+
+/* Each bad argument on every line of a service of its own. */
+static void
+write_bad_services(const char *dir, const char *mod, const char *sock)
+{
+	char text[4 * PATH_MAX], name[32];
+
+	for (size_t i = 0; i < NBAD; i++) {
+		t_fmt(name, "policyd_bad%zu", i);
+		t_fmt(text,
+		      "auth required %s %s nodelay %s\n"
+		      "account required %s %s %s\n"
+		      "password required %s %s %s\n"
+		      "session required %s %s %s\n",
+		      mod, sock, bad_args[i], mod, sock, bad_args[i], mod, sock,
+		      bad_args[i], mod, sock, bad_args[i]);
+		write_service(dir, name, text);
+	}
+	t_fmt(text, "auth required %s %s nodelay timeout=60 retry=10 debug\n",
+	      mod, sock);
+	write_service(dir, "policyd_goodargs", text);
+}
+
 /* Writes the private service directory, then re-executes this program
  * under pam_wrapper. */
 static void
@@ -375,6 +440,7 @@ become_wrapped(char **argv)
 	t_fmt(text, "auth required %s %s nodelay timeout=1\n",
 		 mod, fake);
 	write_service(dir, "policyd_fake", text);
+	write_bad_services(dir, mod, sock);
 	pamlib_exec_wrapped(argv, dir);
 }
 
@@ -391,6 +457,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_hung_daemon),
 		cmocka_unit_test(test_garbage_answers),
 		cmocka_unit_test(test_impostor_socket),
+		cmocka_unit_test(test_bad_arguments),
 	};
 
 	(void)argc;
