@@ -27,6 +27,7 @@
 
 struct args {
 	char socket[PROTO_MAX_TEXT + 1];
+	char daemon_user[PROTO_MAX_NAME + 1];
 	int timeout_ms;
 	int debug;
 	int use_first_pass;
@@ -57,6 +58,20 @@ number(const char *s, long lo, long hi, int *n)
 	if (*end != '\0' || v < lo || v > hi)
 		return -1;
 	*n = (int)v;
+	return 0;
+}
+
+/* A user name as useradd makes them: letters, digits, ".", "_", "-",
+ * not starting with "-", at most PROTO_MAX_NAME bytes. */
+static int
+user_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PROTO_MAX_NAME || s[0] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") != n)
+		return -1;
 	return 0;
 }
 
@@ -102,6 +117,10 @@ parse_value(struct args *a, const char *v)
 		if (snprintf(a->socket, sizeof(a->socket), "%s", v + 7) >=
 		    (int)sizeof(a->socket))
 			return "path too long";
+	} else if (strncmp(v, "daemon_user=", 12) == 0) {
+		if (user_name(v + 12) != 0)
+			return "not a user name";
+		snprintf(a->daemon_user, sizeof(a->daemon_user), "%s", v + 12);
 	} else if (strncmp(v, "timeout=", 8) == 0) {
 		if (number(v + 8, 1, 60, &a->timeout_ms) != 0)
 			return "must be 1 to 60 (seconds)";
@@ -151,6 +170,8 @@ parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 	memset(a, 0, sizeof(*a));
 	snprintf(a->socket, sizeof(a->socket), "%s",
 		 DEFAULT_RUNTIME_DIR "/" PAM_SOCKET_NAME);
+	snprintf(a->daemon_user, sizeof(a->daemon_user), "%s",
+		 CLIENT_DAEMON_USER);
 	a->timeout_ms = 5000;
 	a->retry = 3;
 	for (int i = 0; i < argc; i++) {
@@ -175,6 +196,23 @@ put_item(pam_handle_t *pamh, struct wwriter *w, int item, uint8_t tag)
 		return;
 	n = strnlen(v, PROTO_MAX_TEXT);
 	wire_put_bytes(w, tag, v, n);
+}
+
+/* The uid of daemon_user, trusted beside root (see client.h); 0, so only
+ * root, when there is no such user or it cannot be looked up. */
+static uid_t
+daemon_uid(pam_handle_t *pamh, const struct args *a)
+{
+	uid_t uid;
+	int rc = client_daemon_uid(a->daemon_user, &uid);
+
+	if (rc < 0)
+		pam_syslog(pamh, LOG_ERR, "cannot look up daemon_user %s: "
+			   "trusting only root", a->daemon_user);
+	else if (rc > 0 && a->debug)
+		pam_syslog(pamh, LOG_DEBUG, "no user %s: trusting only root",
+			   a->daemon_user);
+	return uid;
 }
 
 struct code_step {
@@ -214,7 +252,8 @@ ask_daemon_code(pam_handle_t *pamh, const struct args *a, uint8_t type,
 	char err[256];
 	int rc, status = -1;
 
-	rc = client_open(&c, a->socket, a->timeout_ms, err, sizeof(err));
+	rc = client_open_as(&c, a->socket, daemon_uid(pamh, a), a->timeout_ms,
+			    err, sizeof(err));
 	if (rc != CLIENT_OK) {
 		pam_syslog(pamh, LOG_ERR, "%s", err);
 		return -1;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,24 @@ const char *
 t_build(void)
 {
 	return need_env("POLICYD_BUILD");
+}
+
+const char *
+t_user(void)
+{
+	static char name[64];
+	struct passwd *pw;
+
+	if (name[0] != '\0')
+		return name;
+	pw = getpwuid(getuid());
+	if (pw == NULL || snprintf(name, sizeof(name), "%s", pw->pw_name) >=
+				  (int)sizeof(name)) {
+		fprintf(stderr, "uid %u has no user name\n",
+			(unsigned)getuid());
+		exit(2);
+	}
+	return name;
 }
 
 /* pam_wrapper, once preloaded, sets itself up in every process that
@@ -352,8 +371,9 @@ td_ctl(const struct tdaemon *t, const char *input, char *out, size_t outsz,
 		return -1;
 	fputs(input != NULL ? input : "", fp);
 	fclose(fp);
-	rc = t_sh("%s/policyctl -S %s %s < %s > %s 2> %s", t_build(), t->run,
-		  args, in_path, out_path, err_path);
+	rc = t_sh("%s/policyctl -S %s --daemon-user %s %s < %s > %s 2> %s",
+		  t_build(), t->run, t_user(), args, in_path, out_path,
+		  err_path);
 	slurp(out_path, out, outsz);
 	slurp(err_path, err, errsz);
 	unlink(in_path);
@@ -423,7 +443,8 @@ t_request(const char *sock, uint8_t type, const char *user, const char *pw)
 	struct wmsg m;
 	char err[512];
 
-	if (client_open(&c, sock, 10000, err, sizeof(err)) != CLIENT_OK)
+	if (client_open_as(&c, sock, getuid(), 10000, err, sizeof(err)) !=
+	    CLIENT_OK)
 		return -1;
 	ww_init(&w, req, sizeof(req));
 	client_begin(&c, &w, type);
