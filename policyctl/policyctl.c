@@ -58,8 +58,8 @@ usage(FILE *fp)
 		"        [--until T] [--limit N] [--json]   the audit trail\n"
 		"  audit verify                       check its hash chain\n"
 		"  ping                               check that policyd answers\n"
-		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR "; NAME, the user "
-		"policyd runs as\n(trusted beside root), to "
+		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR "; NAME, the "
+		"user policyd runs as\n(trusted beside root), to "
 		"$POLICYD_DAEMON_USER or " CLIENT_DAEMON_USER ".\n");
 }
 
