@@ -8,6 +8,7 @@
  * that is down, slow or answers garbage gives PAM_AUTHINFO_UNAVAIL within
  * the timeout.  It never exits or aborts: it lives inside sshd.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct args {
 	int totp_only;
 	int nodelay;
 	int retry;
+	int silent;		/* PAM_SILENT: tell the user nothing */
 	uint8_t mode;		/* 0, or PROTO_LOCK_CHECK/FAIL/SUCC */
 };
 
@@ -44,6 +46,38 @@ struct reply {
 	uint8_t buf[REPLY_MAX];
 	struct wmsg m;
 };
+
+/* Shows a message (PAM_TEXT_INFO or PAM_ERROR_MSG) unless the
+ * application asked for silence with PAM_SILENT; what is logged is
+ * logged either way. */
+static void __attribute__((format(printf, 4, 0)))
+say(pam_handle_t *pamh, const struct args *a, int style, const char *fmt,
+    va_list ap)
+{
+	if (!a->silent)
+		(void)pam_vprompt(pamh, style, NULL, fmt, ap);
+}
+
+/* pam_info and pam_error, quiet under PAM_SILENT. */
+static void __attribute__((format(printf, 3, 4)))
+msg_info(pam_handle_t *pamh, const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, a, PAM_TEXT_INFO, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+msg_error(pam_handle_t *pamh, const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, a, PAM_ERROR_MSG, fmt, ap);
+	va_end(ap);
+}
 
 /* n from a decimal string of digits only, in [lo, hi]; 0 or -1. */
 static int
@@ -155,10 +189,10 @@ parse_arg(struct args *a, const char *v)
 }
 
 /*
- * The module arguments into *a.  Like Linux-PAM's own modules it refuses
- * to guess: any bad argument (unknown, malformed, out of range,
- * conflicting) is logged, naming it, and every entry point returns
- * PAM_SERVICE_ERR.  Returns PAM_SUCCESS or that.
+ * The module arguments into *a, and PAM_SILENT from flags.  Like
+ * Linux-PAM's own modules it refuses to guess: any bad argument (unknown,
+ * malformed, out of range, conflicting) is logged, naming it, and every
+ * entry point returns PAM_SERVICE_ERR.  Returns PAM_SUCCESS or that.
  */
 static int
 parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
@@ -166,7 +200,6 @@ parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 {
 	const char *why;
 
-	(void)flags;
 	memset(a, 0, sizeof(*a));
 	snprintf(a->socket, sizeof(a->socket), "%s",
 		 DEFAULT_RUNTIME_DIR "/" PAM_SOCKET_NAME);
@@ -174,6 +207,7 @@ parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		 CLIENT_DAEMON_USER);
 	a->timeout_ms = 5000;
 	a->retry = 3;
+	a->silent = (flags & PAM_SILENT) != 0;
 	for (int i = 0; i < argc; i++) {
 		why = parse_arg(a, argv[i]);
 		if (why != NULL) {
@@ -351,7 +385,8 @@ reply_u64(const struct reply *r, uint8_t tag, uint64_t def)
 /* After the factors were checked: the account (or host) is locked, and
  * the operator lets it be told (tell_locked). */
 static void
-tell_locked(pam_handle_t *pamh, const struct reply *r)
+tell_locked(pam_handle_t *pamh, const struct args *a,
+            const struct reply *r)
 {
 	uint64_t left = reply_u64(r, PROTO_T_LOCK_LEFT, 0);
 	int host = reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_SOURCE_LOCKED;
@@ -359,10 +394,10 @@ tell_locked(pam_handle_t *pamh, const struct reply *r)
 				: "Account locked";
 
 	if (left == 0)
-		pam_error(pamh, "%s: too many failed logins (until an "
+		msg_error(pamh, a, "%s: too many failed logins (until an "
 				"administrator unlocks it)", what);
 	else
-		pam_error(pamh, "%s: too many failed logins (try again in "
+		msg_error(pamh, a, "%s: too many failed logins (try again in "
 				"%llu minute%s)", what,
 			  (unsigned long long)((left + 59) / 60),
 			  (left + 59) / 60 == 1 ? "" : "s");
@@ -371,7 +406,8 @@ tell_locked(pam_handle_t *pamh, const struct reply *r)
 /* After a success: when and where the last login came from, and the
  * failures since, as login(1) and sshd tell them. */
 static void
-tell_last_login(pam_handle_t *pamh, const struct reply *r)
+tell_last_login(pam_handle_t *pamh, const struct args *a,
+                const struct reply *r)
 {
 	char host[PROTO_MAX_TEXT + 1], when[64];
 	time_t t = (time_t)reply_u64(r, PROTO_T_LAST_LOGIN, 0);
@@ -382,13 +418,13 @@ tell_last_login(pam_handle_t *pamh, const struct reply *r)
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 		if (wire_get_str(&r->m, PROTO_T_LAST_HOST, host,
 				 sizeof(host)) == 0 && host[0] != '\0')
-			pam_info(pamh, "Last login: %s from %s", when, host);
+			msg_info(pamh, a, "Last login: %s from %s", when, host);
 		else
-			pam_info(pamh, "Last login: %s", when);
+			msg_info(pamh, a, "Last login: %s", when);
 	}
 	if (failures > 0)
-		pam_info(pamh, "There %s %u failed login attempt%s since the "
-			       "last successful login.",
+		msg_info(pamh, a, "There %s %u failed login attempt%s since "
+				  "the last successful login.",
 			 failures == 1 ? "was" : "were", failures,
 			 failures == 1 ? "" : "s");
 }
@@ -396,7 +432,8 @@ tell_last_login(pam_handle_t *pamh, const struct reply *r)
 /* After a success: a recovery code was used, or TOTP must be enrolled
  * soon. */
 static void
-tell_second_factor(pam_handle_t *pamh, const struct reply *r)
+tell_second_factor(pam_handle_t *pamh, const struct args *a,
+                   const struct reply *r)
 {
 	struct wfield f;
 	uint32_t left;
@@ -404,36 +441,38 @@ tell_second_factor(pam_handle_t *pamh, const struct reply *r)
 
 	if (wire_find(&r->m, PROTO_T_CODES_LEFT, &f) == 0 &&
 	    wire_u32(&f, &left) == 0)
-		pam_info(pamh, "Recovery code accepted; %u left. Ask your "
+		msg_info(pamh, a, "Recovery code accepted; %u left. Ask your "
 			       "administrator for new ones when few remain.",
 			 left);
 	grace = reply_u64(r, PROTO_T_GRACE_LEFT, 0);
 	if (grace > 0)
-		pam_info(pamh, "You must enrol a TOTP authenticator within %llu "
-			       "day%s: contact your administrator.",
+		msg_info(pamh, a, "You must enrol a TOTP authenticator "
+				  "within %llu day%s: contact your "
+				  "administrator.",
 			 (unsigned long long)((grace + 86399) / 86400),
 			 (grace + 86399) / 86400 == 1 ? "" : "s");
 }
 
 static int
-auth_result(pam_handle_t *pamh, int status, const struct reply *r)
+auth_result(pam_handle_t *pamh, const struct args *a, int status,
+	    const struct reply *r)
 {
 	switch (status) {
 	case PROTO_OK:
-		tell_last_login(pamh, r);
-		tell_second_factor(pamh, r);
+		tell_last_login(pamh, a, r);
+		tell_second_factor(pamh, a, r);
 		return PAM_SUCCESS;
 	case PROTO_DENIED:
 		if (reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_NO_TOTP)
-			pam_error(pamh, "A verification code is required and "
+			msg_error(pamh, a, "A verification code is required and "
 					"no authenticator is enrolled for you: "
 					"contact your administrator.");
 		return PAM_AUTH_ERR;
 	case PROTO_LOCKED:
-		tell_locked(pamh, r);
+		tell_locked(pamh, a, r);
 		return PAM_AUTH_ERR;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, a, "Your account is disabled; contact your "
 				"administrator.");
 		return PAM_AUTH_ERR;
 	case PROTO_FORBIDDEN:
@@ -493,7 +532,7 @@ code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, a, user, &r);
-	return auth_result(pamh, status, &r);
+	return auth_result(pamh, a, status, &r);
 }
 
 /* preauth, authfail, authsucc: no prompt, the lockout only.  authfail
@@ -508,7 +547,7 @@ lockout_only(pam_handle_t *pamh, const struct args *a, const char *user)
 		return PAM_AUTH_ERR;
 	if (a->mode != PROTO_LOCK_SUCC && status == PROTO_OK)
 		return PAM_SUCCESS;	/* preauth: not locked */
-	return auth_result(pamh, status, &r);
+	return auth_result(pamh, a, status, &r);
 }
 
 int
@@ -545,7 +584,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	status = ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL, &r);
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, &a, user, &r);
-	rv = auth_result(pamh, status, &r);
+	rv = auth_result(pamh, &a, status, &r);
 	if (rv == PAM_SUCCESS && asked &&
 	    pam_set_item(pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS)
 		rv = PAM_AUTH_ERR;
@@ -583,15 +622,15 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	case PROTO_OK:
 		days = reply_u32(&r, PROTO_T_DAYS_LEFT, UINT32_MAX);
 		if (days != UINT32_MAX)
-			pam_info(pamh, "Your password will expire in %u "
+			msg_info(pamh, &a, "Your password will expire in %u "
 				       "day%s.", days, days == 1 ? "" : "s");
 		return PAM_SUCCESS;
 	case PROTO_MUST_CHANGE:
-		pam_error(pamh, "You are required to change your password "
+		msg_error(pamh, &a, "You are required to change your password "
 				"now.");
 		return PAM_NEW_AUTHTOK_REQD;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, &a, "Your account is disabled; contact your "
 				"administrator.");
 		return PAM_ACCT_EXPIRED;
 	case PROTO_NOT_FOUND:
@@ -631,7 +670,8 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 /* Tells the user every rule the new password broke, from reason codes:
  * the text is made here, never sent by the daemon. */
 static void
-tell_refusal(pam_handle_t *pamh, const struct reply *r)
+tell_refusal(pam_handle_t *pamh, const struct args *a,
+             const struct reply *r)
 {
 	struct wreader rd = r->m.fields;
 	struct wfield f;
@@ -642,44 +682,44 @@ tell_refusal(pam_handle_t *pamh, const struct reply *r)
 			continue;
 		switch (reason) {
 		case PROTO_R_TOO_SHORT:
-			pam_error(pamh, "The password is too short: use at "
+			msg_error(pamh, a, "The password is too short: use at "
 					"least %u characters.",
 				  reply_u32(r, PROTO_T_MIN_LENGTH, 12));
 			break;
 		case PROTO_R_FEW_CLASSES:
-			pam_error(pamh, "Use at least %u of: lower case, upper "
-					"case, digits, symbols.",
+			msg_error(pamh, a, "Use at least %u of: lower case, "
+					   "upper case, digits, symbols.",
 				  reply_u32(r, PROTO_T_MIN_CLASSES, 3));
 			break;
 		case PROTO_R_HAS_NAME:
-			pam_error(pamh, "The password must not contain the "
+			msg_error(pamh, a, "The password must not contain the "
 					"user name.");
 			break;
 		case PROTO_R_TOO_COMMON:
-			pam_error(pamh, "The password is too easy to guess: "
+			msg_error(pamh, a, "The password is too easy to guess: "
 					"avoid words, names, dates and "
 					"patterns.");
 			break;
 		case PROTO_R_REUSED:
-			pam_error(pamh, "The password was used before: "
+			msg_error(pamh, a, "The password was used before: "
 					"choose a new one.");
 			break;
 		case PROTO_R_TOO_RECENT:
-			pam_error(pamh, "The password was changed too "
+			msg_error(pamh, a, "The password was changed too "
 					"recently: try again later.");
 			break;
 		case PROTO_R_TOO_LONG:
-			pam_error(pamh, "The password is too long.");
+			msg_error(pamh, a, "The password is too long.");
 			break;
 		case PROTO_R_BREACHED:
-			pam_error(pamh, "The password appears in a list of "
+			msg_error(pamh, a, "The password appears in a list of "
 					"breached passwords: choose another.");
 			break;
 		case PROTO_R_EMPTY:
-			pam_error(pamh, "No password given.");
+			msg_error(pamh, a, "No password given.");
 			break;
 		default:
-			pam_error(pamh, "The password contains characters "
+			msg_error(pamh, a, "The password contains characters "
 					"that are not allowed.");
 			break;
 		}
@@ -737,7 +777,7 @@ get_new(pam_handle_t *pamh, const struct args *a, char **pw)
 	    again == NULL) {
 		rv = PAM_CONV_ERR;
 	} else if (strcmp(*pw, again) != 0) {
-		pam_error(pamh, "The passwords do not match.");
+		msg_error(pamh, a, "The passwords do not match.");
 		rv = PAM_TRY_AGAIN;
 	} else {
 		rv = PAM_SUCCESS;
@@ -763,7 +803,7 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 		return rv;
 	/* Refused here, unsent and unhashed: nothing this long can pass. */
 	if (strlen(pw) > PROTO_MAX_SECRET) {
-		pam_error(pamh, "The password is too long.");
+		msg_error(pamh, a, "The password is too long.");
 		wipe_strfree(pw);
 		return a->use_authtok ? PAM_AUTHTOK_ERR : PAM_TRY_AGAIN;
 	}
@@ -775,7 +815,7 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 			     : PAM_AUTHTOK_ERR;
 		break;
 	case PROTO_POLICY:
-		tell_refusal(pamh, &r);
+		tell_refusal(pamh, a, &r);
 		rv = a->use_authtok ||
 				     reply_u32(&r, PROTO_T_REASON, 0) ==
 					     PROTO_R_TOO_RECENT
@@ -783,11 +823,11 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 			     : PAM_TRY_AGAIN;
 		break;
 	case PROTO_DENIED:
-		pam_error(pamh, "The current password is not correct.");
+		msg_error(pamh, a, "The current password is not correct.");
 		rv = PAM_AUTH_ERR;
 		break;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, a, "Your account is disabled; contact your "
 				"administrator.");
 		rv = PAM_PERM_DENIED;
 		break;

@@ -82,6 +82,18 @@ pam_run(const char *service, const char *user, struct conv *c,
 	return tc[0].op_rv;
 }
 
+int
+pam_run_flags(const char *service, const char *user, struct conv *c,
+	      enum pamtest_ops op, int flags)
+{
+	struct pam_testcase tc[1] = {
+		pam_test_flags(op, PAM_SUCCESS, flags),
+	};
+
+	_pamtest_conv(service, user, conv_fn, c, tc, 1, NULL);
+	return tc[0].op_rv;
+}
+
 /* One line of a service file; a pam_policyd.so line without its own
  * daemon_user= gets daemon_user=t_user(). */
 static void

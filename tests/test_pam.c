@@ -653,6 +653,49 @@ test_identity_policyctl(void **state)
 	assert_int_equal(fake_end(&f), 2);
 }
 
+/* One operation for user with pw as the answer, and these flags. */
+static int
+run_flags(const char *user, const char *pw, enum pamtest_ops op, int flags,
+	  struct conv *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->answers[0] = pw;
+	return pam_run_flags("policyd", user, c, op, flags);
+}
+
+/* PAM_SILENT: the same results and prompts, but no info or error text;
+ * without it, the text is there. */
+static void
+test_silent(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	assert_int_equal(auth("policyd", "alice", "wrong", &c), PAM_AUTH_ERR);
+	conv_free(&c);
+	assert_int_equal(run_flags("alice", PW, PAMTEST_AUTHENTICATE,
+				   PAM_SILENT, &c), PAM_SUCCESS);
+	assert_int_equal(c.nprompts, 1);
+	assert_int_equal(c.ninfos + c.nerrors, 0);
+	conv_free(&c);
+	assert_int_equal(run_flags("alice", PW, PAMTEST_AUTHENTICATE, 0, &c),
+			 PAM_SUCCESS);
+	assert_true(c.ninfos >= 1 && strstr(c.infos[0], "Last login") != NULL);
+	conv_free(&c);
+	assert_int_equal(run_flags("dora", PW, PAMTEST_AUTHENTICATE,
+				   PAM_SILENT, &c), PAM_AUTH_ERR);
+	assert_int_equal(c.ninfos + c.nerrors, 0);
+	conv_free(&c);
+	assert_int_equal(run_flags("dora", NULL, PAMTEST_ACCOUNT, PAM_SILENT,
+				   &c), PAM_ACCT_EXPIRED);
+	assert_int_equal(c.ninfos + c.nerrors, 0);
+	conv_free(&c);
+	assert_int_equal(run_flags("dora", NULL, PAMTEST_ACCOUNT, 0, &c),
+			 PAM_ACCT_EXPIRED);
+	assert_int_equal(c.nerrors, 1);
+	conv_free(&c);
+}
+
 /* Arguments a module must refuse rather than guess at; each in a
  * service of its own (policyd_bad0, ...), on every line of the stack. */
 static const char *const bad_args[] = {
@@ -785,6 +828,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_identity_other_user),
 		cmocka_unit_test(test_identity_policyctl),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_silent),
 	};
 	struct passwd *pw = getpwnam("nobody");
 
