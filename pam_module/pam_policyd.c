@@ -463,10 +463,6 @@ auth_result(pam_handle_t *pamh, const struct args *a, int status,
 		tell_second_factor(pamh, a, r);
 		return PAM_SUCCESS;
 	case PROTO_DENIED:
-		if (reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_NO_TOTP)
-			msg_error(pamh, a, "A verification code is required and "
-					"no authenticator is enrolled for you: "
-					"contact your administrator.");
 		return PAM_AUTH_ERR;
 	case PROTO_LOCKED:
 		tell_locked(pamh, a, r);
@@ -522,7 +518,10 @@ code_step(pam_handle_t *pamh, const struct args *a, const char *user,
 	return status;
 }
 
-/* totp_only: the password is another module's; only the code here. */
+/* totp_only: the password is another module's; only the code here.  For
+ * an account that needs no code policyd has nothing to check
+ * (PROTO_NOTHING): PAM_IGNORE, never PAM_SUCCESS, so that a stack in
+ * which nothing else decided still fails. */
 static int
 code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 {
@@ -530,6 +529,8 @@ code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 	int status = ask_daemon(pamh, a, PROTO_CODE_ONLY, user, NULL, NULL,
 				&r);
 
+	if (status == PROTO_NOTHING)
+		return PAM_IGNORE;
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, a, user, &r);
 	return auth_result(pamh, a, status, &r);

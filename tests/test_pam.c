@@ -696,6 +696,47 @@ test_silent(void **state)
 	conv_free(&c);
 }
 
+/* totp_only, and policyd has nothing to check: PAM_IGNORE.  Alone in
+ * the stack that is a failure; after pam_permit, a success. */
+static void
+test_totp_only_nothing(void **state)
+{
+	const struct layout l = ME_LAYOUT;
+	struct fake_spec sp = ME_FAKE;
+	int seen;
+
+	(void)state;
+	sp.status = PROTO_NOTHING;
+	assert_int_not_equal(id_login("policyd_id_totp", &l, &sp, &seen),
+			     PAM_SUCCESS);
+	assert_int_equal(seen, 1);
+	assert_int_equal(id_login("policyd_id_totp_permit", &l, &sp, &seen),
+			 PAM_SUCCESS);
+	assert_int_equal(seen, 1);
+}
+
+/* A denial is a plain failure, whatever reason comes with it: the
+ * module no longer tells "no authenticator enrolled" (which only a right
+ * password used to earn). */
+static void
+test_denied_says_nothing(void **state)
+{
+	const struct layout l = ME_LAYOUT;
+	struct fake_spec sp = ME_FAKE;
+	struct ffake f;
+	struct conv c;
+
+	(void)state;
+	sp.status = PROTO_DENIED;
+	sp.reason = PROTO_R_NO_TOTP;
+	make_layout(&l);
+	fake_fork(&f, &sp);
+	assert_int_equal(auth("policyd_id", "alice", PW, &c), PAM_AUTH_ERR);
+	assert_int_equal(c.nerrors + c.ninfos, 0);
+	conv_free(&c);
+	assert_int_equal(fake_end(&f), 1);
+}
+
 /* Arguments a module must refuse rather than guess at; each in a
  * service of its own (policyd_bad0, ...), on every line of the stack. */
 static const char *const bad_args[] = {
@@ -806,6 +847,11 @@ become_wrapped(char **argv)
 	t_fmt(text, "auth required %s %s nodelay daemon_user=no-such-user\n",
 	      mod, fake);
 	write_service(dir, "policyd_id_nouser", text);
+	t_fmt(text, "auth required %s %s nodelay totp_only\n", mod, fake);
+	write_service(dir, "policyd_id_totp", text);
+	t_fmt(text, "auth required pam_permit.so\n"
+		    "auth required %s %s nodelay totp_only\n", mod, fake);
+	write_service(dir, "policyd_id_totp_permit", text);
 	pamlib_exec_wrapped(argv, dir);
 }
 
@@ -829,6 +875,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_identity_policyctl),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_silent),
+		cmocka_unit_test(test_totp_only_nothing),
+		cmocka_unit_test(test_denied_says_nothing),
 	};
 	struct passwd *pw = getpwnam("nobody");
 
