@@ -737,6 +737,21 @@ test_denied_says_nothing(void **state)
 	assert_int_equal(fake_end(&f), 1);
 }
 
+/* The real daemon: a stack of only "totp_only" must not let in a user
+ * who has no TOTP (policyd has nothing to check, the module ignores,
+ * libpam fails the all-ignore stack). */
+static void
+test_totp_only_alone(void **state)
+{
+	struct conv c;
+
+	(void)state;
+	assert_int_not_equal(auth("policyd_totp_alone", "alice", PW, &c),
+			     PAM_SUCCESS);
+	assert_int_equal(c.nprompts, 0);
+	conv_free(&c);
+}
+
 /* Arguments a module must refuse rather than guess at; each in a
  * service of its own (policyd_bad0, ...), on every line of the stack. */
 static const char *const bad_args[] = {
@@ -852,6 +867,8 @@ become_wrapped(char **argv)
 	t_fmt(text, "auth required pam_permit.so\n"
 		    "auth required %s %s nodelay totp_only\n", mod, fake);
 	write_service(dir, "policyd_id_totp_permit", text);
+	t_fmt(text, "auth required %s %s nodelay totp_only\n", mod, sock);
+	write_service(dir, "policyd_totp_alone", text);
 	pamlib_exec_wrapped(argv, dir);
 }
 
@@ -877,6 +894,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_totp_only_nothing),
 		cmocka_unit_test(test_denied_says_nothing),
+		cmocka_unit_test(test_totp_only_alone),
 	};
 	struct passwd *pw = getpwnam("nobody");
 
