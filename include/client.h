@@ -1,17 +1,23 @@
 /*
  * client.h - a connection to policyd, used by pam_policyd.so and policyctl.
  *
- * client_open checks, before anything is sent, that the socket belongs to
- * the daemon: the path is a socket in a directory that only its owner (or
- * root) can write, and the process at the other end runs as the socket's
- * owner or as root.  One deadline (timeout_ms from client_open) bounds the
- * whole conversation, so a hung daemon never hangs a login.
+ * client_open_as checks, before anything is sent, that the socket belongs
+ * to the daemon.  It trusts exactly two uids: root and the daemon's user
+ * (its uid given by the caller).  The socket must be owned by one of them;
+ * its directory, resolved with realpath(), and every directory above it
+ * up to / must be owned by one of them and writable by no group and no
+ * other user, except a root-owned sticky directory such as /tmp (whose
+ * entries only their owner may rename); and the process at the other end
+ * (SO_PEERCRED) must run as one of them.  No uid is trusted because it
+ * owns the path.  One deadline (timeout_ms) bounds the whole conversation,
+ * so a hung daemon never hangs a login.
  */
 #ifndef POLICYD_CLIENT_H
 #define POLICYD_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "wire.h"
 
@@ -33,8 +39,21 @@ struct pclient {
 	uint32_t id;
 };
 
-/* Connects to the socket at path.  On failure, writes a reason into err
- * (errsz bytes) and returns a negative enum client_rc. */
+/* The daemon's user when none is configured. */
+#define CLIENT_DAEMON_USER "policyd"
+
+/* Looks up the uid of the daemon's user name into *uid.  Returns 0 when
+ * found; 1 when there is no such user and -1 when the lookup failed, both
+ * with *uid = 0, so that only root is trusted. */
+int client_daemon_uid(const char *name, uid_t *uid);
+
+/* Connects to the socket at path, trusting root and daemon_uid (see
+ * above).  On failure, writes a reason naming the path into err (errsz
+ * bytes) and returns a negative enum client_rc; c is then closed. */
+int client_open_as(struct pclient *c, const char *path, uid_t daemon_uid,
+		   int timeout_ms, char *err, size_t errsz);
+
+/* client_open_as, trusting root and the uid of CLIENT_DAEMON_USER. */
 int client_open(struct pclient *c, const char *path, int timeout_ms,
 		char *err, size_t errsz);
 

@@ -8,6 +8,7 @@
  * that is down, slow or answers garbage gives PAM_AUTHINFO_UNAVAIL within
  * the timeout.  It never exits or aborts: it lives inside sshd.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 struct args {
 	char socket[PROTO_MAX_TEXT + 1];
+	char daemon_user[PROTO_MAX_NAME + 1];
 	int timeout_ms;
 	int debug;
 	int use_first_pass;
@@ -35,6 +37,7 @@ struct args {
 	int totp_only;
 	int nodelay;
 	int retry;
+	int silent;		/* PAM_SILENT: tell the user nothing */
 	uint8_t mode;		/* 0, or PROTO_LOCK_CHECK/FAIL/SUCC */
 };
 
@@ -44,63 +47,176 @@ struct reply {
 	struct wmsg m;
 };
 
-static void
-parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
+/* Shows a message (PAM_TEXT_INFO or PAM_ERROR_MSG) unless the
+ * application asked for silence with PAM_SILENT; what is logged is
+ * logged either way. */
+static void __attribute__((format(printf, 4, 0)))
+say(pam_handle_t *pamh, const struct args *a, int style, const char *fmt,
+    va_list ap)
 {
+	if (!a->silent)
+		(void)pam_vprompt(pamh, style, NULL, fmt, ap);
+}
+
+/* pam_info and pam_error, quiet under PAM_SILENT. */
+static void __attribute__((format(printf, 3, 4)))
+msg_info(pam_handle_t *pamh, const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, a, PAM_TEXT_INFO, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+msg_error(pam_handle_t *pamh, const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(pamh, a, PAM_ERROR_MSG, fmt, ap);
+	va_end(ap);
+}
+
+/* n from a decimal string of digits only, in [lo, hi]; 0 or -1. */
+static int
+number(const char *s, long lo, long hi, int *n)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 6)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+/* A user name as useradd makes them: letters, digits, ".", "_", "-",
+ * not starting with "-", at most PROTO_MAX_NAME bytes. */
+static int
+user_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PROTO_MAX_NAME || s[0] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") != n)
+		return -1;
+	return 0;
+}
+
+/* A word without a value: its flag, or NULL if it is none. */
+static int *
+switch_of(struct args *a, const char *v)
+{
+	static const char *const names[] = {
+		"debug", "use_first_pass", "try_first_pass", "use_authtok",
+		"totp_only", "nodelay",
+	};
+	int *const flags[] = {
+		&a->debug, &a->use_first_pass, &a->try_first_pass,
+		&a->use_authtok, &a->totp_only, &a->nodelay,
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			return flags[i];
+	return NULL;
+}
+
+/* preauth, authfail, authsucc: the lockout-only modes; 0 if v is none. */
+static uint8_t
+mode_of(const char *v)
+{
+	if (strcmp(v, "preauth") == 0)
+		return PROTO_LOCK_CHECK;
+	if (strcmp(v, "authfail") == 0)
+		return PROTO_LOCK_FAIL;
+	if (strcmp(v, "authsucc") == 0)
+		return PROTO_LOCK_SUCC;
+	return 0;
+}
+
+/* name=value into *a; NULL, or why it is bad. */
+static const char *
+parse_value(struct args *a, const char *v)
+{
+	if (strncmp(v, "socket=", 7) == 0) {
+		if (v[7] != '/')
+			return "must be an absolute path";
+		if (snprintf(a->socket, sizeof(a->socket), "%s", v + 7) >=
+		    (int)sizeof(a->socket))
+			return "path too long";
+	} else if (strncmp(v, "daemon_user=", 12) == 0) {
+		if (user_name(v + 12) != 0)
+			return "not a user name";
+		snprintf(a->daemon_user, sizeof(a->daemon_user), "%s", v + 12);
+	} else if (strncmp(v, "timeout=", 8) == 0) {
+		if (number(v + 8, 1, 60, &a->timeout_ms) != 0)
+			return "must be 1 to 60 (seconds)";
+		a->timeout_ms *= 1000;
+	} else if (strncmp(v, "retry=", 6) == 0) {
+		if (number(v + 6, 1, 10, &a->retry) != 0)
+			return "must be 1 to 10";
+	} else {
+		return "unknown argument";
+	}
+	return NULL;
+}
+
+/* One argument into *a; NULL, or why it is bad. */
+static const char *
+parse_arg(struct args *a, const char *v)
+{
+	int *flag = switch_of(a, v);
+	uint8_t mode = mode_of(v);
+
+	if (flag != NULL)
+		*flag = 1;
+	else if (mode != 0 && a->mode != 0)
+		return "a second mode (preauth, authfail, authsucc)";
+	else if (mode != 0)
+		a->mode = mode;
+	else
+		return parse_value(a, v);
+	if (a->mode != 0 && a->totp_only)
+		return "totp_only conflicts with preauth, authfail, authsucc";
+	return NULL;
+}
+
+/*
+ * The module arguments into *a, and PAM_SILENT from flags.  Like
+ * Linux-PAM's own modules it refuses to guess: any bad argument (unknown,
+ * malformed, out of range, conflicting) is logged, naming it, and every
+ * entry point returns PAM_SERVICE_ERR.  Returns PAM_SUCCESS or that.
+ */
+static int
+parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
+	   struct args *a)
+{
+	const char *why;
+
 	memset(a, 0, sizeof(*a));
 	snprintf(a->socket, sizeof(a->socket), "%s",
 		 DEFAULT_RUNTIME_DIR "/" PAM_SOCKET_NAME);
+	snprintf(a->daemon_user, sizeof(a->daemon_user), "%s",
+		 CLIENT_DAEMON_USER);
 	a->timeout_ms = 5000;
 	a->retry = 3;
+	a->silent = (flags & PAM_SILENT) != 0;
 	for (int i = 0; i < argc; i++) {
-		const char *v = argv[i];
-		char *end;
-		long n;
-
-		if (strncmp(v, "socket=", 7) == 0) {
-			if (v[7] == '/')
-				snprintf(a->socket, sizeof(a->socket), "%s",
-					 v + 7);
-			else
-				pam_syslog(pamh, LOG_ERR, "socket= must be an "
-					   "absolute path: %s ignored", v);
-		} else if (strncmp(v, "timeout=", 8) == 0) {
-			n = strtol(v + 8, &end, 10);
-			if (*end == '\0' && n >= 1 && n <= 60)
-				a->timeout_ms = (int)n * 1000;
-			else
-				pam_syslog(pamh, LOG_ERR, "bad %s: kept %d s",
-					   v, a->timeout_ms / 1000);
-		} else if (strcmp(v, "debug") == 0) {
-			a->debug = 1;
-		} else if (strcmp(v, "use_first_pass") == 0) {
-			a->use_first_pass = 1;
-		} else if (strcmp(v, "try_first_pass") == 0) {
-			a->try_first_pass = 1;
-		} else if (strncmp(v, "retry=", 6) == 0) {
-			n = strtol(v + 6, &end, 10);
-			if (*end == '\0' && n >= 1 && n <= 10)
-				a->retry = (int)n;
-			else
-				pam_syslog(pamh, LOG_ERR, "bad %s: kept %d", v,
-					   a->retry);
-		} else if (strcmp(v, "use_authtok") == 0) {
-			a->use_authtok = 1;
-		} else if (strcmp(v, "totp_only") == 0) {
-			a->totp_only = 1;
-		} else if (strcmp(v, "preauth") == 0) {
-			a->mode = PROTO_LOCK_CHECK;
-		} else if (strcmp(v, "authfail") == 0) {
-			a->mode = PROTO_LOCK_FAIL;
-		} else if (strcmp(v, "authsucc") == 0) {
-			a->mode = PROTO_LOCK_SUCC;
-		} else if (strcmp(v, "nodelay") == 0) {
-			a->nodelay = 1;
-		} else {
-			pam_syslog(pamh, LOG_ERR, "unknown argument ignored: %s",
-				   v);
+		why = parse_arg(a, argv[i]);
+		if (why != NULL) {
+			pam_syslog(pamh, LOG_ERR, "bad module argument "
+				   "\"%s\": %s", argv[i], why);
+			return PAM_SERVICE_ERR;
 		}
 	}
+	return PAM_SUCCESS;
 }
 
 /* Adds a PAM item as a context field, cut to the protocol's limit. */
@@ -114,6 +230,23 @@ put_item(pam_handle_t *pamh, struct wwriter *w, int item, uint8_t tag)
 		return;
 	n = strnlen(v, PROTO_MAX_TEXT);
 	wire_put_bytes(w, tag, v, n);
+}
+
+/* The uid of daemon_user, trusted beside root (see client.h); 0, so only
+ * root, when there is no such user or it cannot be looked up. */
+static uid_t
+daemon_uid(pam_handle_t *pamh, const struct args *a)
+{
+	uid_t uid;
+	int rc = client_daemon_uid(a->daemon_user, &uid);
+
+	if (rc < 0)
+		pam_syslog(pamh, LOG_ERR, "cannot look up daemon_user %s: "
+			   "trusting only root", a->daemon_user);
+	else if (rc > 0 && a->debug)
+		pam_syslog(pamh, LOG_DEBUG, "no user %s: trusting only root",
+			   a->daemon_user);
+	return uid;
 }
 
 struct code_step {
@@ -153,7 +286,8 @@ ask_daemon_code(pam_handle_t *pamh, const struct args *a, uint8_t type,
 	char err[256];
 	int rc, status = -1;
 
-	rc = client_open(&c, a->socket, a->timeout_ms, err, sizeof(err));
+	rc = client_open_as(&c, a->socket, daemon_uid(pamh, a), a->timeout_ms,
+			    err, sizeof(err));
 	if (rc != CLIENT_OK) {
 		pam_syslog(pamh, LOG_ERR, "%s", err);
 		return -1;
@@ -251,7 +385,8 @@ reply_u64(const struct reply *r, uint8_t tag, uint64_t def)
 /* After the factors were checked: the account (or host) is locked, and
  * the operator lets it be told (tell_locked). */
 static void
-tell_locked(pam_handle_t *pamh, const struct reply *r)
+tell_locked(pam_handle_t *pamh, const struct args *a,
+            const struct reply *r)
 {
 	uint64_t left = reply_u64(r, PROTO_T_LOCK_LEFT, 0);
 	int host = reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_SOURCE_LOCKED;
@@ -259,10 +394,10 @@ tell_locked(pam_handle_t *pamh, const struct reply *r)
 				: "Account locked";
 
 	if (left == 0)
-		pam_error(pamh, "%s: too many failed logins (until an "
+		msg_error(pamh, a, "%s: too many failed logins (until an "
 				"administrator unlocks it)", what);
 	else
-		pam_error(pamh, "%s: too many failed logins (try again in "
+		msg_error(pamh, a, "%s: too many failed logins (try again in "
 				"%llu minute%s)", what,
 			  (unsigned long long)((left + 59) / 60),
 			  (left + 59) / 60 == 1 ? "" : "s");
@@ -271,7 +406,8 @@ tell_locked(pam_handle_t *pamh, const struct reply *r)
 /* After a success: when and where the last login came from, and the
  * failures since, as login(1) and sshd tell them. */
 static void
-tell_last_login(pam_handle_t *pamh, const struct reply *r)
+tell_last_login(pam_handle_t *pamh, const struct args *a,
+                const struct reply *r)
 {
 	char host[PROTO_MAX_TEXT + 1], when[64];
 	time_t t = (time_t)reply_u64(r, PROTO_T_LAST_LOGIN, 0);
@@ -282,13 +418,13 @@ tell_last_login(pam_handle_t *pamh, const struct reply *r)
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 		if (wire_get_str(&r->m, PROTO_T_LAST_HOST, host,
 				 sizeof(host)) == 0 && host[0] != '\0')
-			pam_info(pamh, "Last login: %s from %s", when, host);
+			msg_info(pamh, a, "Last login: %s from %s", when, host);
 		else
-			pam_info(pamh, "Last login: %s", when);
+			msg_info(pamh, a, "Last login: %s", when);
 	}
 	if (failures > 0)
-		pam_info(pamh, "There %s %u failed login attempt%s since the "
-			       "last successful login.",
+		msg_info(pamh, a, "There %s %u failed login attempt%s since "
+				  "the last successful login.",
 			 failures == 1 ? "was" : "were", failures,
 			 failures == 1 ? "" : "s");
 }
@@ -296,7 +432,8 @@ tell_last_login(pam_handle_t *pamh, const struct reply *r)
 /* After a success: a recovery code was used, or TOTP must be enrolled
  * soon. */
 static void
-tell_second_factor(pam_handle_t *pamh, const struct reply *r)
+tell_second_factor(pam_handle_t *pamh, const struct args *a,
+                   const struct reply *r)
 {
 	struct wfield f;
 	uint32_t left;
@@ -304,36 +441,34 @@ tell_second_factor(pam_handle_t *pamh, const struct reply *r)
 
 	if (wire_find(&r->m, PROTO_T_CODES_LEFT, &f) == 0 &&
 	    wire_u32(&f, &left) == 0)
-		pam_info(pamh, "Recovery code accepted; %u left. Ask your "
+		msg_info(pamh, a, "Recovery code accepted; %u left. Ask your "
 			       "administrator for new ones when few remain.",
 			 left);
 	grace = reply_u64(r, PROTO_T_GRACE_LEFT, 0);
 	if (grace > 0)
-		pam_info(pamh, "You must enrol a TOTP authenticator within %llu "
-			       "day%s: contact your administrator.",
+		msg_info(pamh, a, "You must enrol a TOTP authenticator "
+				  "within %llu day%s: contact your "
+				  "administrator.",
 			 (unsigned long long)((grace + 86399) / 86400),
 			 (grace + 86399) / 86400 == 1 ? "" : "s");
 }
 
 static int
-auth_result(pam_handle_t *pamh, int status, const struct reply *r)
+auth_result(pam_handle_t *pamh, const struct args *a, int status,
+	    const struct reply *r)
 {
 	switch (status) {
 	case PROTO_OK:
-		tell_last_login(pamh, r);
-		tell_second_factor(pamh, r);
+		tell_last_login(pamh, a, r);
+		tell_second_factor(pamh, a, r);
 		return PAM_SUCCESS;
 	case PROTO_DENIED:
-		if (reply_u32(r, PROTO_T_REASON, 0) == PROTO_R_NO_TOTP)
-			pam_error(pamh, "A verification code is required and "
-					"no authenticator is enrolled for you: "
-					"contact your administrator.");
 		return PAM_AUTH_ERR;
 	case PROTO_LOCKED:
-		tell_locked(pamh, r);
+		tell_locked(pamh, a, r);
 		return PAM_AUTH_ERR;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, a, "Your account is disabled; contact your "
 				"administrator.");
 		return PAM_AUTH_ERR;
 	case PROTO_FORBIDDEN:
@@ -383,7 +518,10 @@ code_step(pam_handle_t *pamh, const struct args *a, const char *user,
 	return status;
 }
 
-/* totp_only: the password is another module's; only the code here. */
+/* totp_only: the password is another module's; only the code here.  For
+ * an account that needs no code policyd has nothing to check
+ * (PROTO_NOTHING): PAM_IGNORE, never PAM_SUCCESS, so that a stack in
+ * which nothing else decided still fails. */
 static int
 code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 {
@@ -391,9 +529,11 @@ code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 	int status = ask_daemon(pamh, a, PROTO_CODE_ONLY, user, NULL, NULL,
 				&r);
 
+	if (status == PROTO_NOTHING)
+		return PAM_IGNORE;
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, a, user, &r);
-	return auth_result(pamh, status, &r);
+	return auth_result(pamh, a, status, &r);
 }
 
 /* preauth, authfail, authsucc: no prompt, the lockout only.  authfail
@@ -408,7 +548,7 @@ lockout_only(pam_handle_t *pamh, const struct args *a, const char *user)
 		return PAM_AUTH_ERR;
 	if (a->mode != PROTO_LOCK_SUCC && status == PROTO_OK)
 		return PAM_SUCCESS;	/* preauth: not locked */
-	return auth_result(pamh, status, &r);
+	return auth_result(pamh, a, status, &r);
 }
 
 int
@@ -420,8 +560,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	int rv = PAM_AUTH_ERR, asked = 0, status;
 
-	(void)flags;
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (!a.nodelay)
 		pam_fail_delay(pamh, 2000000);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
@@ -445,7 +585,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	status = ask_daemon(pamh, &a, PROTO_AUTH, user, pw, NULL, &r);
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, &a, user, &r);
-	rv = auth_result(pamh, status, &r);
+	rv = auth_result(pamh, &a, status, &r);
 	if (rv == PAM_SUCCESS && asked &&
 	    pam_set_item(pamh, PAM_AUTHTOK, pw) != PAM_SUCCESS)
 		rv = PAM_AUTH_ERR;
@@ -454,13 +594,15 @@ out:
 	return rv;
 }
 
+/* No credentials to set; but a bad argument is refused here too, so that
+ * a typo in any line of a stack shows at once. */
 int
 pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_SUCCESS;
 }
 
@@ -472,8 +614,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	uint32_t days;
 
-	(void)flags;
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
 		return PAM_USER_UNKNOWN;
@@ -481,15 +623,15 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	case PROTO_OK:
 		days = reply_u32(&r, PROTO_T_DAYS_LEFT, UINT32_MAX);
 		if (days != UINT32_MAX)
-			pam_info(pamh, "Your password will expire in %u "
+			msg_info(pamh, &a, "Your password will expire in %u "
 				       "day%s.", days, days == 1 ? "" : "s");
 		return PAM_SUCCESS;
 	case PROTO_MUST_CHANGE:
-		pam_error(pamh, "You are required to change your password "
+		msg_error(pamh, &a, "You are required to change your password "
 				"now.");
 		return PAM_NEW_AUTHTOK_REQD;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, &a, "Your account is disabled; contact your "
 				"administrator.");
 		return PAM_ACCT_EXPIRED;
 	case PROTO_NOT_FOUND:
@@ -502,15 +644,16 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 }
 
-/* Sessions arrive with later versions. */
+/* Sessions arrive with later versions: PAM_IGNORE, or PAM_SERVICE_ERR
+ * for a bad argument. */
 int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
 		    const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_IGNORE;
 }
 
@@ -518,17 +661,18 @@ int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
 		     const char **argv)
 {
-	(void)pamh;
-	(void)flags;
-	(void)argc;
-	(void)argv;
+	struct args a;
+
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	return PAM_IGNORE;
 }
 
 /* Tells the user every rule the new password broke, from reason codes:
  * the text is made here, never sent by the daemon. */
 static void
-tell_refusal(pam_handle_t *pamh, const struct reply *r)
+tell_refusal(pam_handle_t *pamh, const struct args *a,
+             const struct reply *r)
 {
 	struct wreader rd = r->m.fields;
 	struct wfield f;
@@ -539,44 +683,44 @@ tell_refusal(pam_handle_t *pamh, const struct reply *r)
 			continue;
 		switch (reason) {
 		case PROTO_R_TOO_SHORT:
-			pam_error(pamh, "The password is too short: use at "
+			msg_error(pamh, a, "The password is too short: use at "
 					"least %u characters.",
 				  reply_u32(r, PROTO_T_MIN_LENGTH, 12));
 			break;
 		case PROTO_R_FEW_CLASSES:
-			pam_error(pamh, "Use at least %u of: lower case, upper "
-					"case, digits, symbols.",
+			msg_error(pamh, a, "Use at least %u of: lower case, "
+					   "upper case, digits, symbols.",
 				  reply_u32(r, PROTO_T_MIN_CLASSES, 3));
 			break;
 		case PROTO_R_HAS_NAME:
-			pam_error(pamh, "The password must not contain the "
+			msg_error(pamh, a, "The password must not contain the "
 					"user name.");
 			break;
 		case PROTO_R_TOO_COMMON:
-			pam_error(pamh, "The password is too easy to guess: "
+			msg_error(pamh, a, "The password is too easy to guess: "
 					"avoid words, names, dates and "
 					"patterns.");
 			break;
 		case PROTO_R_REUSED:
-			pam_error(pamh, "The password was used before: "
+			msg_error(pamh, a, "The password was used before: "
 					"choose a new one.");
 			break;
 		case PROTO_R_TOO_RECENT:
-			pam_error(pamh, "The password was changed too "
+			msg_error(pamh, a, "The password was changed too "
 					"recently: try again later.");
 			break;
 		case PROTO_R_TOO_LONG:
-			pam_error(pamh, "The password is too long.");
+			msg_error(pamh, a, "The password is too long.");
 			break;
 		case PROTO_R_BREACHED:
-			pam_error(pamh, "The password appears in a list of "
+			msg_error(pamh, a, "The password appears in a list of "
 					"breached passwords: choose another.");
 			break;
 		case PROTO_R_EMPTY:
-			pam_error(pamh, "No password given.");
+			msg_error(pamh, a, "No password given.");
 			break;
 		default:
-			pam_error(pamh, "The password contains characters "
+			msg_error(pamh, a, "The password contains characters "
 					"that are not allowed.");
 			break;
 		}
@@ -634,7 +778,7 @@ get_new(pam_handle_t *pamh, const struct args *a, char **pw)
 	    again == NULL) {
 		rv = PAM_CONV_ERR;
 	} else if (strcmp(*pw, again) != 0) {
-		pam_error(pamh, "The passwords do not match.");
+		msg_error(pamh, a, "The passwords do not match.");
 		rv = PAM_TRY_AGAIN;
 	} else {
 		rv = PAM_SUCCESS;
@@ -660,7 +804,7 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 		return rv;
 	/* Refused here, unsent and unhashed: nothing this long can pass. */
 	if (strlen(pw) > PROTO_MAX_SECRET) {
-		pam_error(pamh, "The password is too long.");
+		msg_error(pamh, a, "The password is too long.");
 		wipe_strfree(pw);
 		return a->use_authtok ? PAM_AUTHTOK_ERR : PAM_TRY_AGAIN;
 	}
@@ -672,7 +816,7 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 			     : PAM_AUTHTOK_ERR;
 		break;
 	case PROTO_POLICY:
-		tell_refusal(pamh, &r);
+		tell_refusal(pamh, a, &r);
 		rv = a->use_authtok ||
 				     reply_u32(&r, PROTO_T_REASON, 0) ==
 					     PROTO_R_TOO_RECENT
@@ -680,11 +824,11 @@ change_once(pam_handle_t *pamh, const struct args *a, const char *user,
 			     : PAM_TRY_AGAIN;
 		break;
 	case PROTO_DENIED:
-		pam_error(pamh, "The current password is not correct.");
+		msg_error(pamh, a, "The current password is not correct.");
 		rv = PAM_AUTH_ERR;
 		break;
 	case PROTO_DISABLED:
-		pam_error(pamh, "Your account is disabled; contact your "
+		msg_error(pamh, a, "Your account is disabled; contact your "
 				"administrator.");
 		rv = PAM_PERM_DENIED;
 		break;
@@ -711,7 +855,8 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct args a;
 	int rv = PAM_AUTHTOK_ERR, status;
 
-	parse_args(pamh, argc, argv, &a);
+	if (parse_args(pamh, flags, argc, argv, &a) != PAM_SUCCESS)
+		return PAM_SERVICE_ERR;
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    user[0] == '\0' || strlen(user) > PROTO_MAX_TEXT)
 		return PAM_USER_UNKNOWN;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: policyctl [-S RUNTIME_DIR] COMMAND\n"
+		"usage: policyctl [-S RUNTIME_DIR] [--daemon-user NAME] "
+		"COMMAND\n"
 		"  user add NAME [--password-stdin]   create, asking a password\n"
 		"  user del NAME                      delete\n"
 		"  user list [--json]                 list users\n"
@@ -56,7 +58,9 @@ usage(FILE *fp)
 		"        [--until T] [--limit N] [--json]   the audit trail\n"
 		"  audit verify                       check its hash chain\n"
 		"  ping                               check that policyd answers\n"
-		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR ".\n");
+		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR "; NAME, the "
+		"user policyd runs as\n(trusted beside root), to "
+		"$POLICYD_DAEMON_USER or " CLIENT_DAEMON_USER ".\n");
 }
 
 static const char *
@@ -120,6 +124,10 @@ refused(const struct ctl *c, const char *what)
 	return c->msg.status == PROTO_UNAVAILABLE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
+/* The uid of the user policyd runs as, trusted beside root when
+ * connecting (see client.h); set once in main(). */
+static uid_t daemon_uid;
+
 /* Sends the request built by fill() and stores the reply in c->msg.
  * Returns 0 with any status, or EXIT_USAGE when there was no exchange. */
 int
@@ -132,7 +140,8 @@ call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 	char err[PATH_MAX + 64];
 	int rc;
 
-	rc = client_open(&pc, c->socket, TIMEOUT_MS, err, sizeof(err));
+	rc = client_open_as(&pc, c->socket, daemon_uid, TIMEOUT_MS, err,
+			    sizeof(err));
 	if (rc != CLIENT_OK) {
 		fprintf(stderr, "policyctl: %s\n", err);
 		return EXIT_USAGE;
@@ -434,21 +443,46 @@ run(struct ctl *c, int argc, char **argv)
 	return -1;
 }
 
+/* --daemon-user, else $POLICYD_DAEMON_USER, else the default: its uid
+ * into daemon_uid; a user that does not exist leaves only root trusted.
+ * 0, or -1 if the lookup itself failed. */
+static int
+set_daemon_user(const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		name = getenv("POLICYD_DAEMON_USER");
+	if (name == NULL || name[0] == '\0')
+		name = CLIENT_DAEMON_USER;
+	if (client_daemon_uid(name, &daemon_uid) >= 0)
+		return 0;
+	fprintf(stderr, "policyctl: cannot look up daemon user %s\n", name);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{ "daemon-user", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static struct ctl c;
-	const char *dir = DEFAULT_RUNTIME_DIR;
+	const char *dir = DEFAULT_RUNTIME_DIR, *user = NULL;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "+S:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+S:h", longs, NULL)) != -1) {
 		if (ch == 'S') {
 			dir = optarg;
+		} else if (ch == 'U') {
+			user = optarg;
 		} else {
 			usage(ch == 'h' ? stdout : stderr);
 			return ch == 'h' ? 0 : EXIT_USAGE;
 		}
 	}
+	if (set_daemon_user(user) != 0)
+		return EXIT_USAGE;
 	c.dir = dir;
 	if (snprintf(c.socket, sizeof(c.socket), "%s/" ADMIN_SOCKET_NAME,
 		     dir) >= (int)sizeof(c.socket)) {

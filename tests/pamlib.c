@@ -82,10 +82,39 @@ pam_run(const char *service, const char *user, struct conv *c,
 	return tc[0].op_rv;
 }
 
+int
+pam_run_flags(const char *service, const char *user, struct conv *c,
+	      enum pamtest_ops op, int flags)
+{
+	struct pam_testcase tc[1] = {
+		pam_test_flags(op, PAM_SUCCESS, flags),
+	};
+
+	_pamtest_conv(service, user, conv_fn, c, tc, 1, NULL);
+	return tc[0].op_rv;
+}
+
+/* One line of a service file; a pam_policyd.so line without its own
+ * daemon_user= gets daemon_user=t_user(). */
+static void
+put_line(FILE *fp, const char *line, size_t n)
+{
+	int ours = memmem(line, n, "pam_policyd.so", 14) != NULL &&
+		   memmem(line, n, "daemon_user=", 12) == NULL;
+
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	fwrite(line, 1, n, fp);
+	if (ours)
+		fprintf(fp, " daemon_user=%s", t_user());
+	fputc('\n', fp);
+}
+
 void
 write_service(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX + 64];
+	const char *nl;
 	FILE *fp;
 
 	t_fmt(path, "%s/%s", dir, name);
@@ -94,7 +123,12 @@ write_service(const char *dir, const char *name, const char *text)
 		perror(path);
 		exit(2);
 	}
-	fputs(text, fp);
+	for (; *text != '\0'; text = nl + 1) {
+		nl = strchr(text, '\n');
+		if (nl == NULL)
+			nl = text + strlen(text) - 1;
+		put_line(fp, text, (size_t)(nl - text + 1));
+	}
 	fclose(fp);
 }
 

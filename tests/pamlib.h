@@ -36,6 +36,13 @@ int conv_fn(int num, const struct pam_message **msg,
  * result.  The conversation is left in *c. */
 int pam_run(const char *service, const char *user, struct conv *c,
 	    enum pamtest_ops op, enum pamtest_ops op2);
+/* Runs op alone with these flags (PAM_SILENT, ...); returns its result,
+ * the conversation left in *c. */
+int pam_run_flags(const char *service, const char *user, struct conv *c,
+		  enum pamtest_ops op, int flags);
+/* Writes dir/name.  The test daemons run as the user running the tests,
+ * so each line naming pam_policyd.so gets daemon_user=t_user() unless it
+ * names a daemon_user= itself. */
 void write_service(const char *dir, const char *name, const char *text);
 /* For PAM_FAIL_DELAY: libpam calls this instead of sleeping after a
  * failure, so that a benchmark measures the work, not the delay. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,24 @@ const char *
 t_build(void)
 {
 	return need_env("POLICYD_BUILD");
+}
+
+const char *
+t_user(void)
+{
+	static char name[64];
+	struct passwd *pw;
+
+	if (name[0] != '\0')
+		return name;
+	pw = getpwuid(getuid());
+	if (pw == NULL || snprintf(name, sizeof(name), "%s", pw->pw_name) >=
+				  (int)sizeof(name)) {
+		fprintf(stderr, "uid %u has no user name\n",
+			(unsigned)getuid());
+		exit(2);
+	}
+	return name;
 }
 
 /* pam_wrapper, once preloaded, sets itself up in every process that
@@ -159,6 +178,7 @@ td_init(struct tdaemon *t, const char *dir, const char *extra)
 		 t->run);
 	snprintf(t->admin_sock, sizeof(t->admin_sock),
 		 "%s/" ADMIN_SOCKET_NAME, t->run);
+	t->uid = getuid();
 	td_write_conf(t, extra);
 }
 
@@ -172,21 +192,33 @@ td_start_in(struct tdaemon *t, const char *name, const char *extra)
 	return td_start(t);
 }
 
-/* Ready: our own child (not some other daemon) answers a ping. */
+/* The uid of the daemon started last, trusted by t_request beside root:
+ * the tests know their daemon by its pid, as a host knows it by its
+ * configured user. */
+static uid_t last_uid = (uid_t)-1;
+
+/* Ready: our own child (not some other daemon) answers a ping.  The user
+ * it now runs as (it may have dropped root after listening, so not its
+ * SO_PEERCRED uid) is then the one to trust. */
 static int
-ping_ok(const struct tdaemon *t)
+ping_ok(struct tdaemon *t)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	int fd = t_connect(t->pam_sock), mine;
+	char val[128];
+	unsigned uid;
 
 	if (fd < 0)
 		return 0;
 	mine = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
 	       cred.pid == t->pid;
 	close(fd);
-	return mine &&
-	       t_request(t->pam_sock, PROTO_PING, NULL, NULL) == PROTO_OK;
+	if (!mine || t_proc_status(t->pid, "Uid:", val, sizeof(val)) != 0 ||
+	    sscanf(val, "%u", &uid) != 1)
+		return 0;
+	t->uid = last_uid = (uid_t)uid;
+	return t_request(t->pam_sock, PROTO_PING, NULL, NULL) == PROTO_OK;
 }
 
 /* Every daemon started and not yet stopped, so that a test that fails
@@ -341,6 +373,7 @@ td_ctl(const struct tdaemon *t, const char *input, char *out, size_t outsz,
 {
 	char in_path[PATH_MAX + 16], out_path[PATH_MAX + 16];
 	char err_path[PATH_MAX + 16];
+	struct passwd *pw;
 	FILE *fp;
 	int rc;
 
@@ -352,8 +385,10 @@ td_ctl(const struct tdaemon *t, const char *input, char *out, size_t outsz,
 		return -1;
 	fputs(input != NULL ? input : "", fp);
 	fclose(fp);
-	rc = t_sh("%s/policyctl -S %s %s < %s > %s 2> %s", t_build(), t->run,
-		  args, in_path, out_path, err_path);
+	pw = getpwuid(t->uid);
+	rc = t_sh("%s/policyctl -S %s --daemon-user %s %s < %s > %s 2> %s",
+		  t_build(), t->run, pw != NULL ? pw->pw_name : t_user(), args,
+		  in_path, out_path, err_path);
 	slurp(out_path, out, outsz);
 	slurp(err_path, err, errsz);
 	unlink(in_path);
@@ -423,7 +458,9 @@ t_request(const char *sock, uint8_t type, const char *user, const char *pw)
 	struct wmsg m;
 	char err[512];
 
-	if (client_open(&c, sock, 10000, err, sizeof(err)) != CLIENT_OK)
+	if (client_open_as(&c, sock,
+			   last_uid != (uid_t)-1 ? last_uid : getuid(), 10000,
+			   err, sizeof(err)) != CLIENT_OK)
 		return -1;
 	ww_init(&w, req, sizeof(req));
 	client_begin(&c, &w, type);

@@ -25,11 +25,16 @@ struct tdaemon {
 	char log[PATH_MAX + 32];
 	char pam_sock[PATH_MAX + 48];
 	char admin_sock[PATH_MAX + 48];
+	uid_t uid;		/* as whom it runs: seen when it answers */
 };
 
 /* The test directory and build directory; abort the test if unset. */
 const char *t_dir(void);
 const char *t_build(void);
+/* The name of the user running the tests: the test daemons run as this
+ * user, so the module (daemon_user=) and policyctl (--daemon-user) must
+ * trust it. */
+const char *t_user(void);
 
 /* Prepares a daemon under dir: cheap argon2 (m=8192, t=1) and the
  * starting user, plus `extra` config lines appended after the [password]
@@ -55,9 +60,9 @@ int td_log_has(const struct tdaemon *t, const char *s);
 /* policyctl user add name --password-stdin; its exit status. */
 int td_add_user(const struct tdaemon *t, const char *name, const char *pw);
 
-/* Runs policyctl -S run ARGS with `input` on stdin (NULL: /dev/null);
- * returns its exit status.  Its stdout goes to out (outsz) if not NULL,
- * its stderr to err (errsz) if not NULL. */
+/* Runs policyctl -S run --daemon-user USER ARGS, USER being the one the
+ * daemon runs as (t->uid), with `input` on stdin (NULL: /dev/null); returns its exit status.  Its stdout goes to
+ * out (outsz) if not NULL, its stderr to err (errsz) if not NULL. */
 int td_ctl(const struct tdaemon *t, const char *input, char *out,
 	   size_t outsz, char *err, size_t errsz, const char *args);
 
@@ -67,7 +72,9 @@ int t_connect(const char *path);
 int t_send_frame(int fd, const void *p, size_t len);
 /* Whether the peer closed: waits up to ms for EOF (or reset). */
 int t_closed_within(int fd, int ms);
-/* One request through the real client; returns the reply status or -1. */
+/* One request through the real client, trusting root and the uid of the
+ * daemon started last (this process's before any); returns the reply
+ * status or -1. */
 int t_request(const char *sock, uint8_t type, const char *user,
 	      const char *pw);
 
