@@ -21,9 +21,10 @@
 
 #include "client.h"
 #include "proto.h"
+#include "text.h"
 #include "wipe.h"
 
-#define REQUEST_MAX (PROTO_MAX_SECRET + 4 * (PROTO_MAX_TEXT + 3) + 64)
+#define REQUEST_MAX PROTO_MAX_REQUEST
 #define REPLY_MAX 1024
 
 struct args {
@@ -417,7 +418,10 @@ tell_last_login(pam_handle_t *pamh, const struct args *a,
 	if (t != 0 && localtime_r(&t, &tm) != NULL) {
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 		if (wire_get_str(&r->m, PROTO_T_LAST_HOST, host,
-				 sizeof(host)) == 0 && host[0] != '\0')
+				 sizeof(host)) != 0)
+			host[0] = '\0';
+		text_clean(host);	/* it came from a client once */
+		if (host[0] != '\0')
 			msg_info(pamh, a, "Last login: %s from %s", when, host);
 		else
 			msg_info(pamh, a, "Last login: %s", when);
@@ -531,6 +535,10 @@ code_only(pam_handle_t *pamh, const struct args *a, const char *user)
 
 	if (status == PROTO_NOTHING)
 		return PAM_IGNORE;
+	/* Nothing but a right code passes here: an "ok" before any code
+	 * step is no answer this daemon gives, so it fails. */
+	if (status == PROTO_OK)
+		return PAM_AUTH_ERR;
 	if (status == PROTO_NEED_CODE)
 		status = code_step(pamh, a, user, &r);
 	return auth_result(pamh, a, status, &r);
