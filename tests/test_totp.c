@@ -546,6 +546,57 @@ test_totp_only(void **state)
 	conv_free(&c);
 }
 
+/* A number from the store, through the sqlite3 shell. */
+static long
+store_count(const char *query)
+{
+	char cmd[PATH_MAX + 512], line[32] = "";
+	FILE *fp;
+
+	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"%s\"", d.db, query);
+	fp = t_popen(cmd);
+	assert_non_null(fp);
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	pclose(fp);
+	return atol(line);
+}
+
+/* totp_only cannot know whether the password module above passed: a
+ * right code gives back its own attempt, never the account's earlier
+ * failures (else wrong passwords, then one right code, forever). */
+static void
+test_totp_only_keeps_failures(void **state)
+{
+	char secret[64], code[16];
+	struct conv c;
+
+	(void)state;
+	enrol("stacked", secret, NULL, 0);
+	for (int i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		c.answers[0] = "000000";
+		assert_int_equal(pam_run("totp_only", "stacked", &c,
+					 PAMTEST_AUTHENTICATE, -1),
+				 PAM_AUTH_ERR);
+		conv_free(&c);
+	}
+	assert_int_equal(store_count("SELECT count(*) FROM failures WHERE "
+				     "kind = 'u' AND key = 'stacked'"), 3);
+	steady();
+	oath(secret, 30, code);
+	memset(&c, 0, sizeof(c));
+	c.answers[0] = code;
+	assert_int_equal(pam_run("totp_only", "stacked", &c,
+				 PAMTEST_AUTHENTICATE, -1), PAM_SUCCESS);
+	conv_free(&c);
+	assert_int_equal(store_count("SELECT count(*) FROM failures WHERE "
+				     "kind = 'u' AND key = 'stacked'"), 3);
+	assert_int_equal(store_count("SELECT count(*) FROM audit WHERE "
+				     "user = 'stacked' AND event = 'auth' AND "
+				     "result = 'ok' AND reason = 'totp'"), 1);
+}
+
 /* policyctl as nobody: input on stdin, stdout into out.  Its status. */
 static int
 ctl_as_nobody(const char *input, char *out, size_t outsz, const char *args)
@@ -612,6 +663,13 @@ test_self_service(void **state)
 	snprintf(input, sizeof(input), "%s\n000000\n", PW);
 	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
 				       "self totp reset --password-stdin"), 1);
+	/* Each wrong current code is counted and recorded, and the right
+	 * passwords with them cleared nothing. */
+	assert_true(store_count("SELECT count(*) FROM audit WHERE user = "
+				"'nobody' AND event = 'auth' AND result = "
+				"'fail' AND reason = 'current code'") >= 2);
+	assert_true(store_count("SELECT count(*) FROM failures WHERE kind = "
+				"'u' AND key = 'nobody'") >= 3);
 	oath(secret, 30, code);
 	snprintf(input, sizeof(input), "%s\n%s\n", PW, code);
 	assert_int_equal(ctl_as_nobody(input, out, sizeof(out),
@@ -665,6 +723,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_parallel_sessions_one_code),
 		cmocka_unit_test(test_totp_only),
+		cmocka_unit_test(test_totp_only_keeps_failures),
 		cmocka_unit_test(test_self_service),
 		cmocka_unit_test(test_recovery_code),
 		cmocka_unit_test(test_disabled_after_both),

@@ -310,6 +310,29 @@ test_context_scrubbed(void **state)
 			     " instr(rhost || service, char(27)) > 0"), 0);
 }
 
+/* A name policyd does not have may be a password typed into the name
+ * field: it reaches the log at debug level only, and the trail never. */
+static void
+test_unknown_name_kept_out(void **state)
+{
+	const char *typed = "Quiet-Otter-Spark-51";
+
+	(void)state;
+	/* Enough to lock the name, and one refused while locked. */
+	for (int i = 0; i < 6; i++)
+		assert_int_not_equal(wrong(typed), PROTO_OK);
+	assert_int_equal(ask(d.pam_sock, PROTO_CHPASS, NULL, PROTO_T_USER,
+			     typed, PROTO_T_PASSWORD, "Wrong-guess-12",
+			     PROTO_T_NEW_PASSWORD, "Zr8$wQ4nLc6&Tb", 0),
+			 PROTO_LOCKED);
+	assert_int_equal(t_sh("grep -F -e '%s' '%s' | grep -v -e '[[]debug]' "
+			      ">/dev/null", typed, d.log), 1);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE instr(user ||"
+			     " host || reason, 'Quiet-Otter') > 0"), 0);
+	assert_int_equal(sql("SELECT count(*) FROM failures WHERE instr(key,"
+			     " 'Quiet-Otter') > 0"), 0);
+}
+
 /* --- with required = all: the code step ------------------------------ */
 
 /* A wrong password is recorded when it is answered, though the caller
@@ -452,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_pwcheck_counted),
 		cmocka_unit_test(test_right_last_attempt_no_lock),
 		cmocka_unit_test(test_context_scrubbed),
+		cmocka_unit_test(test_unknown_name_kept_out),
 	};
 	const struct CMUnitTest codes[] = {
 		cmocka_unit_test(test_hangup_recorded),
