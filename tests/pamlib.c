@@ -133,6 +133,48 @@ write_service(const char *dir, const char *name, const char *text)
 }
 
 void
+pamlib_service_dir(char dir[PATH_MAX])
+{
+	snprintf(dir, PATH_MAX, "%s/pam.d", t_dir());
+	if (t_sh("mkdir -p %s", dir) != 0)
+		exit(2);
+	write_service(dir, "other", "auth required pam_deny.so\n"
+				    "account required pam_deny.so\n"
+				    "password required pam_deny.so\n");
+}
+
+void
+pamlib_module(char *out, size_t outsz, const char *group)
+{
+	if (snprintf(out, outsz, "%s/pam_policyd.so socket=%s/%s/run/pam.sock",
+		     t_build(), t_dir(), group) >= (int)outsz)
+		abort();
+}
+
+void
+pamlib_full_stack(const char *dir, const char *name, const char *group)
+{
+	char m[2 * PATH_MAX], text[8 * PATH_MAX];
+
+	pamlib_module(m, sizeof(m), group);
+	t_fmt(text, "auth required %s nodelay\n"
+		    "account required %s\n"
+		    "password required %s nodelay retry=1\n",
+	      m, m, m);
+	write_service(dir, name, text);
+}
+
+int
+pamlib_login(const char *service, const char *user, const char *pw)
+{
+	struct conv c = { .answers = { pw } };
+	int rv = pam_run(service, user, &c, PAMTEST_AUTHENTICATE, -1);
+
+	conv_free(&c);
+	return rv;
+}
+
+void
 pamlib_no_delay(int retval, unsigned usec_delay, void *appdata)
 {
 	(void)retval;

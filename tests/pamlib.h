@@ -7,6 +7,9 @@
 #ifndef POLICYD_PAMLIB_H
 #define POLICYD_PAMLIB_H
 
+#include <limits.h>
+#include <stddef.h>
+
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
@@ -44,6 +47,18 @@ int pam_run_flags(const char *service, const char *user, struct conv *c,
  * so each line naming pam_policyd.so gets daemon_user=t_user() unless it
  * names a daemon_user= itself. */
 void write_service(const char *dir, const char *name, const char *text);
+/* Makes t_dir()/pam.d (into dir) with an `other` service that denies
+ * auth, account and password: a service a test forgot is never let in. */
+void pamlib_service_dir(char dir[PATH_MAX]);
+/* The module and its socket for a test daemon started in t_dir()/group:
+ * "BUILD/pam_policyd.so socket=T/group/run/pam.sock", into out. */
+void pamlib_module(char *out, size_t outsz, const char *group);
+/* Writes service `name` with auth, account and password lines of the
+ * module for group (auth and password with nodelay, password retry=1). */
+void pamlib_full_stack(const char *dir, const char *name, const char *group);
+/* Authenticates user on service, pw the only answer; PAM's result. */
+int pamlib_login(const char *service, const char *user, const char *pw);
+
 /* For PAM_FAIL_DELAY: libpam calls this instead of sleeping after a
  * failure, so that a benchmark measures the work, not the delay. */
 void pamlib_no_delay(int retval, unsigned usec_delay, void *appdata);

@@ -31,11 +31,7 @@ static char out[1 << 16];
 static int
 login(const char *user, const char *pw)
 {
-	struct conv c = { .answers = { pw } };
-	int rv = pam_run("hostile", user, &c, PAMTEST_AUTHENTICATE, -1);
-
-	conv_free(&c);
-	return rv;
+	return pamlib_login("hostile", user, pw);
 }
 
 /* No control character (C0 but the newlines, DEL, C1) in text. */
@@ -200,17 +196,13 @@ test_daemon_log(void **state)
 static void
 write_services(char **argv)
 {
-	char dir[PATH_MAX], text[4 * PATH_MAX], mod[PATH_MAX + 32];
-	char sock[PATH_MAX + 32];
+	char dir[PATH_MAX], text[8 * PATH_MAX], m[2 * PATH_MAX];
 
-	t_fmt(dir, "%s/pam.d", t_dir());
-	t_sh("mkdir -p %s", dir);
-	t_fmt(mod, "%s/pam_policyd.so", t_build());
-	t_fmt(sock, "socket=%s/hostile/run/pam.sock", t_dir());
-	write_service(dir, "other", "auth required pam_deny.so\n");
+	pamlib_service_dir(dir);
+	pamlib_module(m, sizeof(m), "hostile");
 	t_fmt(text, "auth required %s/pam_set_items.so\n"
-		    "auth required %s %s nodelay\n",
-	      PAM_WRAPPER_MODULES, mod, sock);
+		    "auth required %s nodelay\n",
+	      PAM_WRAPPER_MODULES, m);
 	write_service(dir, "hostile", text);
 	pamlib_exec_wrapped(argv, dir);
 }

@@ -270,16 +270,10 @@ test_group_commit(void **state)
 static int
 failures_of(const char *key)
 {
-	char cmd[PATH_MAX + 128], line[32] = "";
-	FILE *fp;
+	char q[256];
 
-	snprintf(cmd, sizeof(cmd), "sqlite3 -cmd '.timeout 5000' %s \"SELECT count(*) FROM "
-		 "failures WHERE key = '%s'\"", d.db, key);
-	fp = t_popen(cmd);
-	assert_non_null(fp);
-	assert_non_null(fgets(line, sizeof(line), fp));
-	pclose(fp);
-	return atoi(line);
+	t_fmt(q, "SELECT count(*) FROM failures WHERE key = '%s'", key);
+	return (int)td_sql(&d, q);
 }
 
 /* Stacking mode prunes too: a failure older than any window is gone once

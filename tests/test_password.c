@@ -66,11 +66,7 @@ told(const struct conv *c, const char *text)
 static int
 login(const char *user, const char *pw)
 {
-	struct conv c = { .answers = { pw } };
-	int rv = pam_run("chpw", user, &c, PAMTEST_AUTHENTICATE, -1);
-
-	conv_free(&c);
-	return rv;
+	return pamlib_login("chpw", user, pw);
 }
 
 static int
@@ -467,26 +463,16 @@ test_reload_ageing_and_upgrade(void **state)
 static void
 write_services(char **argv)
 {
-	char dir[PATH_MAX], text[4 * PATH_MAX], mod[PATH_MAX + 32];
-	char sock[PATH_MAX + 32];
+	char dir[PATH_MAX], text[8 * PATH_MAX], m[2 * PATH_MAX];
 
-	t_fmt(dir, "%s/pam.d", t_dir());
-	t_sh("mkdir -p %s", dir);
-	t_fmt(mod, "%s/pam_policyd.so", t_build());
-	t_fmt(sock, "socket=%s/password/run/pam.sock", t_dir());
-	write_service(dir, "other", "auth required pam_deny.so\n"
-			 "account required pam_deny.so\n"
-			 "password required pam_deny.so\n");
-	t_fmt(text, "auth required %s %s nodelay\n"
-		    "account required %s %s\n"
-		    "password required %s %s nodelay retry=1\n",
-	      mod, sock, mod, sock, mod, sock);
-	write_service(dir, "chpw", text);
-	t_fmt(text, "password required %s %s nodelay retry=3\n", mod, sock);
+	pamlib_service_dir(dir);
+	pamlib_full_stack(dir, "chpw", "password");
+	pamlib_module(m, sizeof(m), "password");
+	t_fmt(text, "password required %s nodelay retry=3\n", m);
 	write_service(dir, "chpw3", text);
 	t_fmt(text, "password required %s/pam_set_items.so\n"
-		    "password required %s %s nodelay use_authtok\n",
-	      PAM_WRAPPER_MODULES, mod, sock);
+		    "password required %s nodelay use_authtok\n",
+	      PAM_WRAPPER_MODULES, m);
 	write_service(dir, "chpw_authtok", text);
 	pamlib_exec_wrapped(argv, dir);
 }

@@ -546,20 +546,10 @@ test_totp_only(void **state)
 	conv_free(&c);
 }
 
-/* A number from the store, through the sqlite3 shell. */
 static long
 store_count(const char *query)
 {
-	char cmd[PATH_MAX + 512], line[32] = "";
-	FILE *fp;
-
-	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"%s\"", d.db, query);
-	fp = t_popen(cmd);
-	assert_non_null(fp);
-	if (fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	pclose(fp);
-	return atol(line);
+	return td_sql(&d, query);
 }
 
 /* totp_only cannot know whether the password module above passed: a

@@ -88,11 +88,7 @@ assert_refused(const char *user, const char *pw, const char *text)
 static int
 login(const char *user, const char *pw)
 {
-	struct conv c = { .answers = { pw } };
-	int rv = pam_run("uni", user, &c, PAMTEST_AUTHENTICATE, -1);
-
-	conv_free(&c);
-	return rv;
+	return pamlib_login("uni", user, pw);
 }
 
 static void
@@ -289,21 +285,10 @@ test_invalid_utf8_login(void **state)
 static void
 write_services(char **argv)
 {
-	char dir[PATH_MAX], text[4 * PATH_MAX], mod[PATH_MAX + 32];
-	char sock[PATH_MAX + 32];
+	char dir[PATH_MAX];
 
-	t_fmt(dir, "%s/pam.d", t_dir());
-	t_sh("mkdir -p %s", dir);
-	t_fmt(mod, "%s/pam_policyd.so", t_build());
-	t_fmt(sock, "socket=%s/unicode/run/pam.sock", t_dir());
-	write_service(dir, "other", "auth required pam_deny.so\n"
-			 "account required pam_deny.so\n"
-			 "password required pam_deny.so\n");
-	t_fmt(text, "auth required %s %s nodelay\n"
-		    "account required %s %s\n"
-		    "password required %s %s nodelay retry=1\n",
-	      mod, sock, mod, sock, mod, sock);
-	write_service(dir, "uni", text);
+	pamlib_service_dir(dir);
+	pamlib_full_stack(dir, "uni", "unicode");
 	pamlib_exec_wrapped(argv, dir);
 }
 

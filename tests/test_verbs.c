@@ -64,20 +64,10 @@ ask(const char *sock, uint8_t type, uint8_t *token, ...)
 	return status;
 }
 
-/* A number from the store: the first column of the first row. */
 static long
 sql(const char *query)
 {
-	char cmd[PATH_MAX + 512], line[64] = "";
-	FILE *fp;
-
-	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"%s\"", d.db, query);
-	fp = t_popen(cmd);
-	assert_non_null(fp);
-	if (fgets(line, sizeof(line), fp) == NULL)
-		line[0] = '\0';
-	pclose(fp);
-	return atol(line);
+	return td_sql(&d, query);
 }
 
 static long

@@ -449,6 +449,22 @@ t_closed_within(int fd, int ms)
 	}
 }
 
+long
+td_sql(const struct tdaemon *t, const char *query)
+{
+	char cmd[PATH_MAX + 1024], line[64] = "";
+	FILE *fp;
+
+	t_fmt(cmd, "sqlite3 -cmd '.timeout 5000' %s \"%s\"", t->db, query);
+	fp = t_popen(cmd);
+	if (fp == NULL)
+		abort();
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	pclose(fp);
+	return atol(line);
+}
+
 int
 t_request(const char *sock, uint8_t type, const char *user, const char *pw)
 {

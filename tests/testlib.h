@@ -57,6 +57,10 @@ void td_kill(struct tdaemon *t);
 int td_restart(struct tdaemon *t, const char *extra);
 /* Whether the daemon's log contains s. */
 int td_log_has(const struct tdaemon *t, const char *s);
+/* The first column of the first row of query on t's store, as a
+ * number (0 when there is none), through the sqlite3 shell, which waits
+ * for the daemon's lock. */
+long td_sql(const struct tdaemon *t, const char *query);
 /* policyctl user add name --password-stdin; its exit status. */
 int td_add_user(const struct tdaemon *t, const char *name, const char *pw);
 
