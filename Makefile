@@ -251,7 +251,7 @@ bench: deps
 # tests/fuzz_main.c); `make fuzz` runs each under libFuzzer for
 # FUZZ_SECONDS (60), `make fuzz-ci` for 20.  FUZZ_SRC_x: the code a target
 # links; FUZZ_PKGS_x and FUZZ_LIBS_x: its libraries; FUZZ_LEN_x: -max_len.
-FUZZ_TARGETS := config phc
+FUZZ_TARGETS := reply config phc
 FUZZ_SECONDS ?= 60
 FUZZ_SRC_wire := common/wire.c
 FUZZ_LEN_wire := 70000
@@ -259,6 +259,10 @@ FUZZ_SRC_phc := policyd/hash.c policyd/stats.c common/frame.c common/wipe.c
 FUZZ_PKGS_phc := libsodium libargon2
 FUZZ_LIBS_phc := -pthread
 FUZZ_LEN_phc := 512
+FUZZ_SRC_reply := $(COMMON_SRC)
+FUZZ_PKGS_reply := pam
+FUZZ_LIBS_reply := -pthread
+FUZZ_LEN_reply := 8192
 FUZZ_SRC_config := policyd/config.c policyd/trusted.c
 FUZZ_PKGS_config := inih
 FUZZ_LEN_config := 8192
