@@ -250,8 +250,9 @@ bench: deps
 # check` replays each corpus through a plain build (the new targets share
 # tests/fuzz_main.c); `make fuzz` runs each under libFuzzer for
 # FUZZ_SECONDS (60), `make fuzz-ci` for 20.  FUZZ_SRC_x: the code a target
-# links; FUZZ_PKGS_x and FUZZ_LIBS_x: its libraries; FUZZ_LEN_x: -max_len.
-FUZZ_TARGETS := reply config phc
+# links; FUZZ_PKGS_x and FUZZ_LIBS_x: its libraries; FUZZ_LEN_x: -max_len;
+# FUZZ_OPTS_x: more libFuzzer options.
+FUZZ_TARGETS := reply config phc audit
 FUZZ_SECONDS ?= 60
 FUZZ_SRC_wire := common/wire.c
 FUZZ_LEN_wire := 70000
@@ -263,20 +264,27 @@ FUZZ_SRC_reply := $(COMMON_SRC)
 FUZZ_PKGS_reply := pam
 FUZZ_LIBS_reply := -pthread
 FUZZ_LEN_reply := 8192
+FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c common/wire.c \
+	common/wipe.c
+FUZZ_LEN_audit := 16384
 FUZZ_SRC_config := policyd/config.c policyd/trusted.c
 FUZZ_PKGS_config := inih
 FUZZ_LEN_config := 8192
+FUZZ_OPTS_config := -dict=tests/corpus/config.dict
 
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -DPOLICYD_LIBFUZZER -std=c11 \
 	-D_GNU_SOURCE -Iinclude -Ipolicyd -Ipolicyctl -Itests
+
+fuzz_libs = $(if $(FUZZ_PKGS_$(1)),$(call pc_libs,$(FUZZ_PKGS_$(1)))) \
+	$(FUZZ_LIBS_$(1))
 
 define fuzz_target
 $(BUILD)/tests/fuzz_$(1): $(BUILD)/pie/tests/fuzz_$(1).o \
 		$(BUILD)/pie/tests/fuzz_main.o $(call obj,$(FUZZ_SRC_$(1)),pie)
 	@mkdir -p $$(dir $$@)
 	$$(CC) -pie $$(LDHARD) -o $$@ $$^ \
-		$$(call pc_libs,$(FUZZ_PKGS_$(1))) $(FUZZ_LIBS_$(1))
+		$$(call fuzz_libs,$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
 tests: $(patsubst %,$(BUILD)/tests/fuzz_%,$(FUZZ_TARGETS))
@@ -294,15 +302,17 @@ fuzz-run: $(patsubst %,fuzz-run-%,wire $(FUZZ_TARGETS))
 
 fuzz-build-%:
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_FLAGS) $(call pc_cflags,$(FUZZ_PKGS_$*)) \
+	clang $(FUZZ_FLAGS) \
+		$(if $(FUZZ_PKGS_$*),$(call pc_cflags,$(FUZZ_PKGS_$*))) \
 		tests/fuzz_$*.c $(FUZZ_SRC_$*) -o $(BUILD)/fuzz/$* \
-		$(call pc_libs,$(FUZZ_PKGS_$*)) $(FUZZ_LIBS_$*)
+		$(call fuzz_libs,$*)
 
 # The corpus a run grows is kept in the build tree; crashes land there too.
 fuzz-run-%:
 	@mkdir -p $(BUILD)/fuzz/corpus-$*
 	$(BUILD)/fuzz/$* -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=$(FUZZ_LEN_$*) -artifact_prefix=$(BUILD)/fuzz/$*- \
+		$(FUZZ_OPTS_$*) \
 		$(BUILD)/fuzz/corpus-$* tests/corpus/$*
 
 clean:
