@@ -267,6 +267,8 @@ FUZZ_LEN_reply := 8192
 FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c common/wire.c \
 	common/wipe.c
 FUZZ_LEN_audit := 16384
+# policyctl's own complaints on stderr would swamp libFuzzer's output.
+FUZZ_OPTS_audit := -close_fd_mask=2
 FUZZ_SRC_config := policyd/config.c policyd/trusted.c
 FUZZ_PKGS_config := inih
 FUZZ_LEN_config := 8192
