@@ -252,7 +252,7 @@ bench: deps
 # FUZZ_SECONDS (60), `make fuzz-ci` for 20.  FUZZ_SRC_x: the code a target
 # links; FUZZ_PKGS_x and FUZZ_LIBS_x: its libraries; FUZZ_LEN_x: -max_len;
 # FUZZ_OPTS_x: more libFuzzer options.
-FUZZ_TARGETS := reply config phc audit
+FUZZ_TARGETS := reply config phc audit auditrow
 FUZZ_SECONDS ?= 60
 FUZZ_SRC_wire := common/wire.c
 FUZZ_LEN_wire := 70000
@@ -269,6 +269,13 @@ FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c common/wire.c \
 FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2
+FUZZ_SRC_auditrow := policyd/store_sqlite.c policyd/store_sqlite_lock.c \
+	policyd/store_sqlite_totp.c policyd/store_sqlite_audit.c \
+	policyd/audit.c policyd/log.c policyd/stats.c policyd/lockout.c \
+	common/wire.c common/wipe.c
+FUZZ_PKGS_auditrow := sqlite3 libsodium
+FUZZ_LIBS_auditrow := -pthread
+FUZZ_LEN_auditrow := 4096
 FUZZ_SRC_config := policyd/config.c policyd/trusted.c
 FUZZ_PKGS_config := inih
 FUZZ_LEN_config := 8192
