@@ -9,7 +9,10 @@
  * points for real (client_open, client_call's checks of type, id and
  * status, the code step with the token it read, the messages built from
  * reasons), and every reply is also handed to the field readers directly.
- * The conversation answers prompts and discards messages.
+ * The conversation answers prompts and discards messages.  (libpam lets
+ * only a module it called set PAM_AUTHTOK and PAM_OLDAUTHTOK, so here
+ * those pam_set_item calls fail and the module takes its error branch
+ * after them; every reply reader runs before that point.)
  *
  * Input: one control byte, then replies, each a 2-byte big-endian length
  * and that many bytes.  The control byte's low 3 bits pick the entry
