@@ -257,7 +257,7 @@ FUZZ_TARGETS := reply config phc audit auditrow
 FUZZ_SECONDS ?= 60
 FUZZ_SRC_wire := common/wire.c
 FUZZ_LEN_wire := 70000
-FUZZ_SRC_phc := policyd/hash.c policyd/stats.c common/frame.c common/wipe.c
+FUZZ_SRC_phc := policyd/hash.c policyd/stats.c $(COMMON_SRC)
 FUZZ_PKGS_phc := libsodium libargon2
 FUZZ_LIBS_phc := -pthread
 FUZZ_LEN_phc := 512
@@ -265,15 +265,14 @@ FUZZ_SRC_reply := $(COMMON_SRC)
 FUZZ_PKGS_reply := pam
 FUZZ_LIBS_reply := -pthread
 FUZZ_LEN_reply := 8192
-FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c common/wire.c \
-	common/wipe.c
+FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c $(COMMON_SRC)
 FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2
 FUZZ_SRC_auditrow := policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/store_sqlite_totp.c policyd/store_sqlite_audit.c \
 	policyd/audit.c policyd/log.c policyd/stats.c policyd/lockout.c \
-	common/wire.c common/wipe.c
+	$(COMMON_SRC)
 FUZZ_PKGS_auditrow := sqlite3 libsodium
 FUZZ_LIBS_auditrow := -pthread
 FUZZ_LEN_auditrow := 4096
