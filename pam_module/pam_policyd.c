@@ -551,12 +551,18 @@ lockout_only(pam_handle_t *pamh, const struct args *a, const char *user)
 {
 	struct reply r;
 	int status = ask_daemon(pamh, a, a->mode, user, NULL, NULL, &r);
+	int rv;
 
-	if (a->mode == PROTO_LOCK_FAIL && status == PROTO_DENIED)
+	/* authfail runs after another module refused: whatever the
+	 * daemon says, it never succeeds. */
+	if (a->mode == PROTO_LOCK_FAIL &&
+	    (status == PROTO_OK || status == PROTO_DENIED))
 		return PAM_AUTH_ERR;
-	if (a->mode != PROTO_LOCK_SUCC && status == PROTO_OK)
+	if (a->mode == PROTO_LOCK_CHECK && status == PROTO_OK)
 		return PAM_SUCCESS;	/* preauth: not locked */
-	return auth_result(pamh, a, status, &r);
+	rv = auth_result(pamh, a, status, &r);
+	return a->mode == PROTO_LOCK_FAIL && rv == PAM_SUCCESS ? PAM_AUTH_ERR
+							       : rv;
 }
 
 int

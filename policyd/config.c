@@ -522,30 +522,41 @@ int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 {
 	char why[256];
+	FILE *fp = trusted_open(path, why, sizeof(why));
+	int rc;
+
+	if (fp == NULL) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		return -1;
+	}
+	rc = cfg_load_stream(fp, path, c, err, errsz);
+	fclose(fp);
+	return rc;
+}
+
+int
+cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
+		size_t errsz)
+{
 	struct parse *p;
 	int rc;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		snprintf(err, errsz, "%s: out of memory", path);
+		snprintf(err, errsz, "%s: out of memory", name);
 		return -1;
 	}
 	cfg_defaults(&p->cfg);
-	p->path = path;
+	p->path = name;
 	p->err = err;
 	p->errsz = errsz;
-	p->fp = trusted_open(path, why, sizeof(why));
-	if (p->fp == NULL)
-		fail_at(p, 0, "%s", why);
-	if (p->fp != NULL) {
-		set_syntax();
-		rc = ini_parse_stream(read_line, p, on_entry, p);
-		if (rc != 0)
-			fail_at(p, rc > 0 ? (unsigned)rc : 0, "syntax error");
-		else if (ferror(p->fp))
-			fail_at(p, 0, "read error");
-		fclose(p->fp);
-	}
+	p->fp = fp;
+	set_syntax();
+	rc = ini_parse_stream(read_line, p, on_entry, p);
+	if (rc != 0)
+		fail_at(p, rc > 0 ? (unsigned)rc : 0, "syntax error");
+	else if (ferror(p->fp))
+		fail_at(p, 0, "read error");
 	if (!p->failed)
 		check_argon2(p);
 	if (!p->failed)

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CFG_DEFAULT_PATH "/etc/policyd/policyd.conf"
 #define CFG_NAME_MAX 33		/* user and group names, with the NUL */
@@ -105,6 +106,12 @@ void cfg_defaults(struct cfg *c);
  * *c is only written on success.
  */
 int cfg_load(const char *path, struct cfg *c, char *err, size_t errsz);
+
+/* cfg_load's parse, over a stream already open (cfg_load's trusted file,
+ * or a buffer through fmemopen); errors name name.  The stream is read to
+ * its end or its first error and left open for the caller to close. */
+int cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
+		    size_t errsz);
 
 /* Parses a duration such as "30s", "15m", "12h", "1d", or "0", into
  * seconds.  Returns 0, or -1 if it has no unit, a bad unit, or overflows. */

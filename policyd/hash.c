@@ -121,8 +121,8 @@ hash_phc_cost(const char *phc, struct hash_cost *c)
 
 /* A stored hash may cost no more than the configured maxima, so that a
  * tampered row cannot make the daemon allocate gigabytes. */
-static int
-within_bounds(const struct cfg_argon2 *a, const char *phc)
+int
+hash_phc_within(const struct cfg_argon2 *a, const char *phc)
 {
 	struct hash_cost c;
 
@@ -209,7 +209,7 @@ hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 	int64_t t0;
 	int rc;
 
-	if (!within_bounds(a, phc))
+	if (!hash_phc_within(a, phc))
 		return HASH_BAD;
 	rc = gate_enter(deadline_ms);
 	if (rc != HASH_OK)

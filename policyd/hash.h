@@ -68,4 +68,10 @@ void hash_wait_typical(void);
 /* Reads the cost from an argon2id PHC string; 0 or -1 if malformed. */
 int hash_phc_cost(const char *phc, struct hash_cost *cost);
 
+/* 1 if phc (NUL-terminated) is an argon2id PHC string whose cost is
+ * valid (p >= 1, t >= 1, m >= 8 KiB per lane) and within a's maxima,
+ * else 0.  Checked before any verification; does not read past the
+ * "$" after p=. */
+int hash_phc_within(const struct cfg_argon2 *a, const char *phc);
+
 #endif

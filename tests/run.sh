@@ -78,6 +78,9 @@ step rules "$BUILD/tests/test_rules"
 step seal "$BUILD/tests/test_seal"
 step qr "$BUILD/tests/test_qr"
 step fuzz-corpus "$BUILD/tests/fuzz_wire" "$TOP/tests/corpus/wire"
+for t in reply config phc audit auditrow; do
+	step "fuzz-corpus-$t" "$BUILD/tests/fuzz_$t" "$TOP/tests/corpus/$t"
+done
 step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step pam "$BUILD/tests/test_pam"
