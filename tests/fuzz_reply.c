@@ -29,6 +29,7 @@
  * Built with -DPOLICYD_LIBFUZZER for libFuzzer; otherwise linked with
  * fuzz_main.c, which replays files.
  */
+#include "../pam_module/args.c"
 #include "../pam_module/pam_policyd.c"
 
 #include <pthread.h>
@@ -301,7 +302,7 @@ read_reply(pam_handle_t *pamh, const struct chunk *c)
 	memcpy(r.buf, c->p, c->len);
 	if (wire_parse(r.buf, c->len, 1, &r.m) != 0)
 		return;
-	if (parse_args(pamh, 0, 0, NULL, &a) != 0)
+	if (args_parse(pamh, 0, 0, NULL, &a) != 0)
 		abort();
 	tell_refusal(pamh, &a, &r);
 	tell_locked(pamh, &a, &r);
