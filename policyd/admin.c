@@ -342,10 +342,10 @@ admin_passwd(struct request *rq)
 	return status;
 }
 
-/* The candidate's rules and history: "right" for the counted check is
- * a candidate that matches nothing stored (nothing was guessed). */
+/* The candidate against the current and old hashes: 1 when it matches
+ * none, 0 when it is one of them, -1 if the check could not run. */
 static int
-check_candidate(struct request *rq, struct login *l, void *arg)
+check_history(struct request *rq, struct login *l, void *arg)
 {
 	int status = password_check(rq, rq->user, &l->u, arg);
 
@@ -355,10 +355,11 @@ check_candidate(struct request *rq, struct login *l, void *arg)
 }
 
 /*
- * pwcheck says what a candidate would break, history included, so it
- * tells whether a guess is a current or old password: it goes through
- * the counted check of the user's account (refused while locked; a
- * candidate that matches a stored hash stays counted) and is recorded.
+ * pwcheck says what a candidate would break.  The rules need no stored
+ * hash; the history does, and so tells whether a guess is a current or
+ * old password: that part goes through the counted check of the user's
+ * account and keeps its attempt whatever the answer (refused while
+ * locked, at most `deny` comparisons per window).  Recorded.
  */
 int
 admin_pwcheck(struct request *rq)
@@ -366,7 +367,7 @@ admin_pwcheck(struct request *rq)
 	char pw[PROTO_MAX_SECRET + 1];
 	struct audit_rec ev;
 	struct login l;
-	int status, rc;
+	int status;
 
 	memset(&l, 0, sizeof(l));
 	pw[0] = '\0';
@@ -382,17 +383,16 @@ admin_pwcheck(struct request *rq)
 	}
 	if (status != PROTO_OK)
 		goto out;
-	rc = login_counted(rq, &l, check_candidate, pw, &status);
-	if (rc == LOGIN_REFUSED)
+	status = password_check(rq, rq->user, NULL, pw);
+	if (status == PROTO_OK &&
+	    login_counted(rq, &l, check_history, pw, &status) ==
+		    LOGIN_REFUSED)
 		goto out;
 	status = rq->reasons != 0 ? PROTO_POLICY : PROTO_OK;
 	request_audit(rq, &ev, "password-check", 1);
 	ev.result = status == PROTO_OK ? "ok" : "refused";
-	ev.reason = rc == LOGIN_WRONG ? "reused" : "";
-	if (rc == LOGIN_RIGHT)
-		login_refund(rq, &l, &ev);
-	else
-		audit_now(rq->d->store, &ev);
+	ev.reason = rq->reasons & (1u << PROTO_R_REUSED) ? "reused" : "";
+	audit_now(rq->d->store, &ev);
 	log_notice("password of user %s checked by uid %u: %s", rq->user,
 		   actor(rq), proto_status_name(status));
 out:

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "login.h"
 #include "log.h"
 #include "seal.h"
 #include "second.h"
@@ -142,13 +143,44 @@ confirm_audited(struct request *rq, int64_t user_id, uint64_t step)
 	return rc;
 }
 
+struct pending_check {
+	const struct store_user *u;
+	const struct store_totp *t;
+	const char *code;
+	uint64_t step;
+};
+
 static int
-do_confirm(struct request *rq, const struct store_user *u0)
+check_pending(struct request *rq, struct login *l, void *arg)
+{
+	struct pending_check *c = arg;
+
+	(void)l;
+	return pending_code_ok(rq, c->u, c->t, c->code, &c->step);
+}
+
+/* A code of the pending secret.  From the user it is counted like any
+ * secret: a right guess would make the pending secret active and hand
+ * out new recovery codes.  From an admin, who may enrol anew anyway, it
+ * is not. */
+static int
+confirm_code(struct request *rq, struct pending_check *c, int counted)
+{
+	int rc;
+
+	if (counted)
+		return auth_counted_check(rq, check_pending, c, "new code");
+	rc = check_pending(rq, NULL, c);
+	return rc == 1 ? PROTO_OK : rc < 0 ? PROTO_UNAVAILABLE : PROTO_DENIED;
+}
+
+static int
+do_confirm(struct request *rq, const struct store_user *u0, int counted)
 {
 	char code[PROTO_MAX_CODE + 1];
 	const struct store_user u = *u0;
 	struct store_totp t;
-	uint64_t step = 0;
+	struct pending_check c = { &u, &t, code, 0 };
 	int status, rc;
 
 	if (wire_get_str(rq->msg, PROTO_T_CODE, code, sizeof(code)) != 0)
@@ -156,13 +188,14 @@ do_confirm(struct request *rq, const struct store_user *u0)
 	rc = store_totp_get(rq->d->store, u.id, &t);
 	if (rc == STORE_ERROR)
 		return PROTO_UNAVAILABLE;
-	if (rc == STORE_NOT_FOUND || t.pending_len == 0) {
+	if (rc == STORE_NOT_FOUND || t.pending_len == 0)
 		status = PROTO_NOT_FOUND;
-	} else if ((rc = pending_code_ok(rq, &u, &t, code, &step)) != 1) {
-		status = rc < 0 ? PROTO_UNAVAILABLE : PROTO_DENIED;
-	} else if (confirm_audited(rq, u.id, step) != STORE_OK) {
+	else
+		status = confirm_code(rq, &c, counted);
+	if (status == PROTO_OK &&
+	    confirm_audited(rq, u.id, c.step) != STORE_OK) {
 		status = PROTO_UNAVAILABLE;
-	} else {
+	} else if (status == PROTO_OK) {
 		status = put_codes(rq, u.id);
 		log_notice("TOTP of user %s confirmed by uid %u", u.name,
 			   (unsigned)rq->peer->cred.uid);
@@ -178,7 +211,7 @@ admin_totp_confirm(struct request *rq)
 	struct store_user u;
 	int status = find_user(rq, &u);
 
-	return status == PROTO_OK ? do_confirm(rq, &u) : status;
+	return status == PROTO_OK ? do_confirm(rq, &u, 0) : status;
 }
 
 int
@@ -288,7 +321,7 @@ self_totp_confirm(struct request *rq)
 	int status = auth_verify_password(rq, &u);
 
 	if (status == PROTO_OK)
-		status = do_confirm(rq, &u);
+		status = do_confirm(rq, &u, 1);
 	WIPE_OBJ(u);
 	return status;
 }

@@ -109,6 +109,7 @@ reserve(struct request *rq, const struct login *l)
 
 enum step_kind {
 	STEP_WRONG,	/* the code step can only fail */
+	STEP_REFUSED,	/* the same, already recorded (a lock not told) */
 	STEP_LOGIN,	/* a right password: the code completes the login */
 	STEP_DISABLED,	/* the same, then "disabled" */
 	STEP_CODE_ONLY,	/* totp_only: the code is the only check here */
@@ -133,12 +134,14 @@ defer(struct request *rq, const struct login *l, int *slot,
 	snprintf(p.tty, sizeof(p.tty), "%s", l->tty);
 	p.peer_uid = rq->peer->cred.uid;
 	snprintf(p.peer_name, sizeof(p.peer_name), "%s", rq->peer->name);
-	p.password_ok = kind != STEP_WRONG;
+	p.password_ok = kind != STEP_WRONG && kind != STEP_REFUSED;
+	p.locked = kind == STEP_REFUSED ? l->t.locked : ATTEMPT_OPEN;
 	p.disabled = kind == STEP_DISABLED;
 	p.code_only = kind == STEP_CODE_ONLY;
 	p.user_id = l->found ? l->u.id : 0;
 	p.ticket = l->t;
-	pending_fill(*slot, &p, token);
+	pending_fill(*slot, &p, token,
+		     (int64_t)rq->set.totp.code_timeout * 1000);
 	*slot = -1;
 	WIPE_OBJ(p);
 	rq->keep_fields = 1;
@@ -177,20 +180,24 @@ password_right(struct request *rq, struct login *l, const char *pw,
 	return PROTO_OK;
 }
 
-/* A wrong password (or an unknown name): recorded now, whether or not a
- * code step follows, so a caller that hangs up at the code prompt is in
- * the trail too. */
+/* A wrong password (or an unknown name).  With a code step to follow it
+ * is recorded at that step, or when the login is dropped unanswered (so
+ * a caller that hangs up at the prompt is in the trail too), never now:
+ * the write would make a wrong password answer later than a right one,
+ * which writes nothing before its code. */
 static int
 password_wrong(struct request *rq, struct login *l, int *slot)
 {
-	stats_add(STAT_AUTH_DENIED, 1);
 	if (l->found)
 		log_notice("auth failed: user %s (service %s, rhost %s)",
 			   l->u.name, l->service, l->rhost);
 	else
 		log_debug("auth failed: unknown user %s", rq->user);
+	if (codes_asked(rq))
+		return defer(rq, l, slot, STEP_WRONG);
+	stats_add(STAT_AUTH_DENIED, 1);
 	login_failed(rq, l, "password");
-	return codes_asked(rq) ? defer(rq, l, slot, STEP_WRONG) : PROTO_DENIED;
+	return PROTO_DENIED;
 }
 
 int
@@ -216,6 +223,7 @@ auth_authenticate(struct request *rq)
 		pw[0] = '\0';
 	rq->reason = PROTO_R_NONE;
 	login_needs_code(rq, &l);
+	l.code_step = codes_asked(rq);
 	if (l.need_code < 0 ||
 	    (codes_asked(rq) && (slot = reserve(rq, &l)) < 0)) {
 		status = PROTO_UNAVAILABLE;
@@ -228,7 +236,7 @@ auth_authenticate(struct request *rq)
 		status = password_wrong(rq, &l, &slot);
 	else if (status == PROTO_DENIED && slot >= 0)
 		/* Locked, and not told: it asks for a code like the rest. */
-		status = defer(rq, &l, &slot, STEP_WRONG);
+		status = defer(rq, &l, &slot, STEP_REFUSED);
 out:
 	if (slot >= 0)
 		pending_release(slot);
@@ -273,10 +281,11 @@ auth_code_only(struct request *rq)
 		status = PROTO_UNAVAILABLE;
 		goto out;
 	}
+	l.code_step = 1;
 	if (login_count_only(rq, &l, &status) == LOGIN_RIGHT)
 		status = defer(rq, &l, &slot, STEP_CODE_ONLY);
 	else if (status == PROTO_DENIED)
-		status = defer(rq, &l, &slot, STEP_WRONG);
+		status = defer(rq, &l, &slot, STEP_REFUSED);
 out:
 	if (slot >= 0)
 		pending_release(slot);
@@ -294,16 +303,19 @@ code_right(struct request *rq, struct login *l, const struct pending_login *p,
 	struct audit_rec ev;
 	int status;
 
+	/* Disabled meanwhile, too: the row login_resume read now. */
+	int disabled = p->disabled || (l->found && l->u.disabled);
+
 	if (p->code_only) {
-		login_record(rq, l, &ev, "ok", factor);
+		login_record(rq, l, &ev, disabled ? "disabled" : "ok", factor);
 		status = login_refund(rq, l, &ev);
 	} else {
-		status = login_settle(rq, l, p->disabled ? "disabled" : "ok",
+		status = login_settle(rq, l, disabled ? "disabled" : "ok",
 				      factor);
 	}
 	if (status != PROTO_OK)
 		return status;
-	if (p->disabled)
+	if (disabled)
 		return PROTO_DISABLED;
 	stats_add(STAT_AUTH_OK, 1);
 	if (!p->code_only)
@@ -346,8 +358,13 @@ auth_code(struct request *rq)
 		status = PROTO_UNAVAILABLE;
 		goto out;
 	}
-	if (!p.password_ok)
-		goto denied;	/* recorded when the password was refused */
+	if (!p.password_ok) {
+		/* As much work as a right password's code step, and the
+		 * same one write: this login's record. */
+		second_dry(rq, p.user_id, code);
+		login_failed_before(rq, &l, &p);
+		goto denied;
+	}
 	rc = p.user_id != 0 ? second_check(rq, p.user_id, code, &res) : 0;
 	if (rc < 0) {
 		status = PROTO_UNAVAILABLE;
@@ -641,26 +658,33 @@ check_code(struct request *rq, struct login *l, void *arg)
 }
 
 int
-auth_verify_code(struct request *rq, const struct store_user *u,
-		 const char *code)
+auth_counted_check(struct request *rq, login_check_fn check, void *arg,
+		   const char *factor)
 {
-	struct code_arg c = { u->id, code, { 0 } };
 	struct login l;
 	int status;
 
 	if ((status = login_load(rq, &l)) != 0)
 		goto out;
-	switch (login_counted(rq, &l, check_code, &c, &status)) {
+	switch (login_counted(rq, &l, check, arg, &status)) {
 	case LOGIN_RIGHT:
 		status = login_refund(rq, &l, NULL);
 		break;
 	case LOGIN_WRONG:
-		login_failed(rq, &l, c.res.no_totp ? "no totp enrolled"
-						   : "current code");
+		login_failed(rq, &l, factor);
 		status = PROTO_DENIED;
 		break;
 	}
 out:
 	WIPE_OBJ(l.u);
 	return status;
+}
+
+int
+auth_verify_code(struct request *rq, const struct store_user *u,
+		 const char *code)
+{
+	struct code_arg c = { u->id, code, { 0 } };
+
+	return auth_counted_check(rq, check_code, &c, "current code");
 }

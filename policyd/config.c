@@ -100,6 +100,8 @@ static const struct key keys[] = {
 	  FIELD(totp.recovery_codes) },
 	{ "totp", "enroll_grace", K_DURATION, 0, 365 * 86400,
 	  FIELD(totp.enroll_grace) },
+	{ "totp", "code_timeout", K_DURATION, 1, 600,
+	  FIELD(totp.code_timeout) },
 	{ "totp", "key_file", K_PATH, 0, 0, FIELD(totp_key_file) },
 	{ "audit", "retention", K_DURATION, 0, 3650 * 86400,
 	  FIELD(audit_retention) },
@@ -164,6 +166,7 @@ cfg_defaults(struct cfg *c)
 	snprintf(c->totp.algorithm, sizeof(c->totp.algorithm), "sha1");
 	snprintf(c->totp.issuer, sizeof(c->totp.issuer), "policyd");
 	c->totp.recovery_codes = 10;
+	c->totp.code_timeout = 120;
 	snprintf(c->totp_key_file, sizeof(c->totp_key_file),
 		 "/etc/policyd/totp.key");
 	c->audit_retention = 365 * 86400;

@@ -67,6 +67,7 @@ struct cfg_totp {
 	char issuer[65];
 	uint32_t recovery_codes;
 	uint32_t enroll_grace;	/* seconds after the user was added */
+	uint32_t code_timeout;	/* seconds a login waits for its code */
 };
 
 struct cfg {

@@ -158,8 +158,13 @@ login_refuse_locked(struct request *rq, const struct login *l)
 	struct audit_rec ev;
 
 	stats_add(STAT_AUTH_LOCKED, 1);
-	login_record(rq, l, &ev, "locked", host ? "host" : "user");
-	audit_now(rq->d->store, &ev);
+	/* Before a code step that a right password reaches with no write,
+	 * a write here would tell the lock by its time: the code step (or
+	 * the drop of the unanswered login) records it instead. */
+	if (!l->code_step || rq->set.lockout.tell_locked) {
+		login_record(rq, l, &ev, "locked", host ? "host" : "user");
+		audit_now(rq->d->store, &ev);
+	}
 	log_notice("auth refused unverified: %s %s is locked",
 		   host ? "host" : "user",
 		   host ? l->a.rhost : login_name(rq, l));
@@ -177,67 +182,75 @@ login_refuse_locked(struct request *rq, const struct login *l)
 	return PROTO_LOCKED;
 }
 
-/* The record of a lock the attempt's count set (kind 'u' or 's'). */
+/* Where a failure happened: the names its records carry. */
+struct where {
+	const char *user;	/* login_name's, never an unknown name */
+	const char *rhost, *service;
+};
+
+/* The record of a lock an attempt's count set (kind 'u' or 's'). */
 static void
-lock_record(struct request *rq, const struct login *l, char kind,
-	    struct audit_rec *ev)
+lock_record(const struct where *w, char kind, struct audit_rec *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->event = "lock";
 	ev->actor_uid = -1;
-	ev->user = kind == 'u' ? login_name(rq, l) : "";
-	ev->host = l->rhost;
-	ev->service = l->service;
+	ev->user = kind == 'u' ? w->user : "";
+	ev->host = w->rhost;
+	ev->service = w->service;
 	ev->result = "locked";
 	ev->reason = kind == 's' ? "host failures" : "account failures";
 }
 
-/* The locks this attempt's count set, recorded now that it is known to
- * have failed, with `first` (the failure itself) when not NULL. */
+/* A failure now known as one: `first` (its record, if not NULL) and the
+ * locks its count set (t), in one transaction; then the alert. */
 static void
-record_locks(struct request *rq, const struct login *l,
-	     struct audit_rec *first)
+record_failure(struct store *st, const struct where *w,
+	       struct audit_rec *first, const struct attempt_ticket *t)
 {
 	struct audit_rec user_lock, host_lock, *recs[3];
 	size_t n = 0;
 
 	if (first != NULL)
 		recs[n++] = first;
-	if (l->t.locked_user) {
-		lock_record(rq, l, 'u', &user_lock);
+	if (t->locked_user) {
+		lock_record(w, 'u', &user_lock);
 		recs[n++] = &user_lock;
 	}
-	if (l->t.locked_source) {
-		lock_record(rq, l, 's', &host_lock);
+	if (t->locked_source) {
+		lock_record(w, 's', &host_lock);
 		recs[n++] = &host_lock;
 	}
-	if (n == 0 || store_audit_append(rq->d->store, recs, n) != STORE_OK)
+	if (n == 0 || store_audit_append(st, recs, n) != STORE_OK)
 		return;
 	for (size_t i = 0; i < n; i++)
 		audit_done(recs[i]);
-	if (l->t.newly_locked == 0)
+	if (t->newly_locked == 0)
 		return;
-	stats_add(STAT_LOCKOUTS, (uint64_t)l->t.newly_locked);
-	log_notice("too many failures: locked user %s%s%s",
-		   login_name(rq, l), l->t.locked_source ? " and host " : "",
-		   l->t.locked_source ? l->rhost : "");
-	alert_fire(l->t.locked_source ? "lock-source" : "lock",
-		   l->t.locked_source ? &host_lock : &user_lock);
+	stats_add(STAT_LOCKOUTS, (uint64_t)t->newly_locked);
+	log_notice("too many failures: locked user %s%s%s", w->user,
+		   t->locked_source ? " and host " : "",
+		   t->locked_source ? w->rhost : "");
+	alert_fire(t->locked_source ? "lock-source" : "lock",
+		   t->locked_source ? &host_lock : &user_lock);
 }
 
 void
 login_failed_locks(struct request *rq, struct login *l)
 {
-	record_locks(rq, l, NULL);
+	struct where w = { login_name(rq, l), l->rhost, l->service };
+
+	record_failure(rq->d->store, &w, NULL, &l->t);
 }
 
 void
 login_failed(struct request *rq, struct login *l, const char *factor)
 {
+	struct where w = { login_name(rq, l), l->rhost, l->service };
 	struct audit_rec ev;
 
 	login_record(rq, l, &ev, "fail", factor);
-	record_locks(rq, l, &ev);
+	record_failure(rq->d->store, &w, &ev, &l->t);
 }
 
 static int
@@ -304,24 +317,43 @@ login_refund(struct request *rq, struct login *l, struct audit_rec *ev)
 }
 
 void
-login_abandoned(struct daemon *d, const struct pending_login *p,
-		const char *why)
+login_failed_before(struct request *rq, struct login *l,
+		    const struct pending_login *p)
 {
 	struct audit_rec ev;
 
-	/* A wrong password was recorded when it was answered; only a
-	 * login still open on its code is recorded here. */
-	if (!p->password_ok)
+	if (!p->locked) {
+		login_failed(rq, l, "password");
 		return;
+	}
+	login_record(rq, l, &ev, "locked",
+		     p->locked == ATTEMPT_SOURCE_LOCKED ? "host" : "user");
+	audit_now(rq->d->store, &ev);
+}
+
+void
+login_abandoned(struct daemon *d, const struct pending_login *p,
+		const char *why)
+{
+	struct where w = { p->user_id != 0 ? p->user : "(unknown)", p->rhost,
+			   p->service };
+	struct audit_rec ev;
+
+	/* A wrong password is recorded here or at its code step, never
+	 * when it is answered: that write would make it answer later than
+	 * a right one. */
 	memset(&ev, 0, sizeof(ev));
 	ev.event = "auth";
-	ev.user = p->user_id != 0 ? p->user : "(unknown)";
+	ev.user = w.user;
 	ev.host = p->rhost;
 	ev.service = p->service;
 	ev.tty = p->tty;
-	ev.result = "fail";
-	ev.reason = why;
+	ev.result = p->locked ? "locked" : "fail";
+	ev.reason = p->locked == ATTEMPT_SOURCE_LOCKED ? "host"
+		    : p->locked				 ? "user"
+		    : p->password_ok			 ? why
+							 : "password";
 	ev.actor_uid = p->peer_uid;
 	snprintf(ev.actor, sizeof(ev.actor), "%s", p->peer_name);
-	audit_now(d->store, &ev);
+	record_failure(d->store, &w, &ev, &p->ticket);
 }

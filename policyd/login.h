@@ -33,6 +33,8 @@ struct login {
 	struct store_user u;		/* when found; phc wiped by the end */
 	int found;			/* the store has rq->user */
 	int need_code;			/* login_needs_code: 1, 0, -1 */
+	int code_step;			/* a code step follows any answer: a
+					 * refusal is recorded there */
 	int64_t grace;			/* and the enrol grace left */
 	struct last_login prev;		/* filled by login_settle */
 };
@@ -106,14 +108,27 @@ void login_failed(struct request *rq, struct login *l, const char *factor);
 /* Only the locks (the failure was recorded with its count). */
 void login_failed_locks(struct request *rq, struct login *l);
 
-/* A locked account or host, nothing verified: recorded; unless the
- * operator lets it be told, it looks and takes as long as a wrong
- * password.  Returns the answer. */
+/* A locked account or host, nothing verified: recorded (at the code
+ * step instead, when one follows: see login.c); unless the operator
+ * lets it be told, it looks and takes as long as a wrong password.
+ * Returns the answer. */
 int login_refuse_locked(struct request *rq, const struct login *l);
+
+/* The counted check of a secret outside a login (self-service): loads
+ * rq's login, counts and runs check, gives back a right one's attempt,
+ * records a wrong one with factor.  A status: PROTO_OK when right. */
+int auth_counted_check(struct request *rq, login_check_fn check, void *arg,
+		       const char *factor);
 
 /* The pending-table owner of this login (see pending.h). */
 void login_owner(const struct request *rq, const struct login *l,
 		 char owner[PENDING_OWNER_MAX]);
+
+/* Records the outcome of a waiting login that failed before its code
+ * (a wrong password, a lock not told) at its code step (rq's login l),
+ * with the same one write a right password's code step makes. */
+void login_failed_before(struct request *rq, struct login *l,
+			 const struct pending_login *p);
 
 /* Records a login whose code never came (expired, or evicted by a
  * flood): the attempt stays counted.  For the housekeeping timer and

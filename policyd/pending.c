@@ -1,4 +1,6 @@
 /* pending.c - see pending.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +29,31 @@ static struct {
 	uint64_t scratch[PENDING_MAX];	/* victim()'s sort, under lock */
 } table = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* An IPv6 host counts by its /64, which one subscriber usually holds
+ * whole: "n:" and the prefix in hex.  0, or -1 if rhost is not one. */
+static int
+net_of(const char *rhost, char owner[PENDING_OWNER_MAX])
+{
+	struct in6_addr a;
+
+	if (strchr(rhost, ':') == NULL || inet_pton(AF_INET6, rhost, &a) != 1)
+		return -1;
+	snprintf(owner, PENDING_OWNER_MAX,
+		 "n:%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", a.s6_addr[0],
+		 a.s6_addr[1], a.s6_addr[2], a.s6_addr[3], a.s6_addr[4],
+		 a.s6_addr[5], a.s6_addr[6], a.s6_addr[7]);
+	return 0;
+}
+
 void
 pending_owner(uid_t peer_uid, const char *rhost, const char *user,
 	      char owner[PENDING_OWNER_MAX])
 {
 	if (peer_uid != 0)
 		snprintf(owner, PENDING_OWNER_MAX, "u:%u", (unsigned)peer_uid);
-	else if (rhost[0] != '\0')
+	else if (rhost[0] != '\0' && net_of(rhost, owner) != 0)
 		snprintf(owner, PENDING_OWNER_MAX, "h:%s", rhost);
-	else
+	else if (rhost[0] == '\0')
 		snprintf(owner, PENDING_OWNER_MAX, "l:%s", user);
 }
 
@@ -101,15 +119,37 @@ largest_owner(unsigned *most)
 	return best;
 }
 
-/* With the table full: the oldest live entry of the owner holding the
- * most, if it holds more than `than`; else NULL. */
+/* The oldest live entry of a login that can only fail (a wrong password,
+ * an unknown name, a locked account not told): dropping it changes no
+ * answer, since its code step is refused either way. */
+static struct slot *
+oldest_doomed(void)
+{
+	struct slot *best = NULL;
+
+	for (size_t i = 0; i < PENDING_MAX; i++) {
+		struct slot *s = &table.slots[i];
+
+		if (s->state == SLOT_LIVE && !s->login.password_ok &&
+		    (best == NULL || s->since_ms < best->since_ms))
+			best = s;
+	}
+	return best;
+}
+
+/* With the table full: a login that can only fail, else the oldest live
+ * entry of the owner holding the most, if it holds more than `than`;
+ * else NULL. */
 static struct slot *
 victim(unsigned than)
 {
 	unsigned most;
-	uint64_t h = largest_owner(&most);
-	struct slot *best = NULL;
+	uint64_t h;
+	struct slot *best = oldest_doomed();
 
+	if (best != NULL)
+		return best;
+	h = largest_owner(&most);
 	if (most <= than)
 		return NULL;
 	for (size_t i = 0; i < PENDING_MAX; i++) {
@@ -161,12 +201,12 @@ pending_reserve(const char *owner, struct pending_login *evicted,
 
 void
 pending_fill(int slot, struct pending_login *p,
-	     uint8_t token[PENDING_TOKEN_LEN])
+	     uint8_t token[PENDING_TOKEN_LEN], int64_t ttl_ms)
 {
 	struct slot *s = &table.slots[slot];
 
 	randombytes_buf(token, PENDING_TOKEN_LEN);
-	p->expires_ms = frame_now_ms() + PENDING_TTL_MS;
+	p->expires_ms = frame_now_ms() + ttl_ms;
 	pthread_mutex_lock(&table.lock);
 	memcpy(s->token, token, PENDING_TOKEN_LEN);
 	s->login = *p;

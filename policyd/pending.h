@@ -8,11 +8,13 @@
  * code costs nothing lasting.
  *
  * Fairness: every entry has an owner (the peer uid of an unprivileged
- * caller, the remote host of root's logins, else the user name tried),
- * and no owner holds more than PENDING_SHARE entries.  When the table is
- * full, the owner with the most entries loses its oldest one to an owner
- * with fewer, so a quiet caller always gets a place however many others
- * flood it.  A slot is reserved before the attempt is counted and
+ * caller, the remote host of root's logins (an IPv6 one by its /64),
+ * else the user name tried), and no owner holds more than PENDING_SHARE
+ * entries.  When the table is full, a login that can only fail (its
+ * password was wrong) makes room first, since dropping it changes no
+ * answer; then the owner with the most entries loses its oldest one to
+ * an owner with fewer, so a quiet caller gets a place however many
+ * others flood it.  A slot is reserved before the attempt is counted and
  * verified, so a login is never counted without its answer.
  */
 #ifndef POLICYD_PENDING_H
@@ -27,7 +29,6 @@
 #define PENDING_TOKEN_LEN 16
 #define PENDING_MAX 4096
 #define PENDING_SHARE 32	/* entries one owner may hold */
-#define PENDING_TTL_MS (120 * 1000)
 #define PENDING_OWNER_MAX (PROTO_MAX_TEXT + 3)
 
 struct pending_login {
@@ -37,6 +38,8 @@ struct pending_login {
 	int password_ok;
 	int disabled;			/* told only after a right code */
 	int code_only;			/* totp_only: a right code refunds */
+	int locked;			/* enum attempt_lock: refused as locked,
+					 * not told, recorded at the code step */
 	int64_t user_id;		/* 0 for an unknown user */
 	char rhost[PROTO_MAX_TEXT + 1];
 	char service[PROTO_MAX_TEXT + 1];
@@ -46,7 +49,8 @@ struct pending_login {
 };
 
 /* Who an entry counts against: "u:UID" for an unprivileged peer,
- * "h:HOST" for root with a remote host, "l:USER" otherwise. */
+ * "n:PREFIX::/64" for root with an IPv6 remote host, "h:HOST" for
+ * another remote host, "l:USER" otherwise. */
 void pending_owner(uid_t peer_uid, const char *rhost, const char *user,
 		   char owner[PENDING_OWNER_MAX]);
 
@@ -57,9 +61,10 @@ void pending_owner(uid_t peer_uid, const char *rhost, const char *user,
 int pending_reserve(const char *owner, struct pending_login *evicted,
 		    int *was_evicted);
 
-/* Stores p in the reserved slot under a new random token.  Never fails. */
+/* Stores p in the reserved slot under a new random token, for ttl_ms.
+ * Never fails. */
 void pending_fill(int slot, struct pending_login *p,
-		  uint8_t token[PENDING_TOKEN_LEN]);
+		  uint8_t token[PENDING_TOKEN_LEN], int64_t ttl_ms);
 
 /* Gives a reserved slot back unused. */
 void pending_release(int slot);

@@ -284,3 +284,27 @@ second_check(struct request *rq, int64_t user_id, const char *code,
 		   (long long)user_id, res->codes_left);
 	return 1;
 }
+
+void
+second_dry(struct request *rq, int64_t user_id, const char *code)
+{
+	uint8_t secret[TOTP_SECRET_MAX], hash[STORE_CODE_HASH];
+	struct totp_params p;
+	struct store_totp t;
+	uint64_t step = 0;
+	uint32_t left;
+	size_t len = 0;
+
+	if (store_totp_get(rq->d->store, user_id, &t) == STORE_OK &&
+	    t.sealed_len > 0 &&
+	    second_open(rq, user_id, t.sealed, t.sealed_len, secret,
+			&len) == 0) {
+		second_params(rq, &p);
+		(void)totp_verify(&p, secret, len, code, time(NULL), &step);
+	}
+	if (second_code_hash(user_id, code, hash) == 0)
+		(void)store_codes_left(rq->d->store, user_id, &left);
+	wipe(secret, sizeof(secret));
+	wipe(hash, sizeof(hash));
+	WIPE_OBJ(t);
+}

@@ -48,6 +48,11 @@ struct second_result {
 int second_check(struct request *rq, int64_t user_id, const char *code,
 		 struct second_result *res);
 
+/* The reads and computations of second_check for a code that cannot
+ * pass (its login failed before), without using anything up: so that
+ * such a code step costs what a real one costs. */
+void second_dry(struct request *rq, int64_t user_id, const char *code);
+
 /* Opens a sealed secret of user_id into secret (TOTP_SECRET_MAX), *len
  * its length; the caller wipes it.  0, or -1 if it does not open. */
 int second_open(const struct request *rq, int64_t user_id, const uint8_t *s,

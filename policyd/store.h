@@ -137,6 +137,7 @@ struct attempt_ticket {
 	int newly_locked;	/* keys this attempt locked (0 to 2) */
 	int locked_user;	/* of which the account's */
 	int locked_source;	/* and the host's */
+	int64_t counted_at;	/* the attempt's time: such a lock's start */
 };
 
 struct last_login {

@@ -147,6 +147,9 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " WHERE id = ?1 AND password = ?2",
 	[S_LOCK_GET] = "SELECT until FROM locks WHERE kind = ?1 AND key = ?2",
 	[S_LOCK_DEL] = "DELETE FROM locks WHERE kind = ?1 AND key = ?2",
+	/* The lock one attempt set, not a later one of the same key. */
+	[S_LOCK_DEL_SINCE] = "DELETE FROM locks WHERE kind = ?1 AND key = ?2"
+			     " AND since = ?3",
 	[S_LOCK_ADD] = "INSERT OR REPLACE INTO locks (kind, key, since, until)"
 		       " VALUES (?1, ?2, ?3, ?4)",
 	[S_FAIL_PRUNE] = "DELETE FROM failures WHERE kind = ?1 AND key = ?2"

@@ -142,6 +142,7 @@ attempt_locked(struct store *st, const struct attempt *a, int count,
 	}
 	if (!count)
 		return 0;
+	t->counted_at = a->now;
 	/* Every account and host is counted, so that the counts exist when
 	 * a rule is tightened; only a rule with deny locks. */
 	rc = count_one(st, 'u', a->user, &a->user_rule, a, &t->ids[0]);
@@ -260,9 +261,11 @@ cancel_body(struct store *st, void *arg)
 	if (uncount(st, x->t) != 0 ||
 	    (x->t->ids[0] != 0 && give_back_one(st, x->a->user) != 0) ||
 	    (x->t->locked_user &&
-	     key_op(st, S_LOCK_DEL, 'u', x->a->user, 0) != 0) ||
+	     key_op(st, S_LOCK_DEL_SINCE, 'u', x->a->user,
+		    x->t->counted_at) != 0) ||
 	    (x->t->locked_source &&
-	     key_op(st, S_LOCK_DEL, 's', x->a->rhost, 0) != 0))
+	     key_op(st, S_LOCK_DEL_SINCE, 's', x->a->rhost,
+		    x->t->counted_at) != 0))
 		return SQ_ROLLBACK;
 	return SQ_COMMIT;
 }

@@ -64,7 +64,7 @@ tsan_reported() {
 # process whose command line names the step's directory, by its pid.
 reap() {
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$1/"; then
+		if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF "$1/"; then
 			echo "    (stopping leftover process ${p#/proc/})"
 			kill -9 "${p#/proc/}" 2>/dev/null
 		fi

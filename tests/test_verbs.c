@@ -253,11 +253,39 @@ test_pwcheck_counted(void **state)
 	assert_int_not_equal(v_login("probed"), PROTO_OK);
 	assert_int_not_equal(v_pwcheck("probed"), PROTO_POLICY);
 	ctl("unlock probed");
-	/* A candidate that matches nothing stored is given back. */
+	/* A candidate that matches nothing stored was compared with every
+	 * stored hash all the same: it stays counted too, or misses would
+	 * be free guesses. */
 	assert_int_equal(ask(d.admin_sock, PROTO_PWCHECK, NULL, PROTO_T_USER,
 			     "probed", PROTO_T_PASSWORD, "Zr8$wQ4nLc6&Tb", 0),
 			 PROTO_OK);
-	assert_int_equal(failures_of("probed"), 0);
+	assert_int_equal(failures_of("probed"), 1);
+	/* One the rules refuse compared nothing: not counted. */
+	assert_int_equal(ask(d.admin_sock, PROTO_PWCHECK, NULL, PROTO_T_USER,
+			     "probed", PROTO_T_PASSWORD, "short", 0),
+			 PROTO_POLICY);
+	assert_int_equal(failures_of("probed"), 1);
+}
+
+/* Confirming a pending secret with its code is a check of a secret: a
+ * right guess would make that secret active and hand out recovery
+ * codes, so the guesses are counted and lock. */
+static void
+test_self_confirm_counted(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "confirmer", PW), 0);
+	assert_int_equal(v_self_enroll("confirmer"), PROTO_OK);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ask(d.pam_sock, PROTO_SELF_CONFIRM, NULL,
+				     PROTO_T_USER, "confirmer",
+				     PROTO_T_PASSWORD, PW, PROTO_T_CODE,
+				     "000000", 0),
+				 PROTO_DENIED);
+	assert_int_equal(failures_of("confirmer"), 4);
+	assert_int_equal(sql("SELECT count(*) FROM audit WHERE user = "
+			     "'confirmer' AND result = 'fail' AND reason = "
+			     "'new code'"), 4);
 }
 
 /* A right login that is the deny-th attempt locks nothing in the end,
@@ -325,22 +353,55 @@ test_unknown_name_kept_out(void **state)
 
 /* --- with required = all: the code step ------------------------------ */
 
-/* A wrong password is recorded when it is answered, though the caller
- * hangs up at the code prompt; the prompt is the same as for a right
- * one. */
+/* How many auth records user has with this result and reason, once
+ * the daemon had up to `seconds` to write one. */
+static long
+auth_records(const char *user, const char *result, const char *reason,
+	     int seconds)
+{
+	char q[512];
+	long n = 0;
+
+	t_fmt(q, "SELECT count(*) FROM audit WHERE user = '%s' AND event = "
+	      "'auth' AND result = '%s' AND reason = '%s'", user, result,
+	      reason);
+	for (int i = 0; i <= seconds * 10 && (n = sql(q)) == 0; i++)
+		if (seconds > 0)
+			usleep(100 * 1000);
+	return n;
+}
+
+/* Before the code prompt nothing is written for a wrong password or a
+ * lock not told, as for a right password (a write would tell them apart
+ * by the time the prompt takes); the outcome is recorded at the code
+ * step, or when the unanswered login is dropped (code_timeout, 2 s
+ * here), so a sprayer that hangs up at the prompt is in the trail too. */
 static void
 test_hangup_recorded(void **state)
 {
 	uint8_t token[16];
+	long before;
 
 	(void)state;
 	assert_int_equal(td_add_user(&d, "hangup", PW), 0);
+	before = sql("SELECT count(*) FROM audit");
 	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, token, PROTO_T_USER,
 			     "hangup", PROTO_T_PASSWORD, "Wrong-guess-12", 0),
 			 PROTO_NEED_CODE);
-	assert_int_equal(sql("SELECT count(*) FROM audit WHERE user = "
-			     "'hangup' AND event = 'auth' AND result = 'fail'"
-			     " AND reason = 'password'"), 1);
+	assert_int_equal(sql("SELECT count(*) FROM audit"), before);
+	assert_int_equal(auth_records("hangup", "fail", "password", 10), 1);
+	/* The code step records it too, once. */
+	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, token, PROTO_T_USER,
+			     "hangup", PROTO_T_PASSWORD, "Wrong-guess-12", 0),
+			 PROTO_NEED_CODE);
+	assert_int_equal(ask(d.pam_sock, PROTO_CODE, NULL, PROTO_T_USER,
+			     "hangup", PROTO_T_TOKEN, (const char *)token,
+			     PROTO_T_CODE, "123456", 0),
+			 PROTO_DENIED);
+	assert_int_equal(auth_records("hangup", "fail", "password", 0), 2);
+	assert_int_equal(ask(d.pam_sock, PROTO_AUTH, token, PROTO_T_USER,
+			     "hangup", PROTO_T_PASSWORD, "Wrong-guess-12", 0),
+			 PROTO_NEED_CODE);
 	/* Someone else's token: refused, and that login is left alone. */
 	assert_int_equal(td_add_user(&d, "other", PW), 0);
 	assert_int_equal(ask(d.pam_sock, PROTO_CODE, NULL, PROTO_T_USER,
@@ -410,7 +471,7 @@ test_pending_fairness(void **state)
 			assert_int_equal(ev, 0);
 			memset(&p, 0, sizeof(p));
 			t_fmt(p.user, "u%d", o);
-			pending_fill(slot, &p, token);
+			pending_fill(slot, &p, token, 60000);
 		}
 		/* Its share is full. */
 		assert_int_equal(pending_reserve(owner, &gone, &ev), -1);
@@ -422,7 +483,7 @@ test_pending_fairness(void **state)
 	memset(&p, 0, sizeof(p));
 	snprintf(p.user, sizeof(p.user), "alice");
 	p.peer_uid = 1000;
-	pending_fill(slot, &p, token);
+	pending_fill(slot, &p, token, 60000);
 	assert_int_equal(pending_count("u:1000"), 1);
 	/* Only its own caller, for its user, may take it; anyone else
 	 * leaves it in place. */
@@ -430,6 +491,37 @@ test_pending_fairness(void **state)
 	assert_int_equal(pending_take(token, "bob", 1000, &p), -1);
 	assert_int_equal(pending_take(token, "alice", 1000, &p), 0);
 	assert_int_equal(pending_take(token, "alice", 1000, &p), -1);
+}
+
+/* Thousands of hosts with one wrong password each: a newcomer still
+ * gets a place, at the cost of a login that could only fail. */
+static void
+test_pending_many_hosts(void **state)
+{
+	struct pending_login p, gone;
+	uint8_t token[PENDING_TOKEN_LEN];
+	char owner[PENDING_OWNER_MAX];
+	int ev, slot;
+
+	(void)state;
+	for (int i = 0; i < PENDING_MAX; i++) {
+		t_fmt(owner, "h:198.51.%d.%d", i / 256, i % 256);
+		slot = pending_reserve(owner, &gone, &ev);
+		assert_true(slot >= 0);
+		memset(&p, 0, sizeof(p));
+		t_fmt(p.user, "spray%d", i);
+		pending_fill(slot, &p, token, 60000);
+	}
+	slot = pending_reserve("h:192.0.2.10", &gone, &ev);
+	assert_true(slot >= 0);
+	assert_int_equal(ev, 1);
+	assert_int_equal(gone.password_ok, 0);
+	pending_release(slot);
+	/* IPv6 hosts count by their /64. */
+	pending_owner(0, "2001:db8:1:2:aaaa::1", "x", owner);
+	assert_string_equal(owner, "n:2001:0db8:0001:0002::/64");
+	pending_owner(0, "192.0.2.1", "x", owner);
+	assert_string_equal(owner, "h:192.0.2.1");
 }
 
 static int
@@ -446,6 +538,7 @@ start_codes(void **state)
 	/* Locked hosts not told: their logins take code-step places too,
 	 * the worst case for the table. */
 	return td_start_in(&d, "codes", "[totp]\nrequired = all\n"
+			   "code_timeout = 2s\n"
 			   "[lockout]\ntell_locked = no\n");
 }
 
@@ -463,6 +556,7 @@ main(void)
 		cmocka_unit_test(test_no_side_door),
 		cmocka_unit_test(test_code_only_nothing),
 		cmocka_unit_test(test_pwcheck_counted),
+		cmocka_unit_test(test_self_confirm_counted),
 		cmocka_unit_test(test_right_last_attempt_no_lock),
 		cmocka_unit_test(test_context_scrubbed),
 		cmocka_unit_test(test_unknown_name_kept_out),
@@ -473,6 +567,7 @@ main(void)
 	};
 	const struct CMUnitTest unit[] = {
 		cmocka_unit_test(test_pending_fairness),
+		cmocka_unit_test(test_pending_many_hosts),
 	};
 	int failed = 0;
 
