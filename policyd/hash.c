@@ -187,12 +187,17 @@ learn(int64_t us)
 	pthread_mutex_unlock(&gate.lock);
 }
 
-void
-hash_wait_typical(void)
+int
+hash_wait_typical(int64_t deadline_ms)
 {
 	struct timespec ts;
 	int64_t us;
+	int rc = gate_enter(deadline_ms);
 
+	/* Through the gate like a verification: with the workers busy, it
+	 * waits its turn (or finds the queue full) as one would. */
+	if (rc != HASH_OK)
+		return rc;
 	pthread_mutex_lock(&gate.lock);
 	us = gate.typical_us;
 	pthread_mutex_unlock(&gate.lock);
@@ -200,6 +205,8 @@ hash_wait_typical(void)
 	ts.tv_nsec = (us % 1000000) * 1000;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+	gate_leave();
+	return HASH_OK;
 }
 
 int

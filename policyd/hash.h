@@ -61,9 +61,11 @@ int hash_verify_dummy(const struct cfg_argon2 *a, const char *pw, size_t len,
 		      int64_t deadline_ms);
 
 /* Sleeps as long as a verification typically takes (a moving average),
- * without computing one: what a locked account costs when the operator
- * does not tell that it is locked, so that timing does not tell either. */
-void hash_wait_typical(void);
+ * without computing one, in a worker's place (waiting its turn, or
+ * HASH_BUSY when the queue is full or the deadline passes, as a real one
+ * would): what a locked account costs when the operator does not tell
+ * that it is locked, so that timing does not tell either.  HASH_OK. */
+int hash_wait_typical(int64_t deadline_ms);
 
 /* Reads the cost from an argon2id PHC string; 0 or -1 if malformed. */
 int hash_phc_cost(const char *phc, struct hash_cost *cost);

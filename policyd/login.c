@@ -168,10 +168,10 @@ login_refuse_locked(struct request *rq, const struct login *l)
 	log_notice("auth refused unverified: %s %s is locked",
 		   host ? "host" : "user",
 		   host ? l->a.rhost : login_name(rq, l));
-	if (!rq->set.lockout.tell_locked) {
-		hash_wait_typical();
-		return PROTO_DENIED;
-	}
+	if (!rq->set.lockout.tell_locked)
+		return hash_wait_typical(rq->deadline_ms) == HASH_OK
+			       ? PROTO_DENIED
+			       : PROTO_UNAVAILABLE;
 	if (host)
 		rq->reason = PROTO_R_SOURCE_LOCKED;
 	rq->keep_fields = 1;

@@ -6,6 +6,7 @@
  * and context strings are as policyd(8) says.  Also the pending table's
  * fairness rules, as a unit.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -451,6 +452,49 @@ test_pending_share(void **state)
 			 PROTO_NEED_CODE);
 }
 
+/* --- a busy hash queue ------------------------------------------------- */
+
+static void *
+slow_wrong(void *arg)
+{
+	(void)arg;
+	wrong("busy");
+	return NULL;
+}
+
+/* A locked account not told waits in the hash queue like a real check:
+ * while the one worker is busy past the request's deadline, the locked
+ * account and a wrong password are both "unavailable", not one of them
+ * "denied" after a sleep that skipped the queue. */
+static void
+test_locked_waits_its_turn(void **state)
+{
+	pthread_t tid;
+	char q[256];
+
+	(void)state;
+	assert_int_equal(td_add_user(&d, "busy", PW), 0);
+	assert_int_equal(td_add_user(&d, "shut", PW), 0);
+	assert_int_equal(td_add_user(&d, "other", PW), 0);
+	/* busy's hash, made by the argon2 tool at a cost several times the
+	 * deadline to verify (128 MiB, 40 passes). */
+	assert_int_equal(t_sh("h=$(printf x | argon2 saltsalt12 -id -t 40 -m 17 "
+			      "-p 1 -e) && sqlite3 -cmd '.timeout 5000' %s "
+			      "\"UPDATE users SET password = '$h' WHERE name = "
+			      "'busy'\"", d.db), 0);
+	t_fmt(q, "INSERT INTO locks (kind, key, since, until) VALUES ('u', "
+	      "'shut', strftime('%%s'), strftime('%%s') + 900)");
+	td_sql(&d, q);
+	assert_int_equal(pthread_create(&tid, NULL, slow_wrong, NULL), 0);
+	usleep(300 * 1000);	/* its hash has the one worker now */
+	assert_int_equal(wrong("shut"), PROTO_UNAVAILABLE);
+	pthread_join(tid, NULL);
+	assert_int_equal(pthread_create(&tid, NULL, slow_wrong, NULL), 0);
+	usleep(300 * 1000);
+	assert_int_equal(wrong("other"), PROTO_UNAVAILABLE);
+	pthread_join(tid, NULL);
+}
+
 /* --- the pending table as a unit ------------------------------------- */
 
 static void
@@ -543,6 +587,19 @@ start_codes(void **state)
 }
 
 static int
+start_slow(void **state)
+{
+	(void)state;
+	/* One worker and a one-second deadline; stored hashes may cost up
+	 * to 40 passes. */
+	return td_start_in(&d, "slow", "[daemon]\nhash_workers = 1\n"
+			   "request_timeout = 1s\n"
+			   "[password]\nargon2_memory = 8192\n"
+			   "argon2_time = 1\nargon2_max_time = 40\n"
+			   "[lockout]\ntell_locked = no\n");
+}
+
+static int
 stop(void **state)
 {
 	(void)state;
@@ -565,6 +622,9 @@ main(void)
 		cmocka_unit_test(test_hangup_recorded),
 		cmocka_unit_test(test_pending_share),
 	};
+	const struct CMUnitTest slow[] = {
+		cmocka_unit_test(test_locked_waits_its_turn),
+	};
 	const struct CMUnitTest unit[] = {
 		cmocka_unit_test(test_pending_fairness),
 		cmocka_unit_test(test_pending_many_hosts),
@@ -574,6 +634,8 @@ main(void)
 	failed += cmocka_run_group_tests_name("verbs", plain, start_plain,
 					      stop);
 	failed += cmocka_run_group_tests_name("code step", codes, start_codes,
+					      stop);
+	failed += cmocka_run_group_tests_name("busy queue", slow, start_slow,
 					      stop);
 	failed += cmocka_run_group_tests_name("pending", unit, NULL, NULL);
 	return failed != 0;

@@ -151,14 +151,19 @@ td_write_conf(struct tdaemon *t, const char *extra)
 	/* inih merges repeated sections, so extra blocks may reopen them. */
 	/* TOTP off unless a test turns it on: the other tests expect a
 	 * wrong password to be answered at once, without a code step. */
+	/* Cheap hashes, unless the test sets its own (argon2_memory and
+	 * argon2_time both). */
 	fprintf(fp,
 		"[daemon]\nruntime_dir = %s\ndatabase = %s\nuser =\n"
 		"[totp]\nkey_file = %s/totp.key\n%s"
-		"[password]\nargon2_memory = 8192\nargon2_time = 1\n%s",
+		"[password]\n%s%s",
 		t->run, t->db, t->dir,
 		extra != NULL && strstr(extra, "required =") != NULL
 			? ""
 			: "required = off\n",
+		extra != NULL && strstr(extra, "argon2_memory") != NULL
+			? ""
+			: "argon2_memory = 8192\nargon2_time = 1\n",
 		extra != NULL ? extra : "");
 	fclose(fp);
 	chmod(t->conf, 0600);
