@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -227,6 +228,33 @@ static const char *const stmt_sql[S_COUNT] = {
 
 /* Runs a statement to completion and resets it.  Returns the last step's
  * result (SQLITE_DONE on success). */
+/*
+ * Says why the store failed, once a minute per cause (SQLite's primary
+ * result code): a full disk, a read-only file, corruption or a busy lock
+ * would otherwise only show as "unavailable" answers.  A uniqueness or
+ * other constraint is an answer (user exists), not a failure.  Called
+ * with the store's lock held, so that errmsg is this failure's.
+ */
+void
+sq_note_failure(sqlite3 *db, int rc)
+{
+	static int64_t last[256];
+	int64_t now = time(NULL), then;
+	int cause = rc & 0xff;
+
+	if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE ||
+	    cause == SQLITE_CONSTRAINT)
+		return;
+	then = __atomic_load_n(&last[cause], __ATOMIC_RELAXED);
+	if (now - then < 60 ||
+	    !__atomic_compare_exchange_n(&last[cause], &then, now, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	log_err("store failed: %s (%s, code %d); answering \"unavailable\" "
+		"(said once a minute)", sqlite3_errmsg(db), sqlite3_errstr(rc),
+		rc);
+}
+
 int
 sq_run(sqlite3_stmt *s)
 {
@@ -234,6 +262,7 @@ sq_run(sqlite3_stmt *s)
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		;
+	sq_note_failure(sqlite3_db_handle(s), rc);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc;
@@ -588,7 +617,7 @@ store_history(struct store *st, int64_t user_id, char (*phcs)[STORE_PHC_MAX],
 void
 sq_release(struct store *st, sqlite3_stmt *s)
 {
-	sqlite3_reset(s);
+	sq_note_failure(sqlite3_db_handle(s), sqlite3_reset(s));
 	sqlite3_clear_bindings(s);
 	pthread_mutex_unlock(&st->lock);
 }
@@ -598,6 +627,7 @@ sq_step(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
+	sq_note_failure(sqlite3_db_handle(s), rc);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc;

@@ -78,6 +78,9 @@ struct store {
 	int sync_failed;		/* fdatasync failed: no more */
 };
 
+/* Logs why the store failed (rc, and db's message), once a minute per
+ * cause; nothing for success or a constraint.  Called with the lock. */
+void sq_note_failure(sqlite3 *db, int rc);
 /* Runs a statement to completion and resets it; the last step's result
  * (SQLITE_DONE on success). */
 int sq_run(sqlite3_stmt *s);

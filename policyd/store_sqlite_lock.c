@@ -171,8 +171,14 @@ sq_transaction(struct store *st, int (*body)(struct store *, void *),
 	int rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_run(st->stmt[S_BEGIN]) == SQLITE_DONE ? body(st, arg)
-						      : SQ_ROLLBACK;
+	if (sq_run(st->stmt[S_BEGIN]) != SQLITE_DONE) {
+		/* No transaction began: nothing to roll back. */
+		pthread_mutex_unlock(&st->lock);
+		if (ev != NULL)
+			ev->committed = 0;
+		return STORE_ERROR;
+	}
+	rc = body(st, arg);
 	if (rc == SQ_COMMIT && ev != NULL && sq_audit_add(st, ev) != 0)
 		rc = SQ_ROLLBACK;
 	if (rc != SQ_ROLLBACK && sq_commit(st, &seq) != SQLITE_DONE)

@@ -352,6 +352,28 @@ test_unknown_name_kept_out(void **state)
 			     " 'Quiet-Otter') > 0"), 0);
 }
 
+/* A store that cannot be written answers "unavailable", and the log
+ * says why (here: another process holds the write lock past the busy
+ * timeout). */
+static void
+test_unavailable_says_why(void **state)
+{
+	(void)state;
+	assert_int_equal(td_add_user(&d, "blocked", PW), 0);
+	/* Hold the write lock, and wait until it is held. */
+	assert_int_equal(t_sh("(echo 'BEGIN IMMEDIATE;'; sleep 8) | "
+			      "sqlite3 %s >/dev/null 2>&1 & "
+			      "for i in $(seq 50); do sqlite3 %s 'BEGIN "
+			      "IMMEDIATE; ROLLBACK;' 2>/dev/null || exit 0; "
+			      "sleep 0.1; done; exit 1", d.db, d.db), 0);
+	assert_int_equal(wrong("blocked"), PROTO_UNAVAILABLE);
+	assert_true(td_log_has(&d, "store failed: database is locked"));
+	/* Once the lock is gone, the store answers again. */
+	for (int i = 0; i < 100 && wrong("blocked") == PROTO_UNAVAILABLE; i++)
+		usleep(100 * 1000);
+	assert_int_equal(wrong("blocked"), PROTO_DENIED);
+}
+
 /* --- with required = all: the code step ------------------------------ */
 
 /* How many auth records user has with this result and reason, once
@@ -617,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_right_last_attempt_no_lock),
 		cmocka_unit_test(test_context_scrubbed),
 		cmocka_unit_test(test_unknown_name_kept_out),
+		cmocka_unit_test(test_unavailable_says_why),
 	};
 	const struct CMUnitTest codes[] = {
 		cmocka_unit_test(test_hangup_recorded),
