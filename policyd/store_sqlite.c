@@ -444,7 +444,7 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_STEP_MS);
 	/* Migrations commit with FULL; decisions with NORMAL and
 	 * sq_durable. */
 	if (exec_script(st->db, pragmas, why, sizeof(why)) != 0 ||

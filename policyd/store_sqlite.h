@@ -12,6 +12,12 @@
 
 #include <sqlite3.h>
 
+/* How long a write waits for another process's write lock (outside the
+ * store's lock); SQLite's own busy handler, under the lock, waits only
+ * STORE_BUSY_STEP_MS at a time. */
+#define STORE_BUSY_MS 1000
+#define STORE_BUSY_STEP_MS 50
+
 /* Statements prepared once at open; their SQL is in store_sqlite.c. */
 enum stmt {
 	S_BEGIN,

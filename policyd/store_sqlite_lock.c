@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -163,6 +164,46 @@ attempt_locked(struct store *st, const struct attempt *a, int count,
 	return sq_step(st->stmt[S_USER_FAILED_INC]) == SQLITE_DONE ? 0 : -1;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Takes the store's lock and begins a write transaction.  While another
+ * process holds the file's write lock (a backup, a second daemon), the
+ * wait happens without the store's lock, so that this daemon's reads go
+ * on meanwhile, and lasts at most STORE_BUSY_MS, well under the module's
+ * timeout.  0 with the lock held, or -1 without it.
+ */
+static int
+begin_write(struct store *st)
+{
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int64_t until = mono_ms() + STORE_BUSY_MS;
+	sqlite3_stmt *s = st->stmt[S_BEGIN];
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&st->lock);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || mono_ms() >= until)
+			break;
+		pthread_mutex_unlock(&st->lock);
+		nanosleep(&pause, NULL);
+	}
+	sq_note_failure(st->db, rc);
+	pthread_mutex_unlock(&st->lock);
+	return -1;
+}
+
 int
 sq_transaction(struct store *st, int (*body)(struct store *, void *),
 	       void *arg, struct audit_rec *ev)
@@ -170,10 +211,8 @@ sq_transaction(struct store *st, int (*body)(struct store *, void *),
 	uint64_t seq = 0;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
-	if (sq_run(st->stmt[S_BEGIN]) != SQLITE_DONE) {
+	if (begin_write(st) != 0) {
 		/* No transaction began: nothing to roll back. */
-		pthread_mutex_unlock(&st->lock);
 		if (ev != NULL)
 			ev->committed = 0;
 		return STORE_ERROR;

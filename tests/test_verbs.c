@@ -374,6 +374,46 @@ test_unavailable_says_why(void **state)
 	assert_int_equal(wrong("blocked"), PROTO_DENIED);
 }
 
+static void *
+blocked_login(void *arg)
+{
+	return (void *)(intptr_t)wrong(arg);
+}
+
+/* While another process holds the write lock, logins wait for it (then
+ * give up, "unavailable") without holding up the daemon's reads: a
+ * user show is answered while the lock is still held. */
+static void
+test_reads_go_on_while_writes_wait(void **state)
+{
+	char pidfile[PATH_MAX + 16], out[4096];
+	pthread_t tid[3];
+	intptr_t st;
+
+	(void)state;
+	t_fmt(pidfile, "%s/holder.pid", d.dir);
+	assert_int_equal(td_add_user(&d, "reader", PW), 0);
+	assert_int_equal(t_sh("(echo 'BEGIN IMMEDIATE;'; sleep 6) | "
+			      "sqlite3 %s >/dev/null 2>&1 & echo $! > %s; "
+			      "for i in $(seq 50); do sqlite3 %s 'BEGIN "
+			      "IMMEDIATE; ROLLBACK;' 2>/dev/null || exit 0; "
+			      "sleep 0.1; done; exit 1", d.db, pidfile, d.db),
+			 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&tid[i], NULL, blocked_login,
+						"reader"), 0);
+	usleep(200 * 1000);
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"user show reader"), 0);
+	/* Answered before the holder let go of the lock. */
+	assert_int_equal(t_sh("kill -0 $(cat %s)", pidfile), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(tid[i], (void **)&st);
+		assert_int_equal(st, PROTO_UNAVAILABLE);
+	}
+	t_sh("kill $(cat %s) 2>/dev/null", pidfile);
+}
+
 /* --- with required = all: the code step ------------------------------ */
 
 /* How many auth records user has with this result and reason, once
@@ -640,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_context_scrubbed),
 		cmocka_unit_test(test_unknown_name_kept_out),
 		cmocka_unit_test(test_unavailable_says_why),
+		cmocka_unit_test(test_reads_go_on_while_writes_wait),
 	};
 	const struct CMUnitTest codes[] = {
 		cmocka_unit_test(test_hangup_recorded),
