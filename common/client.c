@@ -250,9 +250,15 @@ client_open(struct pclient *c, const char *path, int timeout_ms, char *err,
 void
 client_begin(struct pclient *c, struct wwriter *w, uint8_t type)
 {
+	int64_t left = c->deadline_ms - frame_now_ms();
+
 	c->type = type;
 	c->id = ++c->next_id;
 	wire_begin_request(w, type, c->id);
+	/* So that the daemon drops what nobody will wait for any more. */
+	wire_put_u32(w, PROTO_T_DEADLINE,
+		     left <= 0 ? 1 : left > UINT32_MAX ? UINT32_MAX
+						       : (uint32_t)left);
 }
 
 static int

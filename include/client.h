@@ -57,7 +57,8 @@ int client_open_as(struct pclient *c, const char *path, uid_t daemon_uid,
 int client_open(struct pclient *c, const char *path, int timeout_ms,
 		char *err, size_t errsz);
 
-/* Starts a request of this type in w, with a fresh request id. */
+/* Starts a request of this type in w, with a fresh request id and the
+ * time left before the client gives up (PROTO_T_DEADLINE). */
 void client_begin(struct pclient *c, struct wwriter *w, uint8_t type);
 
 /* Sends the request in w and reads the reply into rbuf (cap bytes), then

@@ -167,6 +167,7 @@ enum proto_tag {
 	PROTO_T_ID = 45,	/* u64: an audit record's id */
 	PROTO_T_HISTORY = 46,	/* u32: retired password hashes kept */
 	PROTO_T_PURGE = 47,	/* u8: user del also forgets failures */
+	PROTO_T_DEADLINE = 48,	/* u32: ms the client still waits (requests) */
 };
 
 /* Reasons travel as bits of a u32 inside the daemon (rq->reasons). */

@@ -285,6 +285,21 @@ put_reasons(const struct request *rq, struct wwriter *out)
 			     rq->set.policy.min_classes);
 }
 
+/* The request's deadline: request_timeout from now, or sooner when the
+ * client says it gives up sooner (PROTO_T_DEADLINE). */
+static int64_t
+request_deadline(const struct wmsg *msg, uint32_t request_timeout)
+{
+	int64_t now = frame_now_ms(), at = now + (int64_t)request_timeout * 1000;
+	struct wfield f;
+	uint32_t left;
+
+	if (wire_find(msg, PROTO_T_DEADLINE, &f) == 0 &&
+	    wire_u32(&f, &left) == 0 && now + (int64_t)left < at)
+		at = now + (int64_t)left;
+	return at;
+}
+
 int
 dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	 size_t len, struct wwriter *out)
@@ -310,7 +325,7 @@ dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	rq.msg = &msg;
 	rq.out = out;
 	daemon_settings(d, &rq.set);
-	rq.deadline_ms = frame_now_ms() + (int64_t)rq.set.request_timeout * 1000;
+	rq.deadline_ms = request_deadline(&msg, rq.set.request_timeout);
 	wire_begin_reply(out, msg.type, msg.id, PROTO_OK);
 	status = route_request(r, &rq);
 	if (status < 0) {

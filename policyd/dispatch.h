@@ -42,7 +42,7 @@ struct request {
 	const struct wmsg *msg;
 	struct settings set;	/* snapshot for this request */
 	char user[PROTO_MAX_NAME + 1];	/* PROTO_T_USER, when the verb has one */
-	int64_t deadline_ms;
+	int64_t deadline_ms;	/* the server's, or the client's if sooner */
 	uint32_t reason;	/* enum proto_reason for an error status */
 	uint32_t reasons;	/* or several: bit (1 << reason) each */
 	int keep_fields;	/* an error reply keeps the handler's fields */

@@ -36,6 +36,8 @@ gate_enter(int64_t deadline_ms)
 {
 	int rc = HASH_OK;
 
+	if (frame_now_ms() >= deadline_ms)
+		return HASH_BUSY;	/* nobody waits for this one */
 	pthread_mutex_lock(&gate.lock);
 	if (gate.running >= gate.workers && gate.waiting >= gate.max_waiting) {
 		pthread_mutex_unlock(&gate.lock);

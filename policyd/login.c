@@ -10,6 +10,7 @@
 
 #include "alert.h"
 #include "audit.h"
+#include "frame.h"
 #include "hash.h"
 #include "lockout.h"
 #include "log.h"
@@ -286,11 +287,37 @@ login_counted(struct request *rq, struct login *l, login_check_fn check,
 		return LOGIN_REFUSED;
 	rc = check(rq, l, arg);
 	if (rc < 0) {
-		store_attempt_cancel(rq->d->store, &l->a, &l->t, NULL);
+		struct audit_rec ev, *gone = NULL;
+
+		/* Not checked: not counted.  Recorded when the reason is that
+		 * the client had given up. */
+		if (frame_now_ms() >= rq->deadline_ms) {
+			login_record(rq, l, &ev, "abandoned", "unchecked");
+			gone = &ev;
+		}
+		if (store_attempt_cancel(rq->d->store, &l->a, &l->t, gone) ==
+			    STORE_OK &&
+		    gone != NULL)
+			audit_done(gone);
 		*status = PROTO_UNAVAILABLE;
 		return LOGIN_REFUSED;
 	}
 	return rc == 1 ? LOGIN_RIGHT : LOGIN_WRONG;
+}
+
+/* The client gave up before the login was through: nobody learns the
+ * outcome, so it is neither a login (no last login, failures stay) nor
+ * a failure (the attempt is given back); it is recorded as abandoned. */
+static int
+abandoned(struct request *rq, struct login *l, const char *factor)
+{
+	struct audit_rec ev;
+
+	login_record(rq, l, &ev, "abandoned", factor);
+	log_info("login of %s abandoned: the client gave up first",
+		 login_name(rq, l));
+	login_refund(rq, l, &ev);
+	return PROTO_UNAVAILABLE;
 }
 
 int
@@ -299,6 +326,8 @@ login_settle(struct request *rq, struct login *l, const char *result,
 {
 	struct audit_rec ev;
 
+	if (frame_now_ms() > rq->deadline_ms)
+		return abandoned(rq, l, factor);
 	login_record(rq, l, &ev, result, factor);
 	if (store_attempt_succeeded(rq->d->store, &l->a, &l->t, &l->prev,
 				    &ev) != STORE_OK)

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "frame.h"
 #include "pending.h"
 #include "proto.h"
 #include "testlib.h"
@@ -414,6 +415,48 @@ test_reads_go_on_while_writes_wait(void **state)
 	t_sh("kill $(cat %s) 2>/dev/null", pidfile);
 }
 
+/* A right password whose client gave up before the answer is neither a
+ * login (no last login, the failures stay) nor a failure: it is
+ * recorded as abandoned. */
+static void
+test_abandoned_login(void **state)
+{
+	uint8_t req[512], rep[512];
+	struct pclient c;
+	struct wwriter w;
+	struct wmsg m;
+	char err[256], q[256];
+	long n = 0;
+
+	(void)state;
+	assert_int_equal(td_add_user(&d, "late", PW), 0);
+	/* A hash that takes longer to verify than the client waits. */
+	assert_int_equal(t_sh("h=$(printf '%%s' '%s' | argon2 saltsalt12 -id "
+			      "-t 4 -m 17 -p 1 -e) && sqlite3 -cmd '.timeout "
+			      "5000' %s \"UPDATE users SET password = '$h' "
+			      "WHERE name = 'late'\"", PW, d.db), 0);
+	for (int i = 0; i < 2; i++)
+		wrong("late");
+	assert_int_equal(client_open(&c, d.pam_sock, 10000, err, sizeof(err)),
+			 CLIENT_OK);
+	c.deadline_ms = frame_now_ms() + 100;	/* gives up before it is */
+	ww_init(&w, req, sizeof(req));
+	client_begin(&c, &w, PROTO_AUTH);
+	wire_put_str(&w, PROTO_T_USER, "late");
+	wire_put_str(&w, PROTO_T_PASSWORD, PW);
+	assert_int_not_equal(client_call(&c, &w, rep, sizeof(rep), &m),
+			     CLIENT_OK);
+	client_close(&c);
+	t_fmt(q, "SELECT count(*) FROM audit WHERE user = 'late' AND "
+	      "result = 'abandoned'");
+	for (int i = 0; i < 50 && (n = sql(q)) == 0; i++)
+		usleep(100 * 1000);
+	assert_int_equal(n, 1);
+	assert_int_equal(sql("SELECT last_login FROM users WHERE name = "
+			     "'late'"), 0);
+	assert_int_equal(failures_of("late"), 2);
+}
+
 /* --- with required = all: the code step ------------------------------ */
 
 /* How many auth records user has with this result and reason, once
@@ -681,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_unknown_name_kept_out),
 		cmocka_unit_test(test_unavailable_says_why),
 		cmocka_unit_test(test_reads_go_on_while_writes_wait),
+		cmocka_unit_test(test_abandoned_login),
 	};
 	const struct CMUnitTest codes[] = {
 		cmocka_unit_test(test_hangup_recorded),
