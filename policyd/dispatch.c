@@ -290,7 +290,8 @@ put_reasons(const struct request *rq, struct wwriter *out)
 static int64_t
 request_deadline(const struct wmsg *msg, uint32_t request_timeout)
 {
-	int64_t now = frame_now_ms(), at = now + (int64_t)request_timeout * 1000;
+	int64_t now = frame_now_ms();
+	int64_t at = now + (int64_t)request_timeout * 1000;
 	struct wfield f;
 	uint32_t left;
 
