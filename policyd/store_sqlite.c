@@ -111,8 +111,15 @@ static const char *const migrations[] = {
 	" id INTEGER NOT NULL,"
 	" hash BLOB NOT NULL"
 	");",
+	/* 7: the file says it is a policyd store (STORE_APP_ID). */
+	"PRAGMA application_id = 1347175257;",
 };
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
+
+/* PRAGMA application_id of a policyd store, from version 7 on: "PLCY" in
+ * ASCII (1347175257), at offset 68 of the file's header, where tools
+ * that tell SQLite files apart look. */
+#define STORE_APP_ID 0x504c4359
 
 
 
@@ -251,41 +258,30 @@ exec_script(sqlite3 *db, const char *sql, char *err, size_t errsz)
 	return -1;
 }
 
+/* The first column of the first row of sql, as a number. */
 static int
-user_version(sqlite3 *db, int *version)
+query_int(sqlite3 *db, const char *sql, sqlite3_int64 *v)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int(s, 0);
+		*v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Applies each missing migration in its own transaction, recording the
- * new version in the same transaction. */
+/* Applies migrations from..to-1, each in its own transaction, recording
+ * the new version in the same transaction. */
 static int
-migrate(sqlite3 *db, char *err, size_t errsz)
+migrate(sqlite3 *db, int from, int to, char *err, size_t errsz)
 {
 	char sql[64];
-	int v;
 
-	if (user_version(db, &v) != 0) {
-		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (v > SCHEMA_VERSION) {
-		snprintf(err, errsz,
-			 "schema version %d is newer than this policyd (%d)",
-			 v, SCHEMA_VERSION);
-		return -1;
-	}
-	for (; v < SCHEMA_VERSION; v++) {
+	for (int v = from; v < to; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (exec_script(db, "BEGIN IMMEDIATE", err, errsz) != 0)
 			return -1;
@@ -296,6 +292,92 @@ migrate(sqlite3 *db, char *err, size_t errsz)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Before the schema is read: no function a schema object names runs
+ * unless SQLite deems it harmless (trusted_schema off), and no SQL can
+ * write the schema or the file around SQLite's own checks (defensive). */
+static int
+harden(sqlite3 *db, char *err, size_t errsz)
+{
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1,
+			      (int *)NULL) == SQLITE_OK &&
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+			      (int *)NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errsz, "cannot harden the connection: %s",
+		 sqlite3_errmsg(db));
+	return -1;
+}
+
+/* PRAGMA quick_check: "ok", or the store is refused with the first
+ * problem (its first row, without the "*** in database main ***" line,
+ * up to the end of its first line). */
+static int
+quick_check(sqlite3 *db, char *err, size_t errsz)
+{
+	sqlite3_stmt *s = NULL;
+	const char *t = NULL, *nl;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		t = (const char *)sqlite3_column_text(s, 0);
+	if (t == NULL) {
+		snprintf(err, errsz, "the store is damaged (PRAGMA "
+			 "quick_check: %s)", sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = strcmp(t, "ok") == 0 ? 0 : -1;
+	if (strncmp(t, "***", 3) == 0 && (nl = strchr(t, '\n')) != NULL)
+		t = nl + 1;
+	nl = strchr(t, '\n');
+	if (rc != 0)
+		snprintf(err, errsz, "the store is damaged (PRAGMA quick_check:"
+			 " %.*s); restore it from a backup",
+			 nl != NULL ? (int)(nl - t) : (int)strlen(t), t);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Whether the file is a policyd store, or a new one: no application_id
+ * but policyd's, and no tables in a file without one and without a
+ * schema version (another program's database).  Nothing is written
+ * before this.  *version is the store's schema version. */
+static int
+check_identity(sqlite3 *db, int *version, char *err, size_t errsz)
+{
+	sqlite3_int64 app, v, objects;
+
+	if (query_int(db, "PRAGMA application_id", &app) != 0 ||
+	    query_int(db, "PRAGMA user_version", &v) != 0 ||
+	    query_int(db, "SELECT count(*) FROM sqlite_schema", &objects) !=
+		    0) {
+		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (app != 0 && app != STORE_APP_ID) {
+		snprintf(err, errsz, "not a policyd store (application_id "
+			 "%#llx, policyd's is %#x)", (long long)app,
+			 STORE_APP_ID);
+		return -1;
+	}
+	if (v < 0 || (app == 0 && v == 0 && objects > 0)) {
+		snprintf(err, errsz, "not a policyd store (it holds tables but "
+			 "neither policyd's application_id nor a schema "
+			 "version)");
+		return -1;
+	}
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, errsz,
+			 "schema version %lld is newer than this policyd (%d)",
+			 (long long)v, SCHEMA_VERSION);
+		return -1;
+	}
+	*version = (int)v;
 	return 0;
 }
 
@@ -385,16 +467,38 @@ sq_durable(struct store *st, uint64_t seq)
 	return rc;
 }
 
-int
-store_open(const char *path, struct store **out, char *err, size_t errsz)
+/*
+ * Everything between opening the file and preparing the statements, in
+ * this order: harden the connection before the schema is read; refuse a
+ * damaged file (quick_check) and one that is not a policyd store before
+ * anything is written to it (WAL mode rewrites the header); then
+ * migrate.
+ */
+static int
+check_and_migrate(sqlite3 *db, char *why, size_t whysz)
 {
 	static const char pragmas[] =
 		"PRAGMA journal_mode = WAL;"
 		"PRAGMA synchronous = FULL;"
 		"PRAGMA foreign_keys = ON;"
 		"PRAGMA secure_delete = ON;";
+	int version;
+
+	/* Migrations commit with FULL; decisions with NORMAL and
+	 * sq_durable. */
+	if (harden(db, why, whysz) != 0 || quick_check(db, why, whysz) != 0 ||
+	    check_identity(db, &version, why, whysz) != 0 ||
+	    exec_script(db, pragmas, why, whysz) != 0 ||
+	    migrate(db, version, SCHEMA_VERSION, why, whysz) != 0)
+		return -1;
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **out, char *err, size_t errsz)
+{
 	struct store *st;
-	char why[256] = "";
+	char why[512] = "";
 
 	*out = NULL;
 	st = calloc(1, sizeof(*st));
@@ -416,10 +520,7 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
-	/* Migrations commit with FULL; decisions with NORMAL and
-	 * sq_durable. */
-	if (exec_script(st->db, pragmas, why, sizeof(why)) != 0 ||
-	    migrate(st->db, why, sizeof(why)) != 0 ||
+	if (check_and_migrate(st->db, why, sizeof(why)) != 0 ||
 	    prepare_all(st, why, sizeof(why)) != 0 ||
 	    open_wal(st, why, sizeof(why)) != 0 ||
 	    exec_script(st->db, "PRAGMA synchronous = NORMAL;", why,
