@@ -121,6 +121,16 @@ static const char *const migrations[] = {
  * that tell SQLite files apart look. */
 #define STORE_APP_ID 0x504c4359
 
+/* The schema as the checks compare it: every object but the tables
+ * SQLite itself makes on request (ANALYZE, AUTOINCREMENT), whose rows
+ * hold no code.  The automatic indexes are compared too: a name starting
+ * with sqlite_ is no proof that SQLite made the object. */
+static const char schema_sql[] =
+	"SELECT type, name, tbl_name, sql FROM sqlite_schema"
+	" WHERE NOT (type = 'table' AND name IN ('sqlite_sequence',"
+	" 'sqlite_stat1', 'sqlite_stat4'))"
+	" ORDER BY type, name";
+
 
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -381,6 +391,127 @@ check_identity(sqlite3 *db, int *version, char *err, size_t errsz)
 	return 0;
 }
 
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* Order of two schema rows by (type, name), as ORDER BY sorts them. */
+static int
+row_order(sqlite3_stmt *have, sqlite3_stmt *want)
+{
+	int c = strcmp(col_text(have, 0), col_text(want, 0));
+
+	return c != 0 ? c : strcmp(col_text(have, 1), col_text(want, 1));
+}
+
+/* Whether two rows of the same type and name are the same object. */
+static int
+row_same(sqlite3_stmt *have, sqlite3_stmt *want)
+{
+	for (int i = 2; i < 4; i++) {
+		int null = sqlite3_column_type(have, i) == SQLITE_NULL;
+
+		if (null != (sqlite3_column_type(want, i) == SQLITE_NULL) ||
+		    strcmp(col_text(have, i), col_text(want, i)) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Names the first difference: an object the store has and this version
+ * does not make (c < 0), one it makes and the store lacks (c > 0), or
+ * one defined otherwise (c == 0). */
+static void
+describe(int c, sqlite3_stmt *have, sqlite3_stmt *want, int version,
+	 char *err, size_t errsz)
+{
+	sqlite3_stmt *s = c > 0 ? want : have;
+	const char *name = col_text(s, 1), *table = col_text(s, 2);
+	int on = strcmp(name, table) != 0;
+
+	snprintf(err, errsz, "the schema is not the one this policyd creates "
+		 "at version %d: %s %s %s%s%s", version,
+		 c < 0 ? "unexpected" : c > 0 ? "missing" : "changed",
+		 col_text(s, 0), name, on ? " on " : "", on ? table : "");
+}
+
+/* Compares the schema of db with want's, row by row in order: 0 if they
+ * are the same set, else -1 with the first difference in err. */
+static int
+schema_diff(sqlite3 *db, sqlite3 *want_db, int version, char *err,
+	    size_t errsz)
+{
+	sqlite3_stmt *have = NULL, *want = NULL;
+	int h, w, c, rc = -1;
+
+	if (sqlite3_prepare_v2(db, schema_sql, -1, &have, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(want_db, schema_sql, -1, &want, NULL) !=
+		    SQLITE_OK)
+		goto fail;
+	h = sqlite3_step(have);
+	w = sqlite3_step(want);
+	while ((h == SQLITE_ROW || w == SQLITE_ROW) &&
+	       (h == SQLITE_ROW || h == SQLITE_DONE) &&
+	       (w == SQLITE_ROW || w == SQLITE_DONE)) {
+		c = h != SQLITE_ROW ? 1 : w != SQLITE_ROW ? -1
+							  : row_order(have, want);
+		if (c != 0 || !row_same(have, want)) {
+			describe(c, have, want, version, err, errsz);
+			goto out;
+		}
+		h = sqlite3_step(have);
+		w = sqlite3_step(want);
+	}
+	if (h == SQLITE_DONE && w == SQLITE_DONE) {
+		rc = 0;
+		goto out;
+	}
+fail:
+	snprintf(err, errsz, "reading the schema: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(have);
+	sqlite3_finalize(want);
+	return rc;
+}
+
+/*
+ * Migrates the store from version v, checking its schema against the one
+ * the migrations make on an empty in-memory database: at version v
+ * before anything runs on it, and at this version after.  An object this
+ * version does not make (a trigger that deletes counted failures or
+ * re-enables a disabled user, a view, an index), one it lacks or one
+ * defined otherwise refuses the store.
+ */
+static int
+migrate_checked(sqlite3 *db, int v, char *err, size_t errsz)
+{
+	sqlite3 *want = NULL;
+	int rc = -1;
+
+	if (sqlite3_open_v2(":memory:", &want, SQLITE_OPEN_READWRITE,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	if (harden(want, err, errsz) != 0 ||
+	    migrate(want, 0, v, err, errsz) != 0 ||
+	    schema_diff(db, want, v, err, errsz) != 0)
+		goto out;
+	if (v < SCHEMA_VERSION &&
+	    (migrate(db, v, SCHEMA_VERSION, err, errsz) != 0 ||
+	     migrate(want, v, SCHEMA_VERSION, err, errsz) != 0 ||
+	     schema_diff(db, want, SCHEMA_VERSION, err, errsz) != 0))
+		goto out;
+	rc = 0;
+out:
+	sqlite3_close(want);
+	return rc;
+}
+
 static int
 prepare_all(struct store *st, char *err, size_t errsz)
 {
@@ -471,8 +602,8 @@ sq_durable(struct store *st, uint64_t seq)
  * Everything between opening the file and preparing the statements, in
  * this order: harden the connection before the schema is read; refuse a
  * damaged file (quick_check) and one that is not a policyd store before
- * anything is written to it (WAL mode rewrites the header); then
- * migrate.
+ * anything is written to it (WAL mode rewrites the header); then migrate
+ * with the schema checked before and after (migrate_checked).
  */
 static int
 check_and_migrate(sqlite3 *db, char *why, size_t whysz)
@@ -489,7 +620,7 @@ check_and_migrate(sqlite3 *db, char *why, size_t whysz)
 	if (harden(db, why, whysz) != 0 || quick_check(db, why, whysz) != 0 ||
 	    check_identity(db, &version, why, whysz) != 0 ||
 	    exec_script(db, pragmas, why, whysz) != 0 ||
-	    migrate(db, version, SCHEMA_VERSION, why, whysz) != 0)
+	    migrate_checked(db, version, why, whysz) != 0)
 		return -1;
 	return 0;
 }

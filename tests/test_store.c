@@ -1,7 +1,7 @@
 /*
  * test_store.c - what policyd checks in its SQLite store before it
  * serves: the connection's hardening, the application_id, PRAGMA
- * quick_check.
+ * quick_check, and a schema equal to the one this version creates.
  * Each tampered store is a real store a real daemon made, changed with
  * the sqlite3 shell while the daemon is stopped, as an intruder or a
  * careless administrator would.
@@ -126,6 +126,75 @@ test_connection_hardened(void **state)
 	store_close(st);
 }
 
+/* Each change an intruder could make to a stopped daemon's schema, and
+ * what the refusal names. */
+static const struct {
+	const char *name;
+	const char *sql;
+	const char *why;
+} tampered[] = {
+	/* Undoes every counted failure: no lockout, ever. */
+	{ "trigger-failures",
+	  "CREATE TRIGGER t AFTER INSERT ON failures"
+	  " BEGIN DELETE FROM failures; END;",
+	  "unexpected trigger t on failures" },
+	/* Undoes `policyctl user disable`. */
+	{ "trigger-users",
+	  "CREATE TRIGGER keep AFTER UPDATE OF disabled ON users"
+	  " BEGIN UPDATE users SET disabled = 0 WHERE id = new.id; END;",
+	  "unexpected trigger keep on users" },
+	{ "view", "CREATE VIEW v AS SELECT name, password FROM users;",
+	  "unexpected view v" },
+	{ "index", "CREATE INDEX users_pw ON users(password);",
+	  "unexpected index users_pw" },
+	{ "table", "CREATE TABLE extra (x);", "unexpected table extra" },
+	{ "dropped-index", "DROP INDEX failures_time;",
+	  "missing index failures_time" },
+	/* Written around SQLite's parser, which reserves the sqlite_
+	 * prefix for its own objects: SQLite still runs it. */
+	{ "reserved-name",
+	  "PRAGMA writable_schema = ON;"
+	  "INSERT INTO sqlite_schema VALUES ('trigger', 'sqlite_t',"
+	  " 'failures', 0, 'CREATE TRIGGER sqlite_t AFTER INSERT ON failures"
+	  " BEGIN DELETE FROM failures; END');",
+	  "unexpected trigger sqlite_t on failures" },
+	{ "changed-index",
+	  "DROP INDEX failures_key; CREATE INDEX failures_key ON failures(key);",
+	  "changed index failures_key" },
+};
+
+static void
+test_tampered_schema_refused(void **state)
+{
+	struct tdaemon t;
+	char name[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tampered) / sizeof(tampered[0]); i++) {
+		t_fmt(name, "tampered-%s", tampered[i].name);
+		made_store(&t, name);
+		shell_sql(&t, tampered[i].sql);
+		refused(&t, tampered[i].why);
+	}
+}
+
+/* An older store is checked against that version's schema before it is
+ * migrated: nothing runs on it, nothing is written. */
+static void
+test_tampered_older_store_untouched(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "older-tampered");
+	shell_sql(&t, "PRAGMA application_id = 0; PRAGMA user_version = 6;"
+		      "CREATE TRIGGER t AFTER INSERT ON failures"
+		      " BEGIN DELETE FROM failures; END;");
+	refused(&t, "unexpected trigger t on failures");
+	assert_int_equal(td_sql(&t, "PRAGMA user_version"), 6);
+	assert_int_equal(td_sql(&t, "PRAGMA application_id"), 0);
+}
+
 static void
 test_other_application_refused(void **state)
 {
@@ -180,6 +249,31 @@ test_corrupted_store_refused(void **state)
 	refused(&t, "the store is damaged (PRAGMA quick_check: ");
 }
 
+/* What the administrator sees: `policyd` exits with its start failure
+ * status and one line on stderr; `policyd -t` checks the configuration
+ * only and still passes. */
+static void
+test_refusal_seen_by_administrator(void **state)
+{
+	struct tdaemon t;
+	char err[PATH_MAX + 16];
+
+	(void)state;
+	made_store(&t, "admin-view");
+	shell_sql(&t, "CREATE TRIGGER t AFTER INSERT ON failures"
+		      " BEGIN DELETE FROM failures; END;");
+	t_fmt(err, "%s/start.err", t.dir);
+	assert_int_equal(t_sh("%s/policyd -c %s 2> %s", t_build(), t.conf,
+			      err), 1);
+	assert_int_equal(t_sh("test $(wc -l < %s) = 1 && grep -q "
+			      "'^policyd: .*unexpected trigger t on failures' %s",
+			      err, err), 0);
+	assert_int_equal(t_sh("%s/policyd -f -c %s 2> %s", t_build(), t.conf,
+			      err), 1);
+	assert_int_equal(t_sh("%s/policyd -t -c %s > %s", t_build(), t.conf,
+			      err), 0);
+}
+
 int
 main(void)
 {
@@ -187,9 +281,12 @@ main(void)
 		cmocka_unit_test(test_fresh_start_and_restart),
 		cmocka_unit_test(test_older_store_migrated),
 		cmocka_unit_test(test_connection_hardened),
+		cmocka_unit_test(test_tampered_schema_refused),
+		cmocka_unit_test(test_tampered_older_store_untouched),
 		cmocka_unit_test(test_other_application_refused),
 		cmocka_unit_test(test_foreign_file_untouched),
 		cmocka_unit_test(test_corrupted_store_refused),
+		cmocka_unit_test(test_refusal_seen_by_administrator),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
