@@ -323,7 +323,8 @@ harden(sqlite3 *db, char *err, size_t errsz)
 
 /* PRAGMA quick_check: "ok", or the store is refused with the first
  * problem (its first row, without the "*** in database main ***" line,
- * up to the end of its first line). */
+ * up to the end of its first line), or with why it could not run (a
+ * file that is not a database, a lock held past the busy timeout). */
 static int
 quick_check(sqlite3 *db, char *err, size_t errsz)
 {
@@ -336,8 +337,8 @@ quick_check(sqlite3 *db, char *err, size_t errsz)
 	    sqlite3_step(s) == SQLITE_ROW)
 		t = (const char *)sqlite3_column_text(s, 0);
 	if (t == NULL) {
-		snprintf(err, errsz, "the store is damaged (PRAGMA "
-			 "quick_check: %s)", sqlite3_errmsg(db));
+		snprintf(err, errsz, "PRAGMA quick_check: %s",
+			 sqlite3_errmsg(db));
 		goto out;
 	}
 	rc = strcmp(t, "ok") == 0 ? 0 : -1;
