@@ -98,7 +98,8 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
-	$(BUILD)/tests/test_server $(BUILD)/tests/test_pam \
+	$(BUILD)/tests/test_server $(BUILD)/tests/test_store \
+	$(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
 	$(BUILD)/tests/test_verbs $(BUILD)/tests/test_stress \
@@ -189,6 +190,18 @@ $(BUILD)/tests/test_server: $(BUILD)/pie/tests/test_server.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+# test_store also opens a store in-process: the SQLite backend's objects.
+STORE_TEST_OBJ := $(call obj,policyd/store_sqlite.c \
+	policyd/store_sqlite_lock.c policyd/store_sqlite_totp.c \
+	policyd/store_sqlite_audit.c policyd/store_record.c policyd/audit.c \
+	policyd/log.c policyd/stats.c policyd/lockout.c,pie)
+
+$(BUILD)/tests/test_store: $(BUILD)/pie/tests/test_store.o $(TEST_LIB) \
+		$(STORE_TEST_OBJ) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
 
 PAM_TEST_LIB := $(BUILD)/pie/tests/pamlib.o
 

@@ -83,6 +83,7 @@ for t in reply config phc audit auditrow; do
 done
 step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
+step store "$BUILD/tests/test_store"
 step pam "$BUILD/tests/test_pam"
 step password "$BUILD/tests/test_password"
 step unicode "$BUILD/tests/test_unicode"

@@ -1,0 +1,293 @@
+/*
+ * test_store.c - what policyd checks in its SQLite store before it
+ * serves: the connection's hardening, the application_id, PRAGMA
+ * quick_check, and a schema equal to the one this version creates.
+ * Each tampered store is a real store a real daemon made, changed with
+ * the sqlite3 shell while the daemon is stopped, as an intruder or a
+ * careless administrator would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "proto.h"
+#include "store.h"
+#include "store_sqlite.h"
+#include "testlib.h"
+
+#define PW "Correct-horse-42"
+/* PRAGMA application_id of a policyd store: "PLCY" in ASCII. */
+#define APP_ID 0x504c4359L
+#define VERSION 7
+
+/* A store a daemon made and left: started in t_dir()/name, one user,
+ * stopped. */
+static void
+made_store(struct tdaemon *t, const char *name)
+{
+	char dir[PATH_MAX];
+
+	t_fmt(dir, "%s/%s", t_dir(), name);
+	td_init(t, dir, NULL);
+	assert_int_equal(td_start(t), 0);
+	assert_int_equal(td_add_user(t, "alice", PW), 0);
+	assert_int_equal(td_stop(t), 0);
+}
+
+/* Runs script on t's store through the sqlite3 shell. */
+static void
+shell_sql(const struct tdaemon *t, const char *script)
+{
+	char path[PATH_MAX + 16];
+	FILE *fp;
+
+	t_fmt(path, "%s/script.sql", t->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(script, fp);
+	fclose(fp);
+	assert_int_equal(t_sh("sqlite3 -bail %s < %s", t->db, path), 0);
+}
+
+/* The daemon refuses to start, and its log says why. */
+static void
+refused(struct tdaemon *t, const char *why)
+{
+	assert_int_not_equal(td_start(t), 0);
+	if (!td_log_has(t, why)) {
+		t_sh("cat %s >&2", t->log);
+		fail_msg("the log does not say \"%s\"", why);
+	}
+}
+
+static void
+test_fresh_start_and_restart(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "fresh");
+	assert_int_equal(td_sql(&t, "PRAGMA application_id"), APP_ID);
+	assert_int_equal(td_sql(&t, "PRAGMA user_version"), VERSION);
+	/* The planner's statistics are SQLite's, not schema: no refusal. */
+	shell_sql(&t, "ANALYZE;");
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(t_request(t.pam_sock, PROTO_AUTH, "alice", PW),
+			 PROTO_OK);
+	assert_int_equal(td_stop(&t), 0);
+}
+
+/* A store of the version before the application_id: given it at its
+ * migration. */
+static void
+test_older_store_migrated(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "older");
+	shell_sql(&t, "PRAGMA application_id = 0; PRAGMA user_version = 6;");
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+	assert_int_equal(td_sql(&t, "PRAGMA application_id"), APP_ID);
+	assert_int_equal(td_sql(&t, "PRAGMA user_version"), VERSION);
+}
+
+static void
+test_connection_hardened(void **state)
+{
+	struct store *st = NULL;
+	char path[PATH_MAX], err[512];
+	int defensive = -1, trusted = -1;
+
+	(void)state;
+	t_fmt(path, "%s/direct.db", t_dir());
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1,
+			  &trusted);
+	assert_int_equal(defensive, 1);
+	assert_int_equal(trusted, 0);
+	/* Defensive: the schema cannot be written around SQLite's parser. */
+	assert_int_not_equal(sqlite3_exec(st->db,
+					  "PRAGMA writable_schema = ON;"
+					  "UPDATE sqlite_schema SET sql = ''"
+					  " WHERE name = 'users'",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	store_close(st);
+}
+
+/* Each change an intruder could make to a stopped daemon's schema, and
+ * what the refusal names. */
+static const struct {
+	const char *name;
+	const char *sql;
+	const char *why;
+} tampered[] = {
+	/* Undoes every counted failure: no lockout, ever. */
+	{ "trigger-failures",
+	  "CREATE TRIGGER t AFTER INSERT ON failures"
+	  " BEGIN DELETE FROM failures; END;",
+	  "unexpected trigger t on failures" },
+	/* Undoes `policyctl user disable`. */
+	{ "trigger-users",
+	  "CREATE TRIGGER keep AFTER UPDATE OF disabled ON users"
+	  " BEGIN UPDATE users SET disabled = 0 WHERE id = new.id; END;",
+	  "unexpected trigger keep on users" },
+	{ "view", "CREATE VIEW v AS SELECT name, password FROM users;",
+	  "unexpected view v" },
+	{ "index", "CREATE INDEX users_pw ON users(password);",
+	  "unexpected index users_pw" },
+	{ "table", "CREATE TABLE extra (x);", "unexpected table extra" },
+	{ "dropped-index", "DROP INDEX failures_time;",
+	  "missing index failures_time" },
+	/* Written around SQLite's parser, which reserves the sqlite_
+	 * prefix for its own objects: SQLite still runs it. */
+	{ "reserved-name",
+	  "PRAGMA writable_schema = ON;"
+	  "INSERT INTO sqlite_schema VALUES ('trigger', 'sqlite_t',"
+	  " 'failures', 0, 'CREATE TRIGGER sqlite_t AFTER INSERT ON failures"
+	  " BEGIN DELETE FROM failures; END');",
+	  "unexpected trigger sqlite_t on failures" },
+	{ "changed-index",
+	  "DROP INDEX failures_key; CREATE INDEX failures_key ON failures(key);",
+	  "changed index failures_key" },
+};
+
+static void
+test_tampered_schema_refused(void **state)
+{
+	struct tdaemon t;
+	char name[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tampered) / sizeof(tampered[0]); i++) {
+		t_fmt(name, "tampered-%s", tampered[i].name);
+		made_store(&t, name);
+		shell_sql(&t, tampered[i].sql);
+		refused(&t, tampered[i].why);
+	}
+}
+
+/* An older store is checked against that version's schema before it is
+ * migrated: nothing runs on it, nothing is written. */
+static void
+test_tampered_older_store_untouched(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "older-tampered");
+	shell_sql(&t, "PRAGMA application_id = 0; PRAGMA user_version = 6;"
+		      "CREATE TRIGGER t AFTER INSERT ON failures"
+		      " BEGIN DELETE FROM failures; END;");
+	refused(&t, "unexpected trigger t on failures");
+	assert_int_equal(td_sql(&t, "PRAGMA user_version"), 6);
+	assert_int_equal(td_sql(&t, "PRAGMA application_id"), 0);
+}
+
+static void
+test_other_application_refused(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "other-app");
+	/* GeoPackage's. */
+	shell_sql(&t, "PRAGMA application_id = 1196444487;");
+	refused(&t, "not a policyd store");
+}
+
+/* Another program's database, named by mistake: refused, and not a
+ * byte of it changed (no migration, no WAL). */
+static void
+test_foreign_file_untouched(void **state)
+{
+	struct tdaemon t;
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	(void)state;
+	t_fmt(dir, "%s/foreign", t_dir());
+	td_init(&t, dir, NULL);
+	assert_int_equal(t_sh("mkdir -p %s/db", dir), 0);
+	shell_sql(&t, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
+		      "INSERT INTO notes (body) VALUES ('keep me');");
+	assert_int_equal(t_sh("cp %s %s.orig", t.db, t.db), 0);
+	refused(&t, "not a policyd store");
+	assert_int_equal(t_sh("cmp %s %s.orig", t.db, t.db), 0);
+	t_fmt(dir, "%s-wal", t.db);
+	assert_int_not_equal(stat(dir, &sb), 0);
+}
+
+/* A store of a few MiB with a few KiB in its middle overwritten. */
+static void
+test_corrupted_store_refused(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "corrupt");
+	shell_sql(&t, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+		      " SELECT i + 1 FROM n WHERE i < 20000)"
+		      " INSERT INTO users (name, password, created, pw_changed)"
+		      " SELECT 'user' || i, printf('%.100c', 'x'), 0, 0"
+		      " FROM n;");
+	assert_int_equal(t_sh("size=$(stat -c %%s %s) && "
+			      "head -c 8192 /dev/zero | tr '\\0' '\\252' | "
+			      "dd of=%s bs=4096 seek=$((size / 8192)) "
+			      "conv=notrunc 2>/dev/null", t.db, t.db), 0);
+	refused(&t, "the store is damaged (PRAGMA quick_check: ");
+}
+
+/* What the administrator sees: `policyd` exits with its start failure
+ * status and one line on stderr; `policyd -t` checks the configuration
+ * only and still passes. */
+static void
+test_refusal_seen_by_administrator(void **state)
+{
+	struct tdaemon t;
+	char err[PATH_MAX + 16];
+
+	(void)state;
+	made_store(&t, "admin-view");
+	shell_sql(&t, "CREATE TRIGGER t AFTER INSERT ON failures"
+		      " BEGIN DELETE FROM failures; END;");
+	t_fmt(err, "%s/start.err", t.dir);
+	assert_int_equal(t_sh("%s/policyd -c %s 2> %s", t_build(), t.conf,
+			      err), 1);
+	assert_int_equal(t_sh("test $(wc -l < %s) = 1 && grep -q "
+			      "'^policyd: .*unexpected trigger t on failures' %s",
+			      err, err), 0);
+	assert_int_equal(t_sh("%s/policyd -f -c %s 2> %s", t_build(), t.conf,
+			      err), 1);
+	assert_int_equal(t_sh("%s/policyd -t -c %s > %s", t_build(), t.conf,
+			      err), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fresh_start_and_restart),
+		cmocka_unit_test(test_older_store_migrated),
+		cmocka_unit_test(test_connection_hardened),
+		cmocka_unit_test(test_tampered_schema_refused),
+		cmocka_unit_test(test_tampered_older_store_untouched),
+		cmocka_unit_test(test_other_application_refused),
+		cmocka_unit_test(test_foreign_file_untouched),
+		cmocka_unit_test(test_corrupted_store_refused),
+		cmocka_unit_test(test_refusal_seen_by_administrator),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
