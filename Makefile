@@ -50,7 +50,7 @@ COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c \
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
 	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
-	policyd/store_sqlite_totp.c policyd/totp.c policyd/seal.c policyd/second.c \
+	policyd/store_sqlite_totp.c policyd/store_sqlite_schema.c policyd/totp.c policyd/seal.c policyd/second.c \
 	policyd/pending.c policyd/login.c policyd/housekeeping.c policyd/admin_totp.c policyd/audit.c \
 	policyd/store_sqlite_audit.c policyd/store_record.c \
 	policyd/admin_audit.c policyd/alert.c \
@@ -191,11 +191,13 @@ $(BUILD)/tests/test_server: $(BUILD)/pie/tests/test_server.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
 
-# test_store also opens a store in-process: the SQLite backend's objects.
-STORE_TEST_OBJ := $(call obj,policyd/store_sqlite.c \
-	policyd/store_sqlite_lock.c policyd/store_sqlite_totp.c \
-	policyd/store_sqlite_audit.c policyd/store_record.c policyd/audit.c \
-	policyd/log.c policyd/stats.c policyd/lockout.c,pie)
+# The SQLite backend with what it needs, for the tests and fuzz targets
+# that open a store in-process.
+STORE_SQLITE_SRC := policyd/store_sqlite.c policyd/store_sqlite_lock.c \
+	policyd/store_sqlite_totp.c policyd/store_sqlite_audit.c \
+	policyd/store_sqlite_schema.c policyd/store_record.c policyd/audit.c \
+	policyd/log.c policyd/stats.c policyd/lockout.c
+STORE_TEST_OBJ := $(call obj,$(STORE_SQLITE_SRC),pie)
 
 $(BUILD)/tests/test_store: $(BUILD)/pie/tests/test_store.o $(TEST_LIB) \
 		$(STORE_TEST_OBJ) $(COMMON_PIE)
@@ -347,11 +349,7 @@ FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c $(COMMON_SRC)
 FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2
-FUZZ_SRC_auditrow := policyd/store_sqlite.c policyd/store_sqlite_lock.c \
-	policyd/store_sqlite_totp.c policyd/store_sqlite_audit.c \
-	policyd/store_record.c \
-	policyd/audit.c policyd/log.c policyd/stats.c policyd/lockout.c \
-	$(COMMON_SRC)
+FUZZ_SRC_auditrow := $(STORE_SQLITE_SRC) $(COMMON_SRC)
 FUZZ_PKGS_auditrow := sqlite3 libsodium
 FUZZ_LIBS_auditrow := -pthread
 FUZZ_LEN_auditrow := 4096

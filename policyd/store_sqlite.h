@@ -84,6 +84,12 @@ struct store {
 	int sync_failed;		/* fdatasync failed: no more */
 };
 
+/* Everything between opening the file and preparing the statements
+ * (store_sqlite_schema.c): 0, or -1 with the reason in why. */
+int sq_check_and_migrate(sqlite3 *db, char *why, size_t whysz);
+/* Runs a script of SQL; 0, or -1 with SQLite's message in err. */
+int sq_exec_script(sqlite3 *db, const char *sql, char *err, size_t errsz);
+
 /* Logs why the store failed (rc, and db's message), once a minute per
  * cause; nothing for success or a constraint.  Called with the lock. */
 void sq_note_failure(sqlite3 *db, int rc);
