@@ -74,8 +74,11 @@ struct store_user {
 	int64_t pw_changed;
 };
 
-/* Opens (creating if needed) and migrates the store at path.  On error
- * returns STORE_ERROR with a reason in err. */
+/* Opens the store at path (creating it if it does not exist), checks
+ * that it is an undamaged store of this program with the schema this
+ * version expects, and migrates it.  On error (a refused file too)
+ * returns STORE_ERROR with a reason in err and leaves the file as it
+ * was. */
 int store_open(const char *path, struct store **out, char *err, size_t errsz);
 void store_close(struct store *st);
 
