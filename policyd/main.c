@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -194,13 +195,34 @@ make_db_dir(const char *db, int *created, char *err, size_t errsz)
 	return -1;
 }
 
+/*
+ * Before anything secret is read: no core dump, no ptrace and no
+ * /proc/PID/mem for another process of the same uid (an unprivileged
+ * start would otherwise be dumpable), and nothing the daemon runs
+ * (alert_command) gains privilege from a setuid bit or a file
+ * capability.  no_new_privs leaves setuid() and setgid() alone, so the
+ * drop below still works.
+ */
+static int
+harden_process(char *err, size_t errsz)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errsz, "prctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A change of uid resets dumpable to fs.suid_dumpable, which may be 1:
+ * it is cleared again after the switch. */
 static int
 drop_privileges(const struct identity *id, char *err, size_t errsz)
 {
 	if (!id->switch_user)
 		return 0;
 	if (setgroups(0, NULL) != 0 || setgid(id->gid) != 0 ||
-	    setuid(id->uid) != 0) {
+	    setuid(id->uid) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
 		snprintf(err, errsz, "dropping privileges: %s",
 			 strerror(errno));
 		return -1;
@@ -484,6 +506,10 @@ main(int argc, char **argv)
 	 * threads each arena would keep its own free memory resident, and
 	 * requests allocate little outside the store's lock anyway. */
 	mallopt(M_ARENA_MAX, 1);
+	if (harden_process(err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {

@@ -40,6 +40,44 @@ has() {
 	fi
 }
 
+# nnp PID DESCRIPTION: the process has no_new_privs set.
+nnp() {
+	grep '^NoNewPrivs:' "/proc/$1/status" > "$T/nnp"
+	has "$T/nnp" "$(printf 'NoNewPrivs:\t1')" "$2"
+}
+
+# unprivileged_start: policyd started as nobody (no setuid of its own)
+# must still not be dumpable: the kernel then gives its /proc files to
+# root, so another process of that uid cannot read its memory.
+unprivileged_start() {
+	nb=$T/nobody
+	chmod 755 "$T"
+	mkdir "$nb" && chown 65534:65534 "$nb" && chmod 700 "$nb"
+	sed "s|$T/|$nb/|" "$T/policyd.conf" > "$nb/policyd.conf"
+	chown 65534:65534 "$nb/policyd.conf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$B/policyd" -f -c "$nb/policyd.conf" 2> "$nb/policyd.log" &
+	npid=$!
+	i=0
+	while [ ! -S "$nb/run/pam.sock" ] && [ $i -lt 500 ] &&
+		kill -0 $npid 2>/dev/null; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	owner=$(stat -c %u /proc/$npid/mem 2>/dev/null)
+	if [ "$owner" = 0 ] &&
+		[ -S "$nb/run/pam.sock" ]; then
+		echo "ok: an unprivileged policyd is not dumpable"
+	else
+		echo "FAIL: unprivileged policyd: /proc owner '$owner'"
+		sed 's/^/    /' "$nb/policyd.log"
+		fails=$((fails + 1))
+	fi
+	nnp $npid "an unprivileged policyd runs with no_new_privs"
+	kill $npid
+	wait $npid
+}
+
 write_conf 8192 1
 
 # policyd -t: a good file, then bad ones naming file and line.
@@ -60,6 +98,9 @@ expect 2 "no daemon: connection error" $CTL user list
 has "$T/err" "admin.sock" "the error names the socket"
 
 start_daemon || exit 1
+nnp $pid "policyd runs with no_new_privs"
+unprivileged_start
+
 
 expect 2 "usage error: no command" $CTL
 expect 2 "usage error: unknown command" $CTL frobnicate
