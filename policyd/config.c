@@ -397,6 +397,25 @@ check_section(struct parse *p, const char *line)
 			(int)(end - name), name);
 }
 
+/* fgets, except that a NUL byte is an error (inih would take it for the
+ * end of the line and drop the rest unseen).  Returns the bytes read. */
+static size_t
+get_line(struct parse *p, char *str, int num)
+{
+	size_t n = 0;
+	int ch;
+
+	while (n < (size_t)num - 1 && (ch = getc(p->fp)) != EOF) {
+		if (ch == '\0')
+			fail_at(p, p->lineno, "NUL byte in the file");
+		str[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	str[n] = '\0';
+	return n;
+}
+
 /* inih reads through this, so p->lineno is the line being parsed. */
 static char *
 read_line(char *str, int num, void *stream)
@@ -405,10 +424,12 @@ read_line(char *str, int num, void *stream)
 	const char *q;
 	size_t n;
 
-	if (fgets(str, num, p->fp) == NULL)
-		return NULL;
 	p->lineno++;
-	n = strlen(str);
+	n = get_line(p, str, num);
+	if (n == 0) {
+		p->lineno--;
+		return NULL;
+	}
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp))
 		fail_at(p, p->lineno, "line too long (at most %d characters)",
 			LINE_MAX_LEN);

@@ -507,6 +507,38 @@ test_long_line(void **state)
 }
 
 /* The first error is the one reported. */
+/* A NUL byte anywhere, even in a comment or on a last line without a
+ * newline, is an error naming its line: it would otherwise end the line
+ * early and silently drop what follows it. */
+static void
+test_nul_byte(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		unsigned line;
+	} cases[] = {
+#define NUL_CASE(s, line) { s, sizeof(s) - 1, line }
+		NUL_CASE("[daemon]\nmax_connections = 7\0 9\n", 2),
+		NUL_CASE("[daemon]\n\0max_connections = 7\n", 2),
+		NUL_CASE("[daemon]\n; a comment\0\nhash_workers = 1\n", 2),
+		NUL_CASE("[daemon]\nhash_workers = 1\n\n\0", 4),
+		NUL_CASE("[dae\0mon]\n", 1),
+#undef NUL_CASE
+	};
+	char path[PATH_MAX], err[ERR_SZ];
+	struct cfg c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tmpdir_write("nul.conf", cases[i].text, cases[i].len, 0600,
+			     path);
+		if (load_sentinel(path, &c, err) == 0)
+			fail_msg("case %zu: a NUL byte was accepted", i);
+		assert_message(err, path, cases[i].line, "NUL byte");
+	}
+}
+
 static void
 test_first_error_wins(void **state)
 {
@@ -761,6 +793,7 @@ main(void)
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_argon2_memory_over_max),
 		cmocka_unit_test(test_argon2_parallelism_over_max),
