@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -373,17 +374,37 @@ parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The starting process's status from the daemon's report: "ok", or the
+ * status, a space and the reason (see report_start). */
+static int
+reported_status(const char *msg, const char **why)
+{
+	char *end;
+	long st;
+
+	*why = msg;
+	if (strcmp(msg, "ok") == 0)
+		return 0;
+	st = strtol(msg, &end, 10);
+	if (end == msg || *end != ' ' || st <= 0 || st > 255)
+		return 1;
+	*why = end + 1;
+	return (int)st;
+}
+
 /*
  * Without -f the daemon detaches at once, but the starting process waits
  * on a pipe until the daemon is ready or has failed, so that `policyd`
- * exits 0 only once it serves, and prints why it could not start.  Only
- * the daemon returns from here; *report is the pipe's write end.
+ * exits 0 only once it serves, and prints why it could not start with
+ * the daemon's status (EX_CONFIG for the configuration).  Only the daemon
+ * returns from here; *report is the pipe's write end.
  */
 static int
 detach(int *report, char *err, size_t errsz)
 {
-	char why[PATH_MAX + 256];
-	int fds[2];
+	char buf[PATH_MAX + 256];
+	const char *why;
+	int fds[2], st;
 	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -400,26 +421,32 @@ detach(int *report, char *err, size_t errsz)
 		return setsid() < 0 ? -1 : 0;
 	default:
 		close(fds[1]);
-		n = read(fds[0], why, sizeof(why) - 1);
+		n = read(fds[0], buf, sizeof(buf) - 1);
 		if (n <= 0)
 			_exit(1);	/* died without a word */
-		why[n] = '\0';
-		if (strcmp(why, "ok") == 0)
-			_exit(0);
-		fprintf(stderr, "policyd: %s\n", why);
-		_exit(1);
+		buf[n] = '\0';
+		st = reported_status(buf, &why);
+		if (st != 0)
+			fprintf(stderr, "policyd: %s\n", why);
+		_exit(st);
 	}
 }
 
-/* Tells the waiting parent (if any) how the start went. */
+/* Tells the waiting parent (if any) how the start went: status 0 is
+ * "ok", any other is written before the reason in msg. */
 static void
-report_start(int *report, const char *msg)
+report_start(int *report, int status, const char *msg)
 {
+	char line[PATH_MAX + 300];
 	int devnull;
 
 	if (*report < 0)
 		return;
-	(void)!write(*report, msg, strlen(msg));
+	if (status == 0)
+		snprintf(line, sizeof(line), "ok");
+	else
+		snprintf(line, sizeof(line), "%d %s", status, msg);
+	(void)!write(*report, line, strlen(line));
 	close(*report);
 	*report = -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -432,7 +459,8 @@ report_start(int *report, const char *msg)
 }
 
 /* Everything between reading the config and serving; on failure err says
- * why.  Returns 0 with *srv ready, or -1. */
+ * why.  Returns 0 with *srv ready, EX_CONFIG if what the file names is
+ * wrong (user, group, blocklist, alert_command), or 1. */
 static int
 start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 {
@@ -440,22 +468,22 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	int created;
 
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
-		return -1;
+		return EX_CONFIG;
 	d->words = words_load(&d->cfg, err, errsz);
 	if (d->words == NULL || alert_checked(&d->cfg, err, errsz) != 0)
-		return -1;
+		return EX_CONFIG;
 	alert_configure(d->cfg.alert_command);
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,
 		      d->cfg.max_connections) != 0) {
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
-		return -1;
+		return 1;
 	}
 	if (seal_load_key(d->cfg.totp_key_file, id.uid, id.gid, d->totp_key,
 			  err, errsz) != 0 ||
 	    totp_init() != 0)
-		return -1;
+		return 1;
 	/* A second key from the same file, for the names that are not
 	 * users (see account_key in auth.c). */
 	crypto_generichash(d->name_key, sizeof(d->name_key),
@@ -463,13 +491,13 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 			   d->totp_key, sizeof(d->totp_key));
 	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
-		return -1;
+		return 1;
 	give_store(d->cfg.database, created, &id);
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
-		return -1;
+		return 1;
 	if (drop_privileges(&id, err, errsz) != 0)
-		return -1;
+		return 1;
 	d->uid = geteuid();
 	return 0;
 }
@@ -486,7 +514,7 @@ check_only(const struct options *o, const struct cfg *c)
 	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
 	    (words = words_load(c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
-		return 1;
+		return EX_CONFIG;
 	}
 	words_unref(words);
 	printf("%s: ok\n", o->cfg_path);
@@ -514,7 +542,7 @@ main(int argc, char **argv)
 		return 2;
 	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
-		return 1;
+		return EX_CONFIG;
 	}
 	if (o.test)
 		return check_only(&o, &d.cfg);
@@ -537,17 +565,18 @@ main(int argc, char **argv)
 	if (sigfd < 0) {
 		snprintf(err, sizeof(err), "signals: %s", strerror(errno));
 		log_err("%s", err);
-		report_start(&report, err);
+		report_start(&report, 1, err);
 		return 1;
 	}
-	if (start(&d, &srv, err, sizeof(err)) != 0) {
+	rc = start(&d, &srv, err, sizeof(err));
+	if (rc != 0) {
 		log_err("%s", err);
-		report_start(&report, err);
+		report_start(&report, rc, err);
 		goto out;
 	}
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
-	report_start(&report, "ok");
+	report_start(&report, 0, "");
 	stats_start();
 	daemon_event(&d, "daemon-start", "ok");
 	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # policyctl and policyd -t against a real daemon: commands, output, exit
-# codes (0 done, 1 refused, 2 usage or connection error), and passwords
-# never echoed back.
+# codes (0 done, 1 refused, 2 usage or connection error; policyd: 78,
+# EX_CONFIG, for every configuration error), and passwords never echoed
+# back.
 set -u
 B=$POLICYD_BUILD
 T=$POLICYD_TEST_DIR
@@ -84,12 +85,32 @@ write_conf 8192 1
 expect 0 "policyd -t accepts a valid file" "$B/policyd" -t -c "$T/policyd.conf"
 printf '[daemon]\nmax_connections = 10\nrequest_timeout = 10\n' > "$T/bad.conf"
 chmod 600 "$T/bad.conf"
-expect 1 "policyd -t refuses a duration without unit" "$B/policyd" -t -c "$T/bad.conf"
+expect 78 "policyd -t refuses a duration without unit" "$B/policyd" -t -c "$T/bad.conf"
 has "$T/err" "$T/bad.conf:3: request_timeout" "the error names file and line"
 printf '[daemon]\nfrobnicate = 1\n' > "$T/bad.conf"
-expect 1 "policyd -t refuses an unknown key" "$B/policyd" -t -c "$T/bad.conf"
+expect 78 "policyd -t refuses an unknown key" "$B/policyd" -t -c "$T/bad.conf"
 has "$T/err" "$T/bad.conf:2: unknown key 'frobnicate'" "the unknown key is named"
-expect 1 "policyd refuses a missing file" "$B/policyd" -t -c "$T/none.conf"
+expect 78 "policyd refuses a missing file" "$B/policyd" -t -c "$T/none.conf"
+expect 78 "a foreground start refuses a bad file" "$B/policyd" -f -c "$T/bad.conf"
+expect 78 "a detached start refuses a bad file" "$B/policyd" -c "$T/bad.conf"
+has "$T/err" "unknown key 'frobnicate'" "the detached start says why"
+# Errors only seen once the start is under way, after the detach.
+sed 's/^user =$/user =\nadmin_group = no-such-group/' "$T/policyd.conf" \
+	> "$T/nogroup.conf"
+chmod 600 "$T/nogroup.conf"
+expect 78 "policyd -t refuses an unknown admin_group" "$B/policyd" -t -c "$T/nogroup.conf"
+expect 78 "a foreground start refuses an unknown admin_group" "$B/policyd" -f -c "$T/nogroup.conf"
+expect 78 "a detached start refuses an unknown admin_group" "$B/policyd" -c "$T/nogroup.conf"
+has "$T/err" "no group named 'no-such-group'" "the detached start says why"
+# Other failures to start keep status 1.
+: > "$T/not-a-dir"
+sed "s|^database = .*|database = $T/not-a-dir/policyd.db|" "$T/policyd.conf" \
+	> "$T/nodb.conf"
+chmod 600 "$T/nodb.conf"
+expect 0 "policyd -t accepts a store it cannot create" "$B/policyd" -t -c "$T/nodb.conf"
+expect 1 "a foreground start without a store exits 1" "$B/policyd" -f -c "$T/nodb.conf"
+expect 1 "a detached start without a store exits 1" "$B/policyd" -c "$T/nodb.conf"
+has "$T/err" "not-a-dir" "the detached start says why"
 expect 2 "policyd refuses an unknown option" "$B/policyd" -x
 expect 0 "policyd --version" "$B/policyd" --version
 has "$T/out" "policyd 0." "the version is printed"
