@@ -545,10 +545,12 @@ set_syntax(void)
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 {
-	char why[256];
-	FILE *fp = trusted_open(path, why, sizeof(why));
+	char why[PATH_MAX + 160];
+	FILE *fp = NULL;
 	int rc;
 
+	if (trusted_dirs(path, TRUSTED_NO_UID, why, sizeof(why)) == 0)
+		fp = trusted_open(path, why, sizeof(why));
 	if (fp == NULL) {
 		snprintf(err, errsz, "%s: %s", path, why);
 		return -1;

@@ -102,7 +102,8 @@ void cfg_defaults(struct cfg *c);
 /*
  * Reads the file at path into *c (which starts from the defaults).  The
  * file is opened without following a symlink and must be a regular file
- * that nobody but its owner (root or the current user) can write.
+ * that nobody but its owner (root or the current user) can write, in
+ * directories that pass trusted_dirs (trusted.h).
  * Returns 0, or -1 with "path:line: reason" (or "path: reason") in err;
  * *c is only written on success.
  */

@@ -31,6 +31,7 @@
 #include "server.h"
 #include "stats.h"
 #include "totp.h"
+#include "trusted.h"
 #include "wipe.h"
 
 #ifndef POLICYD_VERSION
@@ -71,14 +72,21 @@ lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
 	return 0;
 }
 
-/* alert_command: a program only root or the daemon's user may change. */
+/* alert_command: a program only root or the daemon's user may change,
+ * in directories no one else may change either. */
 static int
 alert_checked(const struct cfg *c, char *err, size_t errsz)
 {
+	char why[PATH_MAX + 160];
 	struct stat st;
 
 	if (c->alert_command[0] == '\0')
 		return 0;
+	if (trusted_dirs(c->alert_command, TRUSTED_NO_UID, why,
+			 sizeof(why)) != 0) {
+		snprintf(err, errsz, "alert_command: %s", why);
+		return -1;
+	}
 	if (stat(c->alert_command, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 0111) == 0) {
 		snprintf(err, errsz, "alert_command: %s: not an executable "
@@ -92,6 +100,22 @@ alert_checked(const struct cfg *c, char *err, size_t errsz)
 		return -1;
 	}
 	return 0;
+}
+
+/* The directories of the key file (which may be the daemon user's, as
+ * the file may be) and of alert_command; the config's were checked by
+ * cfg_load. */
+static int
+paths_checked(const struct cfg *c, uid_t daemon_uid, char *err,
+	      size_t errsz)
+{
+	char why[PATH_MAX + 160];
+
+	if (trusted_dirs(c->totp_key_file, daemon_uid, why, sizeof(why))) {
+		snprintf(err, errsz, "key_file: %s", why);
+		return -1;
+	}
+	return alert_checked(c, err, errsz);
 }
 
 /* required = group:NAME names a group that must exist: a typo would
@@ -470,7 +494,7 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
 		return EX_CONFIG;
 	d->words = words_load(&d->cfg, err, errsz);
-	if (d->words == NULL || alert_checked(&d->cfg, err, errsz) != 0)
+	if (d->words == NULL || paths_checked(&d->cfg, id.uid, err, errsz))
 		return EX_CONFIG;
 	alert_configure(d->cfg.alert_command);
 	d->admin_gid = id.admin_gid;
@@ -512,6 +536,7 @@ check_only(const struct options *o, const struct cfg *c)
 	struct words *words;
 
 	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    paths_checked(c, id.uid, err, sizeof(err)) != 0 ||
 	    (words = words_load(c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
 		return EX_CONFIG;

@@ -102,6 +102,27 @@ expect 78 "policyd -t refuses an unknown admin_group" "$B/policyd" -t -c "$T/nog
 expect 78 "a foreground start refuses an unknown admin_group" "$B/policyd" -f -c "$T/nogroup.conf"
 expect 78 "a detached start refuses an unknown admin_group" "$B/policyd" -c "$T/nogroup.conf"
 has "$T/err" "no group named 'no-such-group'" "the detached start says why"
+# The directories above the file, the key file and alert_command: none
+# writable by group or others.
+mkdir -m 770 "$T/gw" && cp -p "$T/policyd.conf" "$T/gw/"
+expect 78 "policyd -t refuses a config in a group-writable directory" "$B/policyd" -t -c "$T/gw/policyd.conf"
+has "$T/err" "directory $T/gw: writable by group or others" "the directory is named"
+sed "s|^key_file = .*|key_file = $T/gw/totp.key|" "$T/policyd.conf" > "$T/gwkey.conf"
+chmod 600 "$T/gwkey.conf"
+expect 78 "policyd -t refuses a key file in a group-writable directory" "$B/policyd" -t -c "$T/gwkey.conf"
+has "$T/err" "key_file: directory $T/gw: writable" "the key's directory is named"
+expect 78 "a start refuses a key file in a group-writable directory" timeout 20 "$B/policyd" -f -c "$T/gwkey.conf"
+[ ! -e "$T/gw/totp.key" ] && echo "ok: no key was created there" ||
+	{ echo "FAIL: a key was created in $T/gw"; fails=$((fails + 1)); }
+mkdir -m 755 "$T/bin" && printf '#!/bin/sh\n' > "$T/bin/alert" &&
+	chmod 755 "$T/bin/alert" && cp -p "$T/bin/alert" "$T/gw/alert"
+{ cat "$T/policyd.conf"; printf '[audit]\nalert_command = %s\n' "$T/bin/alert"; } > "$T/alert.conf"
+{ cat "$T/policyd.conf"; printf '[audit]\nalert_command = %s\n' "$T/gw/alert"; } > "$T/gwalert.conf"
+chmod 600 "$T/alert.conf" "$T/gwalert.conf"
+expect 0 "policyd -t accepts an alert_command in a safe directory" "$B/policyd" -t -c "$T/alert.conf"
+expect 78 "policyd -t refuses an alert_command in a group-writable directory" "$B/policyd" -t -c "$T/gwalert.conf"
+has "$T/err" "alert_command: directory $T/gw: writable" "the program's directory is named"
+expect 78 "a start refuses an alert_command in a group-writable directory" timeout 20 "$B/policyd" -f -c "$T/gwalert.conf"
 # Other failures to start keep status 1.
 : > "$T/not-a-dir"
 sed "s|^database = .*|database = $T/not-a-dir/policyd.db|" "$T/policyd.conf" \
