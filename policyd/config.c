@@ -109,6 +109,26 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The floors below which a value is accepted with a warning (see
+ * cfg_warn_fn): the file is the operator's to decide, but a weakened
+ * policy should not pass unnoticed.  lockout deny = 0 needs no row: its
+ * range refuses it. */
+static const struct floor {
+	const char *name;
+	size_t offset;		/* of a uint32_t in struct cfg */
+	uint32_t floor;
+	const char *effect;
+} floors[] = {
+	{ "min_length", offsetof(struct cfg, policy.min_length), 12,
+	  "shorter passwords are accepted" },
+	{ "min_entropy", offsetof(struct cfg, policy.min_entropy), 40,
+	  "easily guessed passwords are accepted" },
+	{ "history", offsetof(struct cfg, policy.history), 1,
+	  "an earlier password may come back at once" },
+	{ "source_deny", offsetof(struct cfg, lockout.source_deny), 1,
+	  "no remote host is ever locked" },
+};
 /* Debian's inih reads lines into a fixed 200-byte buffer: 198 characters
  * plus the newline and the terminator. */
 #define LINE_MAX_LEN 198
@@ -542,8 +562,45 @@ set_syntax(void)
 	ini_stop_on_first_error = true;
 }
 
+static int parse_stream(FILE *fp, const char *name, struct cfg *c,
+			cfg_warn_fn *warn, void *arg, char *err, size_t errsz);
+
+/* Calls warn for each value below its floor; p->cfg holds the file. */
+static void
+warn_floors(const struct parse *p, cfg_warn_fn *warn, void *arg)
+{
+	char msg[PATH_MAX + 160];
+	uint32_t v;
+
+	for (size_t i = 0; warn != NULL && i < sizeof(floors) /
+						  sizeof(floors[0]); i++) {
+		memcpy(&v, (const char *)&p->cfg + floors[i].offset,
+		       sizeof(v));
+		if (v >= floors[i].floor)
+			continue;
+		if (floors[i].floor == 1)
+			snprintf(msg, sizeof(msg), "%s:%u: %s = 0 turns the "
+				 "check off: %s", p->path,
+				 line_of(p, floors[i].name), floors[i].name,
+				 floors[i].effect);
+		else
+			snprintf(msg, sizeof(msg), "%s:%u: %s = %u is below "
+				 "the recommended %u: %s", p->path,
+				 line_of(p, floors[i].name), floors[i].name,
+				 v, floors[i].floor, floors[i].effect);
+		warn(arg, msg);
+	}
+}
+
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
+{
+	return cfg_load_warn(path, c, NULL, NULL, err, errsz);
+}
+
+int
+cfg_load_warn(const char *path, struct cfg *c, cfg_warn_fn *warn,
+	      void *arg, char *err, size_t errsz)
 {
 	char why[PATH_MAX + 160];
 	FILE *fp = NULL;
@@ -555,7 +612,7 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 		snprintf(err, errsz, "%s: %s", path, why);
 		return -1;
 	}
-	rc = cfg_load_stream(fp, path, c, err, errsz);
+	rc = parse_stream(fp, path, c, warn, arg, err, errsz);
 	fclose(fp);
 	return rc;
 }
@@ -563,6 +620,13 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 int
 cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 		size_t errsz)
+{
+	return parse_stream(fp, name, c, NULL, NULL, err, errsz);
+}
+
+static int
+parse_stream(FILE *fp, const char *name, struct cfg *c, cfg_warn_fn *warn,
+	     void *arg, char *err, size_t errsz)
 {
 	struct parse *p;
 	int rc;
@@ -590,8 +654,10 @@ cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 	if (!p->failed)
 		check_totp(p);
 	rc = p->failed ? -1 : 0;
-	if (rc == 0)
+	if (rc == 0) {
 		*c = p->cfg;
+		warn_floors(p, warn, arg);
+	}
 	free(p);
 	return rc;
 }

@@ -109,6 +109,19 @@ void cfg_defaults(struct cfg *c);
  */
 int cfg_load(const char *path, struct cfg *c, char *err, size_t errsz);
 
+/*
+ * A setting the file may make but should not: it weakens a default
+ * below its floor (min_length below 12, min_entropy below 40, history or
+ * source_deny 0).  msg is "path:line: key = value ..." and lives only
+ * for the call.
+ */
+typedef void cfg_warn_fn(void *arg, const char *msg);
+
+/* cfg_load, then, if it succeeded, warn(arg, ...) once per weak setting;
+ * warn may be NULL. */
+int cfg_load_warn(const char *path, struct cfg *c, cfg_warn_fn *warn,
+		  void *arg, char *err, size_t errsz);
+
 /* cfg_load's parse, over a stream already open (cfg_load's trusted file,
  * or a buffer through fmemopen); errors name name.  The stream is read to
  * its end or its first error and left open for the caller to close. */

@@ -273,6 +273,29 @@ daemon_event(struct daemon *d, const char *event, const char *result)
 	audit_now(d->store, &ev);
 }
 
+/* The warnings of the file read at start (cfg_warn_fn), kept until
+ * logging is set up, or printed by -t. */
+static struct {
+	char line[6][PATH_MAX + 160];
+	int n;
+} start_warnings;
+
+static void
+keep_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	if (start_warnings.n < 6)
+		snprintf(start_warnings.line[start_warnings.n++],
+			 sizeof(start_warnings.line[0]), "%s", msg);
+}
+
+static void
+log_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("%s", msg);
+}
+
 /* SIGHUP: the new file replaces the old only if all of it is valid.  The
  * settings bound at start (paths, user, group, workers) wait for a
  * restart. */
@@ -283,7 +306,8 @@ reload(struct daemon *d)
 	struct words *words;
 	char err[PATH_MAX + 256];
 
-	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
+	if (cfg_load_warn(d->cfg_path, &next, log_warning, NULL, err,
+			  sizeof(err)) != 0) {
 		log_err("reload refused, old configuration kept: %s", err);
 		daemon_event(d, "config-reload", "refused");
 		return;
@@ -542,6 +566,9 @@ check_only(const struct options *o, const struct cfg *c)
 		return EX_CONFIG;
 	}
 	words_unref(words);
+	for (int i = 0; i < start_warnings.n; i++)
+		fprintf(stderr, "policyd: warning: %s\n",
+			start_warnings.line[i]);
 	printf("%s: ok\n", o->cfg_path);
 	return 0;
 }
@@ -565,7 +592,8 @@ main(int argc, char **argv)
 	}
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
-	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {
+	if (cfg_load_warn(o.cfg_path, &d.cfg, keep_warning, NULL, err,
+			  sizeof(err)) != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
 		return EX_CONFIG;
 	}
@@ -586,6 +614,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init(o.foreground, o.debug);
+	for (int i = 0; i < start_warnings.n; i++)
+		log_warn("%s", start_warnings.line[i]);
 	sigfd = block_signals();
 	if (sigfd < 0) {
 		snprintf(err, sizeof(err), "signals: %s", strerror(errno));

@@ -132,6 +132,19 @@ expect 0 "policyd -t accepts a store it cannot create" "$B/policyd" -t -c "$T/no
 expect 1 "a foreground start without a store exits 1" "$B/policyd" -f -c "$T/nodb.conf"
 expect 1 "a detached start without a store exits 1" "$B/policyd" -c "$T/nodb.conf"
 has "$T/err" "not-a-dir" "the detached start says why"
+# A file that weakens the defaults starts, with a warning per key.
+{ cat "$T/policyd.conf"
+  printf 'min_length = 8\nmin_entropy = 0\nhistory = 0\n'
+  printf '[lockout]\nsource_deny = 0\n'; } > "$T/weak.conf"
+chmod 600 "$T/weak.conf"
+expect 0 "policyd -t accepts a weak policy" "$B/policyd" -t -c "$T/weak.conf"
+has "$T/err" "warning: $T/weak.conf:11: min_length = 8 is below the recommended 12" "min_length is named with its line"
+has "$T/err" "$T/weak.conf:12: min_entropy = 0 is below the recommended 40" "min_entropy is named with its line"
+has "$T/err" "$T/weak.conf:13: history = 0 turns the check off" "history is named with its line"
+has "$T/err" "$T/weak.conf:15: source_deny = 0 turns the check off" "source_deny is named with its line"
+expect 0 "policyd -t gives a good file no warning" "$B/policyd" -t -c "$T/policyd.conf"
+[ ! -s "$T/err" ] && echo "ok: no warning" ||
+	{ echo "FAIL: warnings for a good file"; sed 's/^/    /' "$T/err"; fails=$((fails + 1)); }
 expect 2 "policyd refuses an unknown option" "$B/policyd" -x
 expect 0 "policyd --version" "$B/policyd" --version
 has "$T/out" "policyd 0." "the version is printed"
@@ -195,6 +208,16 @@ expect 0 "a long user list" $CTL user list --json
 n=$(grep -o '"name":' "$T/out" | wc -l)
 [ "$n" -eq 1501 ] && echo "ok: all 1501 users listed" ||
 	{ echo "FAIL: listed $n users, expected 1501"; fails=$((fails + 1)); }
+
+# A reload that weakens the policy is taken, with a warning in the log.
+printf 'min_length = 8\n' >> "$T/policyd.conf"
+kill -HUP $pid
+i=0
+until grep -q "configuration reloaded" "$T/policyd.log" || [ $i -gt 250 ]; do
+	i=$((i + 1))
+	sleep 0.02
+done
+has "$T/policyd.log" "policyd.conf:11: min_length = 8 is below the recommended 12" "a reload warns of a weak min_length"
 
 # Nothing ever printed or logged a password.
 for f in "$T/out" "$T/err" "$T/policyd.log"; do
