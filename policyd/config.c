@@ -109,6 +109,26 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The floors below which a value is accepted with a warning (see
+ * cfg_warn_fn): the file is the operator's to decide, but a weakened
+ * policy should not pass unnoticed.  lockout deny = 0 needs no row: its
+ * range refuses it. */
+static const struct floor {
+	const char *name;
+	size_t offset;		/* of a uint32_t in struct cfg */
+	uint32_t floor;
+	const char *effect;
+} floors[] = {
+	{ "min_length", offsetof(struct cfg, policy.min_length), 12,
+	  "shorter passwords are accepted" },
+	{ "min_entropy", offsetof(struct cfg, policy.min_entropy), 40,
+	  "easily guessed passwords are accepted" },
+	{ "history", offsetof(struct cfg, policy.history), 1,
+	  "an earlier password may come back at once" },
+	{ "source_deny", offsetof(struct cfg, lockout.source_deny), 1,
+	  "no remote host is ever locked" },
+};
 /* Debian's inih reads lines into a fixed 200-byte buffer: 198 characters
  * plus the newline and the terminator. */
 #define LINE_MAX_LEN 198
@@ -397,6 +417,25 @@ check_section(struct parse *p, const char *line)
 			(int)(end - name), name);
 }
 
+/* fgets, except that a NUL byte is an error (inih would take it for the
+ * end of the line and drop the rest unseen).  Returns the bytes read. */
+static size_t
+get_line(struct parse *p, char *str, int num)
+{
+	size_t n = 0;
+	int ch;
+
+	while (n < (size_t)num - 1 && (ch = getc(p->fp)) != EOF) {
+		if (ch == '\0')
+			fail_at(p, p->lineno, "NUL byte in the file");
+		str[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	str[n] = '\0';
+	return n;
+}
+
 /* inih reads through this, so p->lineno is the line being parsed. */
 static char *
 read_line(char *str, int num, void *stream)
@@ -405,10 +444,12 @@ read_line(char *str, int num, void *stream)
 	const char *q;
 	size_t n;
 
-	if (fgets(str, num, p->fp) == NULL)
-		return NULL;
 	p->lineno++;
-	n = strlen(str);
+	n = get_line(p, str, num);
+	if (n == 0) {
+		p->lineno--;
+		return NULL;
+	}
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp))
 		fail_at(p, p->lineno, "line too long (at most %d characters)",
 			LINE_MAX_LEN);
@@ -521,18 +562,57 @@ set_syntax(void)
 	ini_stop_on_first_error = true;
 }
 
+static int parse_stream(FILE *fp, const char *name, struct cfg *c,
+			cfg_warn_fn *warn, void *arg, char *err, size_t errsz);
+
+/* Calls warn for each value below its floor; p->cfg holds the file. */
+static void
+warn_floors(const struct parse *p, cfg_warn_fn *warn, void *arg)
+{
+	char msg[PATH_MAX + 160];
+	uint32_t v;
+
+	for (size_t i = 0; warn != NULL && i < sizeof(floors) /
+						  sizeof(floors[0]); i++) {
+		memcpy(&v, (const char *)&p->cfg + floors[i].offset,
+		       sizeof(v));
+		if (v >= floors[i].floor)
+			continue;
+		if (floors[i].floor == 1)
+			snprintf(msg, sizeof(msg), "%s:%u: %s = 0 turns the "
+				 "check off: %s", p->path,
+				 line_of(p, floors[i].name), floors[i].name,
+				 floors[i].effect);
+		else
+			snprintf(msg, sizeof(msg), "%s:%u: %s = %u is below "
+				 "the recommended %u: %s", p->path,
+				 line_of(p, floors[i].name), floors[i].name,
+				 v, floors[i].floor, floors[i].effect);
+		warn(arg, msg);
+	}
+}
+
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 {
-	char why[256];
-	FILE *fp = trusted_open(path, why, sizeof(why));
+	return cfg_load_warn(path, c, NULL, NULL, err, errsz);
+}
+
+int
+cfg_load_warn(const char *path, struct cfg *c, cfg_warn_fn *warn,
+	      void *arg, char *err, size_t errsz)
+{
+	char why[PATH_MAX + 160];
+	FILE *fp = NULL;
 	int rc;
 
+	if (trusted_dirs(path, TRUSTED_NO_UID, why, sizeof(why)) == 0)
+		fp = trusted_open(path, why, sizeof(why));
 	if (fp == NULL) {
 		snprintf(err, errsz, "%s: %s", path, why);
 		return -1;
 	}
-	rc = cfg_load_stream(fp, path, c, err, errsz);
+	rc = parse_stream(fp, path, c, warn, arg, err, errsz);
 	fclose(fp);
 	return rc;
 }
@@ -540,6 +620,13 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errsz)
 int
 cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 		size_t errsz)
+{
+	return parse_stream(fp, name, c, NULL, NULL, err, errsz);
+}
+
+static int
+parse_stream(FILE *fp, const char *name, struct cfg *c, cfg_warn_fn *warn,
+	     void *arg, char *err, size_t errsz)
 {
 	struct parse *p;
 	int rc;
@@ -567,8 +654,10 @@ cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 	if (!p->failed)
 		check_totp(p);
 	rc = p->failed ? -1 : 0;
-	if (rc == 0)
+	if (rc == 0) {
 		*c = p->cfg;
+		warn_floors(p, warn, arg);
+	}
 	free(p);
 	return rc;
 }

@@ -102,11 +102,25 @@ void cfg_defaults(struct cfg *c);
 /*
  * Reads the file at path into *c (which starts from the defaults).  The
  * file is opened without following a symlink and must be a regular file
- * that nobody but its owner (root or the current user) can write.
+ * that nobody but its owner (root or the current user) can write, in
+ * directories that pass trusted_dirs (trusted.h).
  * Returns 0, or -1 with "path:line: reason" (or "path: reason") in err;
  * *c is only written on success.
  */
 int cfg_load(const char *path, struct cfg *c, char *err, size_t errsz);
+
+/*
+ * A setting the file may make but should not: it weakens a default
+ * below its floor (min_length below 12, min_entropy below 40, history or
+ * source_deny 0).  msg is "path:line: key = value ..." and lives only
+ * for the call.
+ */
+typedef void cfg_warn_fn(void *arg, const char *msg);
+
+/* cfg_load, then, if it succeeded, warn(arg, ...) once per weak setting;
+ * warn may be NULL. */
+int cfg_load_warn(const char *path, struct cfg *c, cfg_warn_fn *warn,
+		  void *arg, char *err, size_t errsz);
 
 /* cfg_load's parse, over a stream already open (cfg_load's trusted file,
  * or a buffer through fmemopen); errors name name.  The stream is read to

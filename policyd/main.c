@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -29,6 +31,7 @@
 #include "server.h"
 #include "stats.h"
 #include "totp.h"
+#include "trusted.h"
 #include "wipe.h"
 
 #ifndef POLICYD_VERSION
@@ -69,14 +72,21 @@ lookup_group(const char *name, gid_t *gid, char *err, size_t errsz)
 	return 0;
 }
 
-/* alert_command: a program only root or the daemon's user may change. */
+/* alert_command: a program only root or the daemon's user may change,
+ * in directories no one else may change either. */
 static int
 alert_checked(const struct cfg *c, char *err, size_t errsz)
 {
+	char why[PATH_MAX + 160];
 	struct stat st;
 
 	if (c->alert_command[0] == '\0')
 		return 0;
+	if (trusted_dirs(c->alert_command, TRUSTED_NO_UID, why,
+			 sizeof(why)) != 0) {
+		snprintf(err, errsz, "alert_command: %s", why);
+		return -1;
+	}
 	if (stat(c->alert_command, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 0111) == 0) {
 		snprintf(err, errsz, "alert_command: %s: not an executable "
@@ -90,6 +100,22 @@ alert_checked(const struct cfg *c, char *err, size_t errsz)
 		return -1;
 	}
 	return 0;
+}
+
+/* The directories of the key file (which may be the daemon user's, as
+ * the file may be) and of alert_command; the config's were checked by
+ * cfg_load. */
+static int
+paths_checked(const struct cfg *c, uid_t daemon_uid, char *err,
+	      size_t errsz)
+{
+	char why[PATH_MAX + 160];
+
+	if (trusted_dirs(c->totp_key_file, daemon_uid, why, sizeof(why))) {
+		snprintf(err, errsz, "key_file: %s", why);
+		return -1;
+	}
+	return alert_checked(c, err, errsz);
 }
 
 /* required = group:NAME names a group that must exist: a typo would
@@ -194,13 +220,34 @@ make_db_dir(const char *db, int *created, char *err, size_t errsz)
 	return -1;
 }
 
+/*
+ * Before anything secret is read: no core dump, no ptrace and no
+ * /proc/PID/mem for another process of the same uid (an unprivileged
+ * start would otherwise be dumpable), and nothing the daemon runs
+ * (alert_command) gains privilege from a setuid bit or a file
+ * capability.  no_new_privs leaves setuid() and setgid() alone, so the
+ * drop below still works.
+ */
+static int
+harden_process(char *err, size_t errsz)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errsz, "prctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A change of uid resets dumpable to fs.suid_dumpable, which may be 1:
+ * it is cleared again after the switch. */
 static int
 drop_privileges(const struct identity *id, char *err, size_t errsz)
 {
 	if (!id->switch_user)
 		return 0;
 	if (setgroups(0, NULL) != 0 || setgid(id->gid) != 0 ||
-	    setuid(id->uid) != 0) {
+	    setuid(id->uid) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
 		snprintf(err, errsz, "dropping privileges: %s",
 			 strerror(errno));
 		return -1;
@@ -226,6 +273,29 @@ daemon_event(struct daemon *d, const char *event, const char *result)
 	audit_now(d->store, &ev);
 }
 
+/* The warnings of the file read at start (cfg_warn_fn), kept until
+ * logging is set up, or printed by -t. */
+static struct {
+	char line[6][PATH_MAX + 160];
+	int n;
+} start_warnings;
+
+static void
+keep_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	if (start_warnings.n < 6)
+		snprintf(start_warnings.line[start_warnings.n++],
+			 sizeof(start_warnings.line[0]), "%s", msg);
+}
+
+static void
+log_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("%s", msg);
+}
+
 /* SIGHUP: the new file replaces the old only if all of it is valid.  The
  * settings bound at start (paths, user, group, workers) wait for a
  * restart. */
@@ -236,7 +306,8 @@ reload(struct daemon *d)
 	struct words *words;
 	char err[PATH_MAX + 256];
 
-	if (cfg_load(d->cfg_path, &next, err, sizeof(err)) != 0) {
+	if (cfg_load_warn(d->cfg_path, &next, log_warning, NULL, err,
+			  sizeof(err)) != 0) {
 		log_err("reload refused, old configuration kept: %s", err);
 		daemon_event(d, "config-reload", "refused");
 		return;
@@ -351,17 +422,37 @@ parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The starting process's status from the daemon's report: "ok", or the
+ * status, a space and the reason (see report_start). */
+static int
+reported_status(const char *msg, const char **why)
+{
+	char *end;
+	long st;
+
+	*why = msg;
+	if (strcmp(msg, "ok") == 0)
+		return 0;
+	st = strtol(msg, &end, 10);
+	if (end == msg || *end != ' ' || st <= 0 || st > 255)
+		return 1;
+	*why = end + 1;
+	return (int)st;
+}
+
 /*
  * Without -f the daemon detaches at once, but the starting process waits
  * on a pipe until the daemon is ready or has failed, so that `policyd`
- * exits 0 only once it serves, and prints why it could not start.  Only
- * the daemon returns from here; *report is the pipe's write end.
+ * exits 0 only once it serves, and prints why it could not start with
+ * the daemon's status (EX_CONFIG for the configuration).  Only the daemon
+ * returns from here; *report is the pipe's write end.
  */
 static int
 detach(int *report, char *err, size_t errsz)
 {
-	char why[PATH_MAX + 256];
-	int fds[2];
+	char buf[PATH_MAX + 256];
+	const char *why;
+	int fds[2], st;
 	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -378,26 +469,32 @@ detach(int *report, char *err, size_t errsz)
 		return setsid() < 0 ? -1 : 0;
 	default:
 		close(fds[1]);
-		n = read(fds[0], why, sizeof(why) - 1);
+		n = read(fds[0], buf, sizeof(buf) - 1);
 		if (n <= 0)
 			_exit(1);	/* died without a word */
-		why[n] = '\0';
-		if (strcmp(why, "ok") == 0)
-			_exit(0);
-		fprintf(stderr, "policyd: %s\n", why);
-		_exit(1);
+		buf[n] = '\0';
+		st = reported_status(buf, &why);
+		if (st != 0)
+			fprintf(stderr, "policyd: %s\n", why);
+		_exit(st);
 	}
 }
 
-/* Tells the waiting parent (if any) how the start went. */
+/* Tells the waiting parent (if any) how the start went: status 0 is
+ * "ok", any other is written before the reason in msg. */
 static void
-report_start(int *report, const char *msg)
+report_start(int *report, int status, const char *msg)
 {
+	char line[PATH_MAX + 300];
 	int devnull;
 
 	if (*report < 0)
 		return;
-	(void)!write(*report, msg, strlen(msg));
+	if (status == 0)
+		snprintf(line, sizeof(line), "ok");
+	else
+		snprintf(line, sizeof(line), "%d %s", status, msg);
+	(void)!write(*report, line, strlen(line));
 	close(*report);
 	*report = -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -410,7 +507,8 @@ report_start(int *report, const char *msg)
 }
 
 /* Everything between reading the config and serving; on failure err says
- * why.  Returns 0 with *srv ready, or -1. */
+ * why.  Returns 0 with *srv ready, EX_CONFIG if what the file names is
+ * wrong (user, group, blocklist, alert_command), or 1. */
 static int
 start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 {
@@ -418,22 +516,22 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	int created;
 
 	if (resolve_identity(&d->cfg, &id, err, errsz) != 0)
-		return -1;
+		return EX_CONFIG;
 	d->words = words_load(&d->cfg, err, errsz);
-	if (d->words == NULL || alert_checked(&d->cfg, err, errsz) != 0)
-		return -1;
+	if (d->words == NULL || paths_checked(&d->cfg, id.uid, err, errsz))
+		return EX_CONFIG;
 	alert_configure(d->cfg.alert_command);
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,
 		      d->cfg.max_connections) != 0) {
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
-		return -1;
+		return 1;
 	}
 	if (seal_load_key(d->cfg.totp_key_file, id.uid, id.gid, d->totp_key,
 			  err, errsz) != 0 ||
 	    totp_init() != 0)
-		return -1;
+		return 1;
 	/* A second key from the same file, for the names that are not
 	 * users (see account_key in auth.c). */
 	crypto_generichash(d->name_key, sizeof(d->name_key),
@@ -441,13 +539,13 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 			   d->totp_key, sizeof(d->totp_key));
 	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
-		return -1;
+		return 1;
 	give_store(d->cfg.database, created, &id);
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
-		return -1;
+		return 1;
 	if (drop_privileges(&id, err, errsz) != 0)
-		return -1;
+		return 1;
 	d->uid = geteuid();
 	return 0;
 }
@@ -462,11 +560,15 @@ check_only(const struct options *o, const struct cfg *c)
 	struct words *words;
 
 	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    paths_checked(c, id.uid, err, sizeof(err)) != 0 ||
 	    (words = words_load(c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
-		return 1;
+		return EX_CONFIG;
 	}
 	words_unref(words);
+	for (int i = 0; i < start_warnings.n; i++)
+		fprintf(stderr, "policyd: warning: %s\n",
+			start_warnings.line[i]);
 	printf("%s: ok\n", o->cfg_path);
 	return 0;
 }
@@ -484,11 +586,16 @@ main(int argc, char **argv)
 	 * threads each arena would keep its own free memory resident, and
 	 * requests allocate little outside the store's lock anyway. */
 	mallopt(M_ARENA_MAX, 1);
-	if (parse_args(argc, argv, &o) != 0)
-		return 2;
-	if (cfg_load(o.cfg_path, &d.cfg, err, sizeof(err)) != 0) {
+	if (harden_process(err, sizeof(err)) != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
 		return 1;
+	}
+	if (parse_args(argc, argv, &o) != 0)
+		return 2;
+	if (cfg_load_warn(o.cfg_path, &d.cfg, keep_warning, NULL, err,
+			  sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return EX_CONFIG;
 	}
 	if (o.test)
 		return check_only(&o, &d.cfg);
@@ -507,21 +614,24 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init(o.foreground, o.debug);
+	for (int i = 0; i < start_warnings.n; i++)
+		log_warn("%s", start_warnings.line[i]);
 	sigfd = block_signals();
 	if (sigfd < 0) {
 		snprintf(err, sizeof(err), "signals: %s", strerror(errno));
 		log_err("%s", err);
-		report_start(&report, err);
+		report_start(&report, 1, err);
 		return 1;
 	}
-	if (start(&d, &srv, err, sizeof(err)) != 0) {
+	rc = start(&d, &srv, err, sizeof(err));
+	if (rc != 0) {
 		log_err("%s", err);
-		report_start(&report, err);
+		report_start(&report, rc, err);
 		goto out;
 	}
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
-	report_start(&report, "ok");
+	report_start(&report, 0, "");
 	stats_start();
 	daemon_event(&d, "daemon-start", "ok");
 	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;

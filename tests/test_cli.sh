@@ -1,7 +1,8 @@
 #!/bin/sh
 # policyctl and policyd -t against a real daemon: commands, output, exit
-# codes (0 done, 1 refused, 2 usage or connection error), and passwords
-# never echoed back.
+# codes (0 done, 1 refused, 2 usage or connection error; policyd: 78,
+# EX_CONFIG, for every configuration error), and passwords never echoed
+# back.
 set -u
 B=$POLICYD_BUILD
 T=$POLICYD_TEST_DIR
@@ -40,18 +41,110 @@ has() {
 	fi
 }
 
+# nnp PID DESCRIPTION: the process has no_new_privs set.
+nnp() {
+	grep '^NoNewPrivs:' "/proc/$1/status" > "$T/nnp"
+	has "$T/nnp" "$(printf 'NoNewPrivs:\t1')" "$2"
+}
+
+# unprivileged_start: policyd started as nobody (no setuid of its own)
+# must still not be dumpable: the kernel then gives its /proc files to
+# root, so another process of that uid cannot read its memory.
+unprivileged_start() {
+	nb=$T/nobody
+	chmod 755 "$T"
+	mkdir "$nb" && chown 65534:65534 "$nb" && chmod 700 "$nb"
+	sed "s|$T/|$nb/|" "$T/policyd.conf" > "$nb/policyd.conf"
+	chown 65534:65534 "$nb/policyd.conf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$B/policyd" -f -c "$nb/policyd.conf" 2> "$nb/policyd.log" &
+	npid=$!
+	i=0
+	while [ ! -S "$nb/run/pam.sock" ] && [ $i -lt 500 ] &&
+		kill -0 $npid 2>/dev/null; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	owner=$(stat -c %u /proc/$npid/mem 2>/dev/null)
+	if [ "$owner" = 0 ] &&
+		[ -S "$nb/run/pam.sock" ]; then
+		echo "ok: an unprivileged policyd is not dumpable"
+	else
+		echo "FAIL: unprivileged policyd: /proc owner '$owner'"
+		sed 's/^/    /' "$nb/policyd.log"
+		fails=$((fails + 1))
+	fi
+	nnp $npid "an unprivileged policyd runs with no_new_privs"
+	kill $npid
+	wait $npid
+}
+
 write_conf 8192 1
 
 # policyd -t: a good file, then bad ones naming file and line.
 expect 0 "policyd -t accepts a valid file" "$B/policyd" -t -c "$T/policyd.conf"
 printf '[daemon]\nmax_connections = 10\nrequest_timeout = 10\n' > "$T/bad.conf"
 chmod 600 "$T/bad.conf"
-expect 1 "policyd -t refuses a duration without unit" "$B/policyd" -t -c "$T/bad.conf"
+expect 78 "policyd -t refuses a duration without unit" "$B/policyd" -t -c "$T/bad.conf"
 has "$T/err" "$T/bad.conf:3: request_timeout" "the error names file and line"
 printf '[daemon]\nfrobnicate = 1\n' > "$T/bad.conf"
-expect 1 "policyd -t refuses an unknown key" "$B/policyd" -t -c "$T/bad.conf"
+expect 78 "policyd -t refuses an unknown key" "$B/policyd" -t -c "$T/bad.conf"
 has "$T/err" "$T/bad.conf:2: unknown key 'frobnicate'" "the unknown key is named"
-expect 1 "policyd refuses a missing file" "$B/policyd" -t -c "$T/none.conf"
+expect 78 "policyd refuses a missing file" "$B/policyd" -t -c "$T/none.conf"
+expect 78 "a foreground start refuses a bad file" "$B/policyd" -f -c "$T/bad.conf"
+expect 78 "a detached start refuses a bad file" "$B/policyd" -c "$T/bad.conf"
+has "$T/err" "unknown key 'frobnicate'" "the detached start says why"
+# Errors only seen once the start is under way, after the detach.
+sed 's/^user =$/user =\nadmin_group = no-such-group/' "$T/policyd.conf" \
+	> "$T/nogroup.conf"
+chmod 600 "$T/nogroup.conf"
+expect 78 "policyd -t refuses an unknown admin_group" "$B/policyd" -t -c "$T/nogroup.conf"
+expect 78 "a foreground start refuses an unknown admin_group" "$B/policyd" -f -c "$T/nogroup.conf"
+expect 78 "a detached start refuses an unknown admin_group" "$B/policyd" -c "$T/nogroup.conf"
+has "$T/err" "no group named 'no-such-group'" "the detached start says why"
+# The directories above the file, the key file and alert_command: none
+# writable by group or others.
+mkdir -m 770 "$T/gw" && cp -p "$T/policyd.conf" "$T/gw/"
+expect 78 "policyd -t refuses a config in a group-writable directory" "$B/policyd" -t -c "$T/gw/policyd.conf"
+has "$T/err" "directory $T/gw: writable by group or others" "the directory is named"
+sed "s|^key_file = .*|key_file = $T/gw/totp.key|" "$T/policyd.conf" > "$T/gwkey.conf"
+chmod 600 "$T/gwkey.conf"
+expect 78 "policyd -t refuses a key file in a group-writable directory" "$B/policyd" -t -c "$T/gwkey.conf"
+has "$T/err" "key_file: directory $T/gw: writable" "the key's directory is named"
+expect 78 "a start refuses a key file in a group-writable directory" timeout 20 "$B/policyd" -f -c "$T/gwkey.conf"
+[ ! -e "$T/gw/totp.key" ] && echo "ok: no key was created there" ||
+	{ echo "FAIL: a key was created in $T/gw"; fails=$((fails + 1)); }
+mkdir -m 755 "$T/bin" && printf '#!/bin/sh\n' > "$T/bin/alert" &&
+	chmod 755 "$T/bin/alert" && cp -p "$T/bin/alert" "$T/gw/alert"
+{ cat "$T/policyd.conf"; printf '[audit]\nalert_command = %s\n' "$T/bin/alert"; } > "$T/alert.conf"
+{ cat "$T/policyd.conf"; printf '[audit]\nalert_command = %s\n' "$T/gw/alert"; } > "$T/gwalert.conf"
+chmod 600 "$T/alert.conf" "$T/gwalert.conf"
+expect 0 "policyd -t accepts an alert_command in a safe directory" "$B/policyd" -t -c "$T/alert.conf"
+expect 78 "policyd -t refuses an alert_command in a group-writable directory" "$B/policyd" -t -c "$T/gwalert.conf"
+has "$T/err" "alert_command: directory $T/gw: writable" "the program's directory is named"
+expect 78 "a start refuses an alert_command in a group-writable directory" timeout 20 "$B/policyd" -f -c "$T/gwalert.conf"
+# Other failures to start keep status 1.
+: > "$T/not-a-dir"
+sed "s|^database = .*|database = $T/not-a-dir/policyd.db|" "$T/policyd.conf" \
+	> "$T/nodb.conf"
+chmod 600 "$T/nodb.conf"
+expect 0 "policyd -t accepts a store it cannot create" "$B/policyd" -t -c "$T/nodb.conf"
+expect 1 "a foreground start without a store exits 1" "$B/policyd" -f -c "$T/nodb.conf"
+expect 1 "a detached start without a store exits 1" "$B/policyd" -c "$T/nodb.conf"
+has "$T/err" "not-a-dir" "the detached start says why"
+# A file that weakens the defaults starts, with a warning per key.
+{ cat "$T/policyd.conf"
+  printf 'min_length = 8\nmin_entropy = 0\nhistory = 0\n'
+  printf '[lockout]\nsource_deny = 0\n'; } > "$T/weak.conf"
+chmod 600 "$T/weak.conf"
+expect 0 "policyd -t accepts a weak policy" "$B/policyd" -t -c "$T/weak.conf"
+has "$T/err" "warning: $T/weak.conf:11: min_length = 8 is below the recommended 12" "min_length is named with its line"
+has "$T/err" "$T/weak.conf:12: min_entropy = 0 is below the recommended 40" "min_entropy is named with its line"
+has "$T/err" "$T/weak.conf:13: history = 0 turns the check off" "history is named with its line"
+has "$T/err" "$T/weak.conf:15: source_deny = 0 turns the check off" "source_deny is named with its line"
+expect 0 "policyd -t gives a good file no warning" "$B/policyd" -t -c "$T/policyd.conf"
+[ ! -s "$T/err" ] && echo "ok: no warning" ||
+	{ echo "FAIL: warnings for a good file"; sed 's/^/    /' "$T/err"; fails=$((fails + 1)); }
 expect 2 "policyd refuses an unknown option" "$B/policyd" -x
 expect 0 "policyd --version" "$B/policyd" --version
 has "$T/out" "policyd 0." "the version is printed"
@@ -60,6 +153,9 @@ expect 2 "no daemon: connection error" $CTL user list
 has "$T/err" "admin.sock" "the error names the socket"
 
 start_daemon || exit 1
+nnp $pid "policyd runs with no_new_privs"
+unprivileged_start
+
 
 expect 2 "usage error: no command" $CTL
 expect 2 "usage error: unknown command" $CTL frobnicate
@@ -112,6 +208,16 @@ expect 0 "a long user list" $CTL user list --json
 n=$(grep -o '"name":' "$T/out" | wc -l)
 [ "$n" -eq 1501 ] && echo "ok: all 1501 users listed" ||
 	{ echo "FAIL: listed $n users, expected 1501"; fails=$((fails + 1)); }
+
+# A reload that weakens the policy is taken, with a warning in the log.
+printf 'min_length = 8\n' >> "$T/policyd.conf"
+kill -HUP $pid
+i=0
+until grep -q "configuration reloaded" "$T/policyd.log" || [ $i -gt 250 ]; do
+	i=$((i + 1))
+	sleep 0.02
+done
+has "$T/policyd.log" "policyd.conf:11: min_length = 8 is below the recommended 12" "a reload warns of a weak min_length"
 
 # Nothing ever printed or logged a password.
 for f in "$T/out" "$T/err" "$T/policyd.log"; do

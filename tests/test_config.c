@@ -507,6 +507,38 @@ test_long_line(void **state)
 }
 
 /* The first error is the one reported. */
+/* A NUL byte anywhere, even in a comment or on a last line without a
+ * newline, is an error naming its line: it would otherwise end the line
+ * early and silently drop what follows it. */
+static void
+test_nul_byte(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		unsigned line;
+	} cases[] = {
+#define NUL_CASE(s, line) { s, sizeof(s) - 1, line }
+		NUL_CASE("[daemon]\nmax_connections = 7\0 9\n", 2),
+		NUL_CASE("[daemon]\n\0max_connections = 7\n", 2),
+		NUL_CASE("[daemon]\n; a comment\0\nhash_workers = 1\n", 2),
+		NUL_CASE("[daemon]\nhash_workers = 1\n\n\0", 4),
+		NUL_CASE("[dae\0mon]\n", 1),
+#undef NUL_CASE
+	};
+	char path[PATH_MAX], err[ERR_SZ];
+	struct cfg c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tmpdir_write("nul.conf", cases[i].text, cases[i].len, 0600,
+			     path);
+		if (load_sentinel(path, &c, err) == 0)
+			fail_msg("case %zu: a NUL byte was accepted", i);
+		assert_message(err, path, cases[i].line, "NUL byte");
+	}
+}
+
 static void
 test_first_error_wins(void **state)
 {
@@ -723,6 +755,73 @@ test_writable_refused(void **state)
 	}
 }
 
+/* Makes the directory name (mode, owner) in the test directory. */
+static void
+make_dir(const char *name, mode_t mode, uid_t owner)
+{
+	char path[PATH_MAX];
+
+	tmpdir_path(name, path);
+	tmpdir_track(name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	if (owner != geteuid())
+		assert_int_equal(chown(path, owner, (gid_t)-1), 0);
+}
+
+/* A good file in the directory dir is refused, naming bad_dir. */
+static void
+expect_dir_refused(const char *dir, const char *bad_dir, const char *word)
+{
+	static const char text[] = "[daemon]\nhash_workers = 2\n";
+	char name[64], path[PATH_MAX], dirpath[PATH_MAX];
+	char want[PATH_MAX + 16], err[ERR_SZ];
+	struct cfg c;
+
+	snprintf(name, sizeof(name), "%s/p.conf", dir);
+	tmpdir_write(name, text, strlen(text), 0600, path);
+	if (load_sentinel(path, &c, err) == 0)
+		fail_msg("%s accepted", path);
+	assert_message(err, path, 0, word);
+	tmpdir_path(bad_dir, dirpath);
+	snprintf(want, sizeof(want), "directory %s:", dirpath);
+	if (strstr(err, want) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", want, err);
+}
+
+/* The directories above the file, from / down, as sshd's safe_path: none
+ * writable by group or others (a root-owned sticky one only above the
+ * last), none owned by another user.  The test directory itself sits in
+ * /tmp, a root-owned sticky directory, as every other test's files. */
+static void
+test_directories(void **state)
+{
+	static const char text[] = "[daemon]\nhash_workers = 2\n";
+	char path[PATH_MAX], err[ERR_SZ];
+	struct cfg c;
+
+	(void)state;
+	make_dir("gw", 0770, geteuid());
+	expect_dir_refused("gw", "gw", "writable by group or others");
+	make_dir("ow", 0757, geteuid());
+	expect_dir_refused("ow", "ow", "writable by group or others");
+	make_dir("up", 0775, geteuid());
+	make_dir("up/down", 0755, geteuid());
+	expect_dir_refused("up/down", "up", "writable by group or others");
+	if (geteuid() == 0) {
+		make_dir("sticky", 01777, 0);
+		expect_dir_refused("sticky", "sticky", "sticky");
+		make_dir("sticky/ok", 0755, 0);
+		tmpdir_write("sticky/ok/p.conf", text, strlen(text), 0600,
+			     path);
+		if (load_sentinel(path, &c, err) != 0)
+			fail_msg("%s", err);
+		assert_int_equal(c.hash_workers, 2);
+		make_dir("theirs", 0755, 65534);
+		expect_dir_refused("theirs", "theirs", "owned by uid 65534");
+	}
+}
+
 /* Only meaningful for a user other than root: a file the current user
  * owns (and nobody else may write) is accepted. */
 static void
@@ -761,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_argon2_memory_over_max),
 		cmocka_unit_test(test_argon2_parallelism_over_max),
@@ -774,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_writable_refused),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_directories),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, group_setup,
