@@ -175,28 +175,70 @@ resolve_identity(const struct cfg *c, struct identity *id, char *err,
  * is never taken over, only checked.  Needed only when starting as root
  * for another user.
  */
+/* Gives one file of the store's directory (dirfd) to the daemon user
+ * through a descriptor, never by name: the directory belongs to that
+ * user, who could otherwise swap the name for a symlink or a hard link
+ * to a file of root's between our look and our chown. */
+static void
+give_file(int dirfd, const char *dir, const char *name,
+	  const struct identity *id)
+{
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("%s/%s: not given to the daemon user: %s", dir,
+				 name, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		log_warn("%s/%s: not a plain file of its own; not given to "
+			 "the daemon user", dir, name);
+	else if (fchown(fd, id->uid, id->gid) != 0)
+		log_warn("%s/%s: chown: %s", dir, name, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The store's files belong to the daemon user, so that it can still write
+ * them (and SQLite its -wal and -shm files) after the switch; so does
+ * their directory, but only if policyd created it: an existing directory
+ * is never taken over, only checked.  Needed only when starting as root
+ * for another user.  Everything is done on descriptors.
+ */
 static void
 give_store(const char *db, int dir_created, const struct identity *id)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char path[PATH_MAX + 8];
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	const char *base;
 	struct stat st;
+	int dirfd;
 
 	if (!id->switch_user)
 		return;
-	snprintf(path, sizeof(path), "%s", db);
-	*strrchr(path, '/') = '\0';
-	if (dir_created && chown(path, id->uid, id->gid) != 0)
-		log_warn("%s: chown: %s", path, strerror(errno));
-	else if (!dir_created && stat(path, &st) == 0 && st.st_uid != id->uid)
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	base = strrchr(db, '/') + 1;
+	dirfd = open(dir[0] != '\0' ? dir : "/",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		log_warn("%s: %s", dir, strerror(errno));
+		return;
+	}
+	if (dir_created && fchown(dirfd, id->uid, id->gid) != 0)
+		log_warn("%s: chown: %s", dir, strerror(errno));
+	else if (!dir_created && fstat(dirfd, &st) == 0 && st.st_uid != id->uid)
 		log_warn("%s: not owned by the daemon user; SQLite may be "
 			 "unable to create its -wal file after a restart",
-			 path);
+			 dir);
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
-		if (chown(path, id->uid, id->gid) != 0 && errno != ENOENT)
-			log_warn("%s: chown: %s", path, strerror(errno));
+		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
+		give_file(dirfd, dir, name, id);
 	}
+	close(dirfd);
 }
 
 /* Creates the store's directory (0700) if missing; *created says so. */

@@ -69,13 +69,20 @@ check_runtime_dir(const char *dir, uid_t owner, char *err, size_t errsz)
 	struct stat st;
 
 	if (mkdir(dir, 0755) == 0) {
-		/* Every local user must reach pam.sock, whatever the umask. */
-		if (chmod(dir, 0755) != 0 ||
-		    (chown(dir, owner, (gid_t)-1) != 0 && geteuid() == 0)) {
+		/* Every local user must reach pam.sock, whatever the umask;
+		 * on a descriptor, never by name. */
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+
+		if (fd < 0 || fchmod(fd, 0755) != 0 ||
+		    (geteuid() == 0 && fchown(fd, owner, (gid_t)-1) != 0)) {
 			snprintf(err, errsz, "%s: chown: %s", dir,
 				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
+		close(fd);
 	} else if (errno != EEXIST) {
 		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
 		return -1;
@@ -122,6 +129,42 @@ clear_stale(const char *path, char *err, size_t errsz)
 	return unlink(path);
 }
 
+/* Binds with the socket file's mode set at its creation (through the
+ * umask; nothing else creates files while the sockets are made), so no
+ * chmod by name follows. */
+static int
+bind_with_mode(int fd, const struct sockaddr_un *sa, mode_t mode)
+{
+	mode_t old = umask((mode_t)~mode & 0777);
+	int rc = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+
+	umask(old);
+	return rc;
+}
+
+/* The socket file's owner, set with AT_SYMLINK_NOFOLLOW: if the daemon
+ * user (who owns the directory) swapped the name for a symlink, only
+ * the link changes hands, never what it points to. */
+static int
+give_socket(const char *path, uid_t owner, gid_t group)
+{
+	char dir[PATH_MAX];
+	const char *name = strrchr(path, '/');
+	int dirfd, rc;
+
+	if (name == NULL || (size_t)(name - path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, (size_t)(name - path));
+	dir[name - path] = '\0';
+	dirfd = open(dir[0] != '\0' ? dir : "/",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		return -1;
+	rc = fchownat(dirfd, name + 1, owner, group, AT_SYMLINK_NOFOLLOW);
+	close(dirfd);
+	return rc;
+}
+
 static int
 listen_at(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 	  size_t errsz)
@@ -140,9 +183,8 @@ listen_at(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, mode) != 0 ||
-	    (geteuid() == 0 && chown(path, owner, group) != 0) ||
+	if (fd < 0 || bind_with_mode(fd, &sa, mode) != 0 ||
+	    (geteuid() == 0 && give_socket(path, owner, group) != 0) ||
 	    listen(fd, 128) != 0) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		if (fd >= 0)

@@ -8,9 +8,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -732,6 +734,91 @@ test_privilege_drop(void **state)
 	assert_int_equal(td_stop(&t), 0);
 }
 
+/* As the daemon's user, who owns the state and runtime directories: on
+ * every new name root may chown (the store's -wal, -shm, the sockets),
+ * swap it at once for a symlink to target.  Runs until killed. */
+static void
+race_names(const char *dbdir, const char *rundir, const char *target)
+{
+	/* Not the -wal: the daemon opens that one again by name (without
+	 * following links) before it hands anything over, so a swap there
+	 * only stops the start. */
+	static const char *const names[] = { "policyd.db-shm", "pam.sock",
+					     "admin.sock" };
+	char buf[4096], from[PATH_MAX + 64], to[PATH_MAX + 80];
+	const char *dirs[2] = { dbdir, rundir };
+	int in = inotify_init1(IN_CLOEXEC), wd[2];
+
+	if (in < 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		_exit(2);
+	for (int i = 0; i < 2; i++)
+		wd[i] = inotify_add_watch(in, dirs[i], IN_CREATE);
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		for (char *p = buf; n > 0 && p < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+			const char *dir = e->wd == wd[0] ? dbdir : rundir;
+
+			for (size_t i = 0; e->len > 0 && i < 3; i++) {
+				if (strcmp(e->name, names[i]) != 0)
+					continue;
+				snprintf(from, sizeof(from), "%s/%s", dir,
+					 e->name);
+				snprintf(to, sizeof(to), "%s.moved", from);
+				if (rename(from, to) == 0 &&
+				    symlink(target, from) != 0)
+					_exit(3);
+			}
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
+/* Root never follows a name the daemon's user controls: with a racer
+ * swapping every new name in the user's directories for a symlink to a
+ * root file during start, that file keeps its owner and mode, round
+ * after round. */
+static void
+test_no_chown_through_links(void **state)
+{
+	char dir[PATH_MAX], dbdir[PATH_MAX + 8], target[PATH_MAX + 16];
+	struct tdaemon t;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	subdir(dir, sizeof(dir), "race");
+	td_init(&t, dir, "[daemon]\nuser = nobody\n");
+	assert_int_equal(t_sh("sed -i '/^user =$/d' %s", t.conf), 0);
+	assert_int_equal(td_start(&t), 0);	/* makes the directories */
+	assert_int_equal(td_stop(&t), 0);
+	t_fmt(dbdir, "%s/db", dir);
+	t_fmt(target, "%s/rootfile", dir);
+	assert_int_equal(t_sh("echo secret > %s && chmod 600 %s", target,
+			      target), 0);
+	for (int round = 0; round < 12; round++) {
+		pid_t racer = fork();
+
+		assert_true(racer >= 0);
+		if (racer == 0)
+			race_names(dbdir, t.run, target);
+		usleep(50 * 1000);
+		if (td_start(&t) == 0)
+			td_stop(&t);
+		kill(racer, SIGKILL);
+		waitpid(racer, NULL, 0);
+		assert_int_equal(stat(target, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		/* The names back, for the next round. */
+		t_sh("cd %s && rm -f policyd.db-shm && { [ ! -e "
+		     "policyd.db-shm.moved ] || mv policyd.db-shm.moved "
+		     "policyd.db-shm; }; rm -f %s/*", dbdir, t.run);
+	}
+}
+
 /* SIGTERM while a verification is running: the reply still arrives, then
  * the daemon exits 0. */
 static void
@@ -815,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_per_user_share),
 		cmocka_unit_test(test_privilege_drop),
+		cmocka_unit_test(test_no_chown_through_links),
 		cmocka_unit_test(test_sigterm_drains),
 		cmocka_unit_test(test_runtime_dir_checked),
 	};
