@@ -293,6 +293,13 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	/* SQLite opens a file it cannot write read-only without a word;
+	 * every decision would then fail after a start that said ready. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(why, sizeof(why), "the file or its file system is "
+			 "read-only (the store must be writable)");
+		goto fail;
+	}
 	sqlite3_busy_timeout(st->db, STORE_BUSY_STEP_MS);
 	if (sq_check_and_migrate(st->db, why, sizeof(why)) != 0 ||
 	    prepare_all(st, why, sizeof(why)) != 0 ||

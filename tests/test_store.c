@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -274,6 +275,46 @@ test_refusal_seen_by_administrator(void **state)
 			      err), 0);
 }
 
+static char ro_mount[PATH_MAX];
+
+static int
+unmount_ro(void **state)
+{
+	(void)state;
+	if (ro_mount[0] != '\0')
+		t_sh("umount %s", ro_mount);
+	ro_mount[0] = '\0';
+	return 0;
+}
+
+/* A store on a file system that became read-only refuses the start
+ * instead of saying "ready" and refusing every decision after.  A tmpfs
+ * of the test's own, unmounted by the teardown whatever happens. */
+static void
+test_read_only_refused(void **state)
+{
+	struct tdaemon t;
+
+	char dir[PATH_MAX];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	/* Only the store's directory on the file system that goes
+	 * read-only: the configuration and the log stay writable. */
+	t_fmt(dir, "%s/ro", t_dir());
+	td_init(&t, dir, NULL);
+	t_fmt(ro_mount, "%s/db", dir);
+	assert_int_equal(t_sh("mkdir -p %s && mount -t tmpfs -o "
+			      "size=16m,mode=700 policyd-test %s", ro_mount,
+			      ro_mount), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_add_user(&t, "alice", PW), 0);
+	assert_int_equal(td_stop(&t), 0);
+	assert_int_equal(t_sh("mount -o remount,ro %s", ro_mount), 0);
+	refused(&t, "read-only");
+}
+
 int
 main(void)
 {
@@ -287,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_foreign_file_untouched),
 		cmocka_unit_test(test_corrupted_store_refused),
 		cmocka_unit_test(test_refusal_seen_by_administrator),
+		cmocka_unit_test_teardown(test_read_only_refused, unmount_ro),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
