@@ -160,7 +160,8 @@ $(BUILD)/tests/test_text: $(BUILD)/pie/tests/test_text.o \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
 
-$(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o $(COMMON_PIE)
+$(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o \
+		$(BUILD)/pie/tests/fuzz_main.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^
 

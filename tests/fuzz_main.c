@@ -1,6 +1,6 @@
 /*
  * fuzz_main.c - the replay driver linked into every fuzz target's plain
- * build (all but fuzz_wire, which carries its own).
+ * build.
  *
  * Without libFuzzer, a target is LLVMFuzzerTestOneInput plus this main():
  * it replays the files, or directories of files, named on the command

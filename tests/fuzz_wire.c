@@ -9,8 +9,9 @@
  * A second writer with one byte too few must fail without overrunning.
  * Any mismatch traps.
  *
- * Built with -DPOLICYD_LIBFUZZER for libFuzzer; otherwise main() replays
- * the files (or directories of files) named on the command line.
+ * Built with -DPOLICYD_LIBFUZZER for libFuzzer; otherwise fuzz_main.c's
+ * main() replays the files (or directories of files) named on the
+ * command line.
  */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -340,109 +341,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef POLICYD_LIBFUZZER
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-/* Reads a whole file into *buf; returns 0 or -1. */
-static int
-read_file(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *p = NULL, *np;
-	size_t cap = 0, n = 0, got;
-
-	if (fp == NULL)
-		return -1;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			np = realloc(p, cap);
-			if (np == NULL)
-				goto fail;
-			p = np;
-		}
-		got = fread(p + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp))
-		goto fail;
-	fclose(fp);
-	*buf = p;
-	*len = n;
-	return 0;
-fail:
-	free(p);
-	fclose(fp);
-	return -1;
-}
-
-static int
-run_file(const char *path, unsigned long *count)
-{
-	uint8_t *buf;
-	size_t len;
-
-	if (read_file(path, &buf, &len) != 0) {
-		fprintf(stderr, "fuzz_wire: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	LLVMFuzzerTestOneInput(buf, len);
-	free(buf);
-	(*count)++;
-	return 0;
-}
-
-static int
-run_dir(const char *dir, unsigned long *count)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct stat st;
-	char path[4096];
-	int rc = 0;
-
-	if (d == NULL) {
-		fprintf(stderr, "fuzz_wire: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (run_file(path, count) != 0)
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
-int
-main(int argc, char **argv)
-{
-	unsigned long count = 0;
-	struct stat st;
-	int rc = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s file-or-dir...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (run_dir(argv[i], &count) != 0)
-				rc = 1;
-		} else if (run_file(argv[i], &count) != 0) {
-			rc = 1;
-		}
-	}
-	printf("fuzz_wire: %lu inputs ok\n", count);
-	return rc;
-}
-#endif
