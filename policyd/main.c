@@ -241,6 +241,59 @@ give_store(const char *db, int dir_created, const struct identity *id)
 	close(dirfd);
 }
 
+/* One of the store's files, if it exists: a plain file of root's or the
+ * daemon user's that no one else may read (every password hash is in
+ * it; a backup restored 0644 would show them all). */
+static int
+store_file_checked(const char *path, uid_t daemon_uid, char *err,
+		   size_t errsz)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	const char *why = NULL;
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != 0 && st.st_uid != daemon_uid &&
+		 st.st_uid != geteuid())
+		why = "owned by another user";
+	else if ((st.st_mode & 077) != 0)
+		why = "readable or writable by group or others (chmod 600 it)";
+	close(fd);
+	if (why == NULL)
+		return 0;
+	snprintf(err, errsz, "%s: %s", path, why);
+	return -1;
+}
+
+/* The store's directory from / down (as sshd's safe_path: owned by root
+ * or the daemon user, writable by no one else) and its files, before
+ * anything opens them: whoever can write the directory could put their
+ * own database, with their own hash for any user, in its place. */
+static int
+store_checked(const char *db, uid_t daemon_uid, char *err, size_t errsz)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char why[PATH_MAX + 160], path[PATH_MAX + 8];
+
+	if (trusted_dirs(db, daemon_uid, why, sizeof(why)) != 0) {
+		snprintf(err, errsz, "database: %s", why);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		if (store_file_checked(path, daemon_uid, err, errsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Creates the store's directory (0700) if missing; *created says so. */
 static int
 make_db_dir(const char *db, int *created, char *err, size_t errsz)
@@ -580,6 +633,7 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 			   (const uint8_t *)"policyd unknown names v1", 24,
 			   d->totp_key, sizeof(d->totp_key));
 	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
+	    store_checked(d->cfg.database, id.uid, err, errsz) != 0 ||
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
 		return 1;
 	give_store(d->cfg.database, created, &id);

@@ -546,7 +546,8 @@ test_newer_schema_refused(void **state)
 	subdir(dir, sizeof(dir), "newer");
 	td_init(&t, dir, NULL);
 	assert_int_equal(t_sh("mkdir -p %s/db && sqlite3 %s "
-			      "'PRAGMA user_version = 99'", dir, t.db), 0);
+			      "'PRAGMA user_version = 99' && chmod 600 %s",
+			      dir, t.db, t.db), 0);
 	assert_int_not_equal(td_start(&t), 0);
 	assert_true(td_log_has(&t, "schema version 99 is newer"));
 }

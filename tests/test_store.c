@@ -223,7 +223,8 @@ test_foreign_file_untouched(void **state)
 	assert_int_equal(t_sh("mkdir -p %s/db", dir), 0);
 	shell_sql(&t, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
 		      "INSERT INTO notes (body) VALUES ('keep me');");
-	assert_int_equal(t_sh("cp %s %s.orig", t.db, t.db), 0);
+	assert_int_equal(t_sh("chmod 600 %s && cp %s %s.orig", t.db, t.db,
+			      t.db), 0);
 	refused(&t, "not a policyd store");
 	assert_int_equal(t_sh("cmp %s %s.orig", t.db, t.db), 0);
 	t_fmt(dir, "%s-wal", t.db);
@@ -273,6 +274,37 @@ test_refusal_seen_by_administrator(void **state)
 			      err), 1);
 	assert_int_equal(t_sh("%s/policyd -t -c %s > %s", t_build(), t.conf,
 			      err), 0);
+}
+
+/* The store's directory and files, before anything opens them: whoever
+ * could write the directory could put their own database (with their
+ * own hash for any user) in its place, and a restored backup readable by
+ * others shows every hash.  Each unsafe layout refuses the start with
+ * the path; put right, the store starts again. */
+static void
+test_layout_refused(void **state)
+{
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "layout");
+	assert_int_equal(t_sh("chmod 777 %s/db", t.dir), 0);
+	refused(&t, "db: writable by group or others");
+	assert_int_equal(t_sh("chmod 700 %s/db && chown nobody %s/db", t.dir,
+			      t.dir), 0);
+	refused(&t, "db: owned by");
+	assert_int_equal(t_sh("chown root %s/db && chmod 644 %s", t.dir,
+			      t.db), 0);
+	refused(&t, "policyd.db: readable or writable by group or others");
+	assert_int_equal(t_sh("chmod 600 %s && chown nobody %s", t.db, t.db),
+			 0);
+	refused(&t, "policyd.db: owned by another user");
+	assert_int_equal(t_sh("chown root %s && ln -s %s %s-shm", t.db, t.db,
+			      t.db), 0);
+	refused(&t, "policyd.db-shm: Too many levels of symbolic links");
+	assert_int_equal(t_sh("rm %s-shm", t.db), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
 }
 
 static char ro_mount[PATH_MAX];
@@ -328,6 +360,7 @@ main(void)
 		cmocka_unit_test(test_foreign_file_untouched),
 		cmocka_unit_test(test_corrupted_store_refused),
 		cmocka_unit_test(test_refusal_seen_by_administrator),
+		cmocka_unit_test(test_layout_refused),
 		cmocka_unit_test_teardown(test_read_only_refused, unmount_ro),
 	};
 
