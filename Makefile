@@ -182,7 +182,7 @@ $(BUILD)/tests/test_qr: $(BUILD)/pie/tests/test_qr.o \
 
 $(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o $(TMPDIR_LIB) \
 		$(BUILD)/pie/policyd/rules.o $(BUILD)/pie/policyd/trusted.o \
-		$(BUILD)/pie/common/wipe.o
+		$(BUILD)/pie/common/wipe.o $(BUILD)/pie/common/text.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka) $(ZXCVBN_LIBS) \
 		-pthread

@@ -40,15 +40,15 @@ lead(unsigned char b, unsigned char *lo, unsigned char *hi)
 }
 
 size_t
-text_utf8(const char *s, uint32_t *cp)
+text_utf8n(const char *s, size_t avail, uint32_t *cp)
 {
 	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned char lo, hi;
-	size_t n = lead(p[0], &lo, &hi);
+	size_t n = avail > 0 ? lead(p[0], &lo, &hi) : 0;
 	uint32_t v;
 
-	if (n == 0)
+	if (n == 0 || n > avail)
 		return 0;
 	v = p[0] & mask[n];
 	for (size_t i = 1; i < n; i++) {
@@ -60,6 +60,13 @@ text_utf8(const char *s, uint32_t *cp)
 	}
 	*cp = v;
 	return n;
+}
+
+size_t
+text_utf8(const char *s, uint32_t *cp)
+{
+	/* A NUL is never a continuation byte: no read goes past it. */
+	return text_utf8n(s, 4, cp);
 }
 
 int

@@ -24,6 +24,8 @@
  * start a valid UTF-8 sequence.  Reads no further than a NUL.
  */
 size_t text_utf8(const char *s, uint32_t *cp);
+/* The same within the avail bytes at s, reading no further. */
+size_t text_utf8n(const char *s, size_t avail, uint32_t *cp);
 
 /* Whether cp is a C0 control, DEL or a C1 control. */
 int text_is_control(uint32_t cp);

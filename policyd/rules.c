@@ -30,6 +30,7 @@
 #include <zxcvbn.h>
 
 #include "rules.h"
+#include "text.h"
 #include "trusted.h"
 #include "wipe.h"
 
@@ -49,54 +50,20 @@
 #define WORD_MAX 64
 #define WORDS_MAX 10000
 
-/*
- * How many bytes the sequence led by byte b takes, and the range its second
- * byte must fall in; 0 if b cannot start a character (NUL, a continuation
- * byte, 0xc0/0xc1, 0xf5 and above).  The narrowed second-byte ranges are
- * what rule out overlong forms (after 0xe0, 0xf0), surrogates (after 0xed)
- * and code points above U+10FFFF (after 0xf4).
- */
-static size_t
-utf8_lead(unsigned char b, unsigned char *lo, unsigned char *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (b >= 0x01 && b <= 0x7f)
-		return 1;
-	if (b >= 0xc2 && b <= 0xdf)
-		return 2;
-	if (b == 0xe0)
-		*lo = 0xa0;
-	else if (b == 0xed)
-		*hi = 0x9f;
-	if (b >= 0xe0 && b <= 0xef)
-		return 3;
-	if (b == 0xf0)
-		*lo = 0x90;
-	else if (b == 0xf4)
-		*hi = 0x8f;
-	if (b >= 0xf0 && b <= 0xf4)
-		return 4;
-	return 0;
-}
-
 long
 rules_utf8_length(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned char lo, hi;
-	size_t i = 0, n, k;
+	size_t i = 0, n;
+	uint32_t cp;
 	long count = 0;
 
+	/* One decoder for the whole project (common/text.c): overlong
+	 * forms, surrogates, code points above U+10FFFF and a NUL are not
+	 * characters. */
 	while (i < len) {
-		n = utf8_lead(p[i], &lo, &hi);
-		if (n == 0 || n > len - i)
+		n = text_utf8n(s + i, len - i, &cp);
+		if (n == 0)
 			return -1;
-		if (n > 1 && (p[i + 1] < lo || p[i + 1] > hi))
-			return -1;
-		for (k = 2; k < n; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return -1;
 		i += n;
 		count++;
 	}
