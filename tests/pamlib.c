@@ -165,6 +165,22 @@ pamlib_full_stack(const char *dir, const char *name, const char *group)
 }
 
 int
+pamlib_chauthtok(const char *service, const char *user, int flags,
+		 struct conv *c, va_list ap)
+{
+	struct pam_testcase tc[] = {
+		pam_test_flags(PAMTEST_CHAUTHTOK, PAM_SUCCESS, flags),
+	};
+	int n = 0;
+
+	memset(c, 0, sizeof(*c));
+	while (n < MAX_SEEN && (c->answers[n] = va_arg(ap, const char *)))
+		n++;
+	_pamtest_conv(service, user, conv_fn, c, tc, 1, NULL);
+	return tc[0].op_rv;
+}
+
+int
 pamlib_login(const char *service, const char *user, const char *pw)
 {
 	struct conv c = { .answers = { pw } };

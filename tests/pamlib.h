@@ -8,6 +8,7 @@
 #define POLICYD_PAMLIB_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include <libpamtest.h>
@@ -56,6 +57,11 @@ void pamlib_module(char *out, size_t outsz, const char *group);
 /* Writes service `name` with auth, account and password lines of the
  * module for group (auth and password with nodelay, password retry=1). */
 void pamlib_full_stack(const char *dir, const char *name, const char *group);
+/* Runs pam_chauthtok (libpam runs the prelim and update passes) with
+ * flags and the answers in ap, NULL-terminated; returns its result, the
+ * conversation in *c. */
+int pamlib_chauthtok(const char *service, const char *user, int flags,
+		     struct conv *c, va_list ap);
 /* Authenticates user on service, pw the only answer; PAM's result. */
 int pamlib_login(const char *service, const char *user, const char *pw);
 

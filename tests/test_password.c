@@ -26,24 +26,16 @@
 
 static struct tdaemon d;
 
-/* Runs pam_chauthtok (libpam runs the prelim and update passes) with the
- * answers given, NULL-terminated; returns its result, messages in *c. */
 static int
 chpw(const char *service, const char *user, int flags, struct conv *c, ...)
 {
-	struct pam_testcase tc[] = {
-		pam_test_flags(PAMTEST_CHAUTHTOK, PAM_SUCCESS, flags),
-	};
 	va_list ap;
-	int n = 0;
+	int rv;
 
-	memset(c, 0, sizeof(*c));
 	va_start(ap, c);
-	while (n < MAX_SEEN && (c->answers[n] = va_arg(ap, const char *)))
-		n++;
+	rv = pamlib_chauthtok(service, user, flags, c, ap);
 	va_end(ap);
-	_pamtest_conv(service, user, conv_fn, c, tc, 1, NULL);
-	return tc[0].op_rv;
+	return rv;
 }
 
 /* Root sets user's password (no current password asked). */
