@@ -359,26 +359,28 @@ test_unknown_name_kept_out(void **state)
 static void
 test_unavailable_says_why(void **state)
 {
+	struct sqlite3 *holder;
+
 	(void)state;
 	assert_int_equal(td_add_user(&d, "blocked", PW), 0);
-	/* Hold the write lock, and wait until it is held. */
-	assert_int_equal(t_sh("(echo 'BEGIN IMMEDIATE;'; sleep 8) | "
-			      "sqlite3 %s >/dev/null 2>&1 & "
-			      "for i in $(seq 50); do sqlite3 %s 'BEGIN "
-			      "IMMEDIATE; ROLLBACK;' 2>/dev/null || exit 0; "
-			      "sleep 0.1; done; exit 1", d.db, d.db), 0);
+	holder = td_hold_write(&d);
+	assert_non_null(holder);
 	assert_int_equal(wrong("blocked"), PROTO_UNAVAILABLE);
 	assert_true(td_log_has(&d, "store failed: database is locked"));
 	/* Once the lock is gone, the store answers again. */
-	for (int i = 0; i < 100 && wrong("blocked") == PROTO_UNAVAILABLE; i++)
-		usleep(100 * 1000);
+	td_release_write(holder);
 	assert_int_equal(wrong("blocked"), PROTO_DENIED);
 }
+
+static int logins_done;
 
 static void *
 blocked_login(void *arg)
 {
-	return (void *)(intptr_t)wrong(arg);
+	intptr_t st = wrong(arg);
+
+	__atomic_add_fetch(&logins_done, 1, __ATOMIC_SEQ_CST);
+	return (void *)st;
 }
 
 /* While another process holds the write lock, logins wait for it (then
@@ -387,32 +389,30 @@ blocked_login(void *arg)
 static void
 test_reads_go_on_while_writes_wait(void **state)
 {
-	char pidfile[PATH_MAX + 16], out[4096];
+	struct sqlite3 *holder;
+	char out[4096];
 	pthread_t tid[3];
 	intptr_t st;
 
 	(void)state;
-	t_fmt(pidfile, "%s/holder.pid", d.dir);
 	assert_int_equal(td_add_user(&d, "reader", PW), 0);
-	assert_int_equal(t_sh("(echo 'BEGIN IMMEDIATE;'; sleep 6) | "
-			      "sqlite3 %s >/dev/null 2>&1 & echo $! > %s; "
-			      "for i in $(seq 50); do sqlite3 %s 'BEGIN "
-			      "IMMEDIATE; ROLLBACK;' 2>/dev/null || exit 0; "
-			      "sleep 0.1; done; exit 1", d.db, pidfile, d.db),
-			 0);
+	holder = td_hold_write(&d);
+	assert_non_null(holder);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pthread_create(&tid[i], NULL, blocked_login,
 						"reader"), 0);
 	usleep(200 * 1000);
+	/* Answered while the lock is held and the logins still wait for
+	 * it (each waits STORE_BUSY_MS, 1 s, before it gives up). */
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
 				"user show reader"), 0);
-	/* Answered before the holder let go of the lock. */
-	assert_int_equal(t_sh("kill -0 $(cat %s)", pidfile), 0);
+	assert_int_equal(__atomic_load_n(&logins_done, __ATOMIC_SEQ_CST), 0);
 	for (int i = 0; i < 3; i++) {
 		pthread_join(tid[i], (void **)&st);
 		assert_int_equal(st, PROTO_UNAVAILABLE);
 	}
-	t_sh("kill $(cat %s) 2>/dev/null", pidfile);
+	td_release_write(holder);
+	assert_int_equal(wrong("reader"), PROTO_DENIED);
 }
 
 /* A right password whose client gave up before the answer is neither a

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "client.h"
 #include "frame.h"
 #include "proto.h"
@@ -452,6 +454,34 @@ t_closed_within(int fd, int ms)
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
 			return 1;
 	}
+}
+
+/* Another process's write lock on the store, as a backup or a second
+ * daemon would hold it: a connection of this process that has begun an
+ * IMMEDIATE transaction (waiting up to 5 s for one of the daemon's
+ * own).  NULL if the lock could not be taken. */
+struct sqlite3 *
+td_hold_write(const struct tdaemon *t)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(t->db, &db, SQLITE_OPEN_READWRITE, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* Lets go of td_hold_write's lock. */
+void
+td_release_write(struct sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
 }
 
 long

@@ -61,6 +61,9 @@ int td_log_has(const struct tdaemon *t, const char *s);
  * number (0 when there is none), through the sqlite3 shell, which waits
  * for the daemon's lock. */
 long td_sql(const struct tdaemon *t, const char *query);
+struct sqlite3;
+struct sqlite3 *td_hold_write(const struct tdaemon *t);
+void td_release_write(struct sqlite3 *db);
 /* policyctl user add name --password-stdin; its exit status. */
 int td_add_user(const struct tdaemon *t, const char *name, const char *pw);
 
