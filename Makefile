@@ -103,6 +103,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
 	$(BUILD)/tests/test_verbs $(BUILD)/tests/test_stress \
+	$(BUILD)/tests/test_faults $(BUILD)/tests/failsync.so \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -255,6 +256,17 @@ $(BUILD)/tests/test_stress: $(BUILD)/pie/tests/test_stress.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka liboath sqlite3) -pthread
+
+$(BUILD)/tests/test_faults: $(BUILD)/pie/tests/test_faults.o $(TEST_LIB) \
+		$(STORE_TEST_OBJ) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
+
+# Preloaded into a test daemon, never into a test: no sanitizer.
+$(BUILD)/tests/failsync.so: tests/failsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -52,6 +52,7 @@ housekeeping(struct daemon *d)
 	int64_t now = time(NULL);
 
 	pending_expire(abandoned, d);
+	store_maintain(d->store);
 	if (now - last_prune < PRUNE_EVERY)
 		return;
 	last_prune = now;

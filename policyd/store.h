@@ -207,6 +207,9 @@ int store_last_login(struct store *st, const char *user,
 
 /* Forgets failures and locks too old to matter any more. */
 int store_prune(struct store *st, int64_t before);
+/* Keeps the store's files in shape, called every second or so (SQLite:
+ * copies the WAL into the database once it is long and on disk). */
+void store_maintain(struct store *st);
 
 /* --- TOTP -------------------------------------------------------------- */
 

@@ -14,6 +14,16 @@
  * it durable, so concurrent decisions share one instead of queueing for
  * one each.  No answer leaves the daemon before the commit it reports is
  * on disk, as with synchronous = FULL.
+ *
+ * A failed fdatasync: the kernel may still hold the pages it could not
+ * write, and SQLite would replay the commits in them at the next start,
+ * although each was answered "unavailable".  So the WAL is cut back to
+ * the end of the last commit known on disk (each commit notes where the
+ * WAL ends, through SQLite's WAL hook), and from then on nothing commits
+ * and nothing is read until a restart.  The WAL hook replaces SQLite's
+ * automatic checkpoint, which would copy commits into the database file
+ * before their fdatasync: store_maintain checkpoints instead, once what
+ * it copies is on disk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +45,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_USER_GET] = "SELECT id, name, password, disabled, created,"
 		       " pw_changed, must_change FROM users WHERE name = ?1",
 	[S_USER_ADD] = "INSERT INTO users (name, password, created, pw_changed)"
@@ -196,9 +207,9 @@ prepare_all(struct store *st, char *err, size_t errsz)
 	return 0;
 }
 
-/* Opens the WAL file for sq_durable.  It exists from the first read in
- * WAL mode on (the migrations), and this connection keeps it: SQLite
- * removes it only when the last connection closes. */
+/* Opens the WAL file for sq_durable (and wal_cut).  It exists from the
+ * first read in WAL mode on (the migrations), and this connection keeps
+ * it: SQLite removes it only when the last connection closes. */
 static int
 open_wal(struct store *st, char *err, size_t errsz)
 {
@@ -210,7 +221,7 @@ open_wal(struct store *st, char *err, size_t errsz)
 		snprintf(err, errsz, "no file name for the WAL");
 		return -1;
 	}
-	st->wal_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	st->wal_fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (st->wal_fd < 0) {
 		snprintf(err, errsz, "the WAL: %s", strerror(errno));
 		return -1;
@@ -218,37 +229,150 @@ open_wal(struct store *st, char *err, size_t errsz)
 	return 0;
 }
 
-int
-sq_commit(struct store *st, uint64_t *seq)
+/* SQLite's WAL hook, called inside each commit with the lock held: the
+ * number of frames in the WAL.  Returning SQLITE_OK keeps the commit. */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	int rc = sq_run(st->stmt[S_COMMIT]);
+	struct store *st = arg;
 
-	if (rc == SQLITE_DONE) {
-		*seq = __atomic_add_fetch(&st->committed, 1, __ATOMIC_RELEASE);
-		stats_add(STAT_STORE_COMMITS, 1);
+	(void)db;
+	(void)name;
+	st->wal_frames = frames > 0 ? (uint64_t)frames : 0;
+	return SQLITE_OK;
+}
+
+/* Where the WAL stands now (the lock held): 0, or -1. */
+static int
+wal_mark_now(struct store *st, struct wal_mark *m)
+{
+	sqlite3_stmt *s = st->stmt[S_DATA_VERSION];
+	ssize_t n;
+	int rc;
+
+	m->frames = st->wal_frames;
+	rc = sqlite3_step(s);
+	m->version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	sqlite3_reset(s);
+	/* The WAL header's salts change whenever SQLite starts the WAL
+	 * anew (after a checkpoint copied all of it); an empty file has
+	 * none. */
+	memset(m->salt, 0, sizeof(m->salt));
+	n = pread(st->wal_fd, m->salt, sizeof(m->salt), 16);
+	return rc == SQLITE_ROW && n >= 0 ? 0 : -1;
+}
+
+/* The WAL's size at mark m, given where it stands now: 0 if SQLite has
+ * started it anew since (then all m covered is in the database file),
+ * else its header and m's frames. */
+static off_t
+wal_end(const struct store *st, const struct wal_mark *m,
+	const struct wal_mark *now)
+{
+	if (m->frames == 0 || memcmp(m->salt, now->salt, sizeof(m->salt)))
+		return 0;
+	return (off_t)(32 + m->frames * (24 + (uint64_t)st->page_size));
+}
+
+/*
+ * After a failed fdatasync, with the lock held: cuts the WAL back to the
+ * end of the last durable commit, so that the commits after it (each
+ * answered "unavailable") are gone at the next start, and keeps SQLite
+ * from copying them into the database when it closes.  Not when another
+ * connection (a second daemon, a sqlite3 shell) committed meanwhile: its
+ * commits would go too.
+ */
+static void
+wal_cut(struct store *st)
+{
+	struct wal_mark d, now;
+	off_t end;
+
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+			  (int *)NULL);
+	pthread_mutex_lock(&st->sync_lock);
+	d = st->durable;
+	pthread_mutex_unlock(&st->sync_lock);
+	if (wal_mark_now(st, &now) != 0 || now.version != d.version) {
+		log_err("store: another connection wrote to the store since "
+			"its last durable commit: the WAL is left as it is, "
+			"and changes answered \"unavailable\" may be in force "
+			"after a restart");
+		return;
 	}
-	return rc;
+	end = wal_end(st, &d, &now);
+	if (ftruncate(st->wal_fd, end) != 0) {
+		log_err("store: cutting the WAL back: %s; changes answered "
+			"\"unavailable\" may be in force after a restart",
+			strerror(errno));
+		return;
+	}
+	log_err("store: the WAL was cut back to its last durable commit "
+		"(%llu bytes); no change answered \"unavailable\" will be "
+		"in force after a restart", (unsigned long long)end);
 }
 
 int
-sq_durable(struct store *st, uint64_t seq)
+sq_read_lock(struct store *st)
 {
+	pthread_mutex_lock(&st->lock);
+	if (!__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_unlock(&st->lock);
+	return -1;
+}
+
+int
+sq_commit(struct store *st, uint64_t *seq)
+{
+	struct wal_mark m;
 	int rc;
+
+	/* Check first, then commit. */
+	if (__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE))
+		return SQLITE_IOERR;
+	rc = sq_run(st->stmt[S_COMMIT]);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (wal_mark_now(st, &m) != 0)
+		m.version = -1;		/* never matches: no cut */
+	pthread_mutex_lock(&st->sync_lock);
+	*seq = m.seq = ++st->committed;
+	st->last = m;
+	pthread_mutex_unlock(&st->sync_lock);
+	stats_add(STAT_STORE_COMMITS, 1);
+	return rc;
+}
+
+/* The fdatasync that failed: its caller cuts the WAL back. */
+static void
+sync_failed(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	wal_cut(st);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* sq_durable, also for a caller that holds the lock (`locked`). */
+static int
+durable(struct store *st, uint64_t seq, int locked)
+{
+	int rc, failed = 0;
 
 	pthread_mutex_lock(&st->sync_lock);
 	while (st->synced < seq && !st->sync_failed) {
-		uint64_t upto;
+		struct wal_mark upto;
 		int ok;
 
 		if (st->syncing) {
 			pthread_cond_wait(&st->sync_done, &st->sync_lock);
 			continue;
 		}
-		/* Every commit numbered up to `upto` has been written to
-		 * the WAL, so this fdatasync covers them all. */
+		/* Every commit up to `upto` has been written to the WAL,
+		 * so this fdatasync covers them all. */
 		st->syncing = 1;
+		upto = st->last;
 		pthread_mutex_unlock(&st->sync_lock);
-		upto = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
 		ok = fdatasync(st->wal_fd) == 0;
 		if (!ok)
 			log_err("store: fdatasync of the WAL: %s; answering "
@@ -257,15 +381,98 @@ sq_durable(struct store *st, uint64_t seq)
 		stats_add(STAT_STORE_SYNCS, 1);
 		pthread_mutex_lock(&st->sync_lock);
 		st->syncing = 0;
-		if (!ok)
-			st->sync_failed = 1;
-		else if (upto > st->synced)
-			st->synced = upto;
+		if (!ok) {
+			st->sync_failed = failed = 1;
+			__atomic_store_n(&st->broken, 1, __ATOMIC_RELEASE);
+		} else if (upto.seq > st->synced) {
+			st->synced = upto.seq;
+			st->durable = upto;
+		}
 		pthread_cond_broadcast(&st->sync_done);
 	}
 	rc = st->synced >= seq ? 0 : -1;
 	pthread_mutex_unlock(&st->sync_lock);
+	if (failed && locked)
+		wal_cut(st);
+	else if (failed)
+		sync_failed(st);
 	return rc;
+}
+
+int
+sq_durable(struct store *st, uint64_t seq)
+{
+	return durable(st, seq, 0);
+}
+
+/* WAL frames after which store_maintain copies the WAL into the
+ * database: SQLite's own default. */
+#define CHECKPOINT_FRAMES 1000
+
+void
+store_maintain(struct store *st)
+{
+	uint64_t seq;
+	int rc, log, copied;
+
+	if (sq_read_lock(st) != 0)
+		return;
+	if (st->wal_frames < CHECKPOINT_FRAMES) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	/* With the lock held nothing commits: once everything committed is
+	 * on disk, the checkpoint copies only durable commits. */
+	pthread_mutex_lock(&st->sync_lock);
+	seq = st->committed;
+	pthread_mutex_unlock(&st->sync_lock);
+	if (durable(st, seq, 1) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		return;
+	}
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				       &log, &copied);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+		sq_note_failure(st->db, rc);
+		/* Its syncs failed: no more, as after sq_durable's. */
+		if ((rc & 0xff) == SQLITE_IOERR)
+			__atomic_store_n(&st->broken, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Sets up what sq_durable and wal_cut need once the schema is in place:
+ * the page size, the WAL hook (which also ends SQLite's automatic
+ * checkpoints) and where the WAL stands, all of it on disk. */
+static int
+watch_wal(struct store *st, char *err, size_t errsz)
+{
+	sqlite3_stmt *s = NULL;
+	int log = 0, copied = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(err, errsz, "page size: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	st->page_size = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_wal_hook(st->db, wal_hook, st);
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				      &log, &copied) != SQLITE_OK ||
+	    fdatasync(st->wal_fd) != 0) {
+		snprintf(err, errsz, "the WAL: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	st->wal_frames = log > 0 ? (uint64_t)log : 0;
+	if (wal_mark_now(st, &st->durable) != 0) {
+		snprintf(err, errsz, "the WAL: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	st->last = st->durable;
+	return 0;
 }
 
 int
@@ -305,7 +512,8 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 	    prepare_all(st, why, sizeof(why)) != 0 ||
 	    open_wal(st, why, sizeof(why)) != 0 ||
 	    sq_exec_script(st->db, "PRAGMA synchronous = NORMAL;", why,
-			   sizeof(why)) != 0)
+			   sizeof(why)) != 0 ||
+	    watch_wal(st, why, sizeof(why)) != 0)
 		goto fail;
 	*out = st;
 	return STORE_OK;
@@ -358,7 +566,8 @@ store_user_get(struct store *st, const char *name, struct store_user *u)
 	sqlite3_stmt *s = st->stmt[S_USER_GET];
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -456,7 +665,8 @@ store_history(struct store *st, int64_t user_id, char (*phcs)[STORE_PHC_MAX],
 	int rc;
 
 	*n = 0;
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
@@ -566,7 +776,8 @@ store_user_list(struct store *st, const char *after, size_t max,
 	int rc;
 
 	*more = 0;
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_text(s, 1, after, -1, SQLITE_STATIC);
 	/* One row beyond max tells whether the list continues; a negative
 	 * LIMIT is no limit. */

@@ -23,6 +23,7 @@ enum stmt {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_DATA_VERSION,
 	S_USER_GET,
 	S_USER_ADD,
 	S_USER_DEL,
@@ -70,18 +71,32 @@ enum stmt {
 	S_COUNT
 };
 
+/* Where the WAL stood after a commit: what a failed sync cuts it back
+ * to (see sq_durable). */
+struct wal_mark {
+	uint64_t seq;			/* the commit's number */
+	uint64_t frames;		/* frames in the WAL after it */
+	int64_t version;		/* PRAGMA data_version after it */
+	unsigned char salt[8];		/* the WAL header's salts */
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	sqlite3_stmt *stmt[S_COUNT];
+	int64_t page_size;
+	uint64_t wal_frames;		/* from the WAL hook; under lock */
 	/* Group commit (see sq_durable): */
 	int wal_fd;			/* the -wal file, for fdatasync */
-	uint64_t committed;		/* commits so far; atomic */
 	pthread_mutex_t sync_lock;
 	pthread_cond_t sync_done;
+	uint64_t committed;		/* commits so far */
+	struct wal_mark last;		/* after the last commit */
+	struct wal_mark durable;	/* after the last one on disk */
 	uint64_t synced;		/* commits known durable */
 	int syncing;			/* a thread is in fdatasync */
 	int sync_failed;		/* fdatasync failed: no more */
+	int broken;			/* atomic: the same, for every call */
 };
 
 /* Everything between opening the file and preparing the statements
@@ -99,6 +114,9 @@ int sq_run(sqlite3_stmt *s);
 /* Steps a bound statement once, then resets it and clears its bindings;
  * SQLITE_DONE or the error. */
 int sq_step(sqlite3_stmt *s);
+/* Takes the store's lock for a read: 0, or -1 without it once a sync
+ * failed (what this connection sees may then not be on disk). */
+int sq_read_lock(struct store *st);
 /* Resets a statement a read ran, clears its bindings and releases the
  * store's lock. */
 void sq_release(struct store *st, sqlite3_stmt *s);
@@ -111,14 +129,17 @@ int sq_audit_add(struct store *st, struct audit_rec *rec);
 
 /*
  * Commits the open transaction (the lock held) and numbers it in *seq;
- * SQLITE_DONE or the error.  The commit is in the WAL but not yet on
+ * SQLITE_DONE or the error.  Refused, as an error, once a sync failed:
+ * nothing commits after that.  The commit is in the WAL but not yet on
  * disk: after unlocking, the caller passes *seq to sq_durable before it
  * answers anyone.
  */
 int sq_commit(struct store *st, uint64_t *seq);
 /*
  * Returns once commit seq and every one before it are on disk: 0, or -1
- * when fdatasync failed (then every later call fails too, and the daemon
+ * when fdatasync failed.  Then the WAL is cut back to the end of the
+ * last commit that was on disk, so that no change answered "unavailable"
+ * is in force after a restart, and every later call fails (the daemon
  * answers "unavailable" until restarted).  Called without the lock, so
  * that other transactions commit meanwhile and one fdatasync covers all
  * of them.

@@ -155,7 +155,8 @@ store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 
 	*count = 0;
 	*bad_id = 0;
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	chain_start(st, &last_id, expect);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_row(s, &r, prev, hash);
@@ -187,7 +188,8 @@ store_audit_query(struct store *st, const struct audit_query *q,
 	struct audit_rec r;
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_text(s, 1, q->user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, q->event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->host, -1, SQLITE_STATIC);

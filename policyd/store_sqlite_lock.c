@@ -189,7 +189,8 @@ begin_write(struct store *st)
 	int rc;
 
 	for (;;) {
-		pthread_mutex_lock(&st->lock);
+		if (sq_read_lock(st) != 0)
+			return -1;
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE)
@@ -420,7 +421,8 @@ store_locked(struct store *st, char kind, const char *key, int64_t now,
 {
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	rc = lock_until(st, kind, key, until);
 	pthread_mutex_unlock(&st->lock);
 	if (rc < 0)
@@ -435,7 +437,8 @@ store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
 	char key[PROTO_MAX_TEXT + 1];
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, now);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *k = sqlite3_column_text(s, 0);
@@ -460,7 +463,8 @@ store_failures(struct store *st, const char *user, size_t max,
 	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -480,7 +484,8 @@ store_last_login(struct store *st, const char *user, struct last_login *out)
 {
 	int rc;
 
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	rc = read_last_login(st, user, out);
 	pthread_mutex_unlock(&st->lock);
 	return rc == 0 ? STORE_OK : STORE_ERROR;

@@ -31,7 +31,8 @@ store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 
 	memset(t, 0, sizeof(*t));
 	t->last_step = -1;
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, user_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -195,7 +196,8 @@ store_codes_left(struct store *st, int64_t user_id, uint32_t *n)
 	int rc;
 
 	*n = 0;
-	pthread_mutex_lock(&st->lock);
+	if (sq_read_lock(st) != 0)
+		return STORE_ERROR;
 	sqlite3_bind_int64(s, 1, user_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
