@@ -74,6 +74,7 @@ enum proto_type {
 	PROTO_TOTP_RESET = 31,	/* admin.sock: user */
 	PROTO_AUDIT_QUERY = 32,	/* admin.sock: filters; reply: records, more */
 	PROTO_AUDIT_VERIFY = 33, /* admin.sock; reply: value (count), uid */
+	PROTO_STATUS = 34,	/* admin.sock; reply: records of name, text */
 };
 #define PROTO_REPLY 0x80
 
@@ -168,6 +169,7 @@ enum proto_tag {
 	PROTO_T_HISTORY = 46,	/* u32: retired password hashes kept */
 	PROTO_T_PURGE = 47,	/* u8: user del also forgets failures */
 	PROTO_T_DEADLINE = 48,	/* u32: ms the client still waits (requests) */
+	PROTO_T_TEXT = 49,	/* string: a status line's value */
 };
 
 /* Reasons travel as bits of a u32 inside the daemon (rq->reasons). */

@@ -61,6 +61,7 @@ int cmd_list(struct ctl *c);
 int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
+int cmd_status(struct ctl *c);
 
 /* audit.c: the audit trail. */
 struct filters;

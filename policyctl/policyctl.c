@@ -54,6 +54,8 @@ usage(FILE *fp)
 		"  locks [--json]                     accounts and hosts locked\n"
 		"  stats [--prometheus | --textfile-dir DIR]  counters and "
 		"gauges\n"
+		"  status [--json]                    what runs, its files, "
+		"the store's health\n"
 		"  audit [--user U] [--event E] [--source HOST] [--since T]\n"
 		"        [--until T] [--limit N] [--json]   the audit trail\n"
 		"  audit verify                       check its hash chain\n"
@@ -419,6 +421,8 @@ run(struct ctl *c, int argc, char **argv)
 		return cmd_locks(c);
 	if (strcmp(argv[0], "stats") == 0 && n == 0)
 		return cmd_stats(c, c->prometheus, c->textfile_dir);
+	if (strcmp(argv[0], "status") == 0 && n == 0)
+		return cmd_status(c);
 	if (strcmp(argv[0], "passwd") == 0 && n == 1 && c->expire)
 		return cmd_simple(c, PROTO_EXPIRE, pos[0], 0,
 				  "must change password at next login");

@@ -408,6 +408,9 @@ print_prometheus(const struct ctl *c, FILE *fp)
 		{ "store_syncs", "policyd_store_syncs_total", "counter",
 		  "fdatasync calls that made commits durable; fewer than "
 		  "commits when concurrent ones share one.", NULL },
+		{ "store_failed", "policyd_store_failed", "gauge",
+		  "1 once a sync failed: every decision is answered "
+		  "unavailable until a restart.", NULL },
 		{ "locked_accounts", "policyd_locked", "gauge",
 		  "Locks in force.", "kind=\"account\"" },
 		{ "locked_sources", "policyd_locked", NULL, NULL,
@@ -509,5 +512,42 @@ cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir)
 		printf("%-20s %llu\n", vis(vn, sizeof(vn), name),
 		       (unsigned long long)field_u64(NULL, &f, PROTO_T_VALUE));
 	}
+	return 0;
+}
+
+/* policyctl status: one "name  value" line each, or one JSON object. */
+int
+cmd_status(struct ctl *c)
+{
+	char name[PROTO_MAX_TEXT + 1], text[PROTO_MAX_TEXT + 1];
+	char vn[VIS_TEXT], vt[VIS_TEXT];
+	struct wreader r;
+	struct wfield f, x, y;
+	int first = 1, rc = call(c, PROTO_STATUS, NULL, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status != PROTO_OK)
+		return refused(c, "");
+	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
+		if (f.tag != PROTO_T_RECORD ||
+		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
+		    wire_str(&x, name, sizeof(name)) != 0 ||
+		    wire_find_in(&f, PROTO_T_TEXT, &y) != 0 ||
+		    wire_str(&y, text, sizeof(text)) != 0)
+			continue;
+		if (!c->json) {
+			printf("%-24s %s\n", vis(vn, sizeof(vn), name),
+			       vis(vt, sizeof(vt), text));
+			continue;
+		}
+		printf(first ? "{" : ",");
+		json_string(name);
+		putchar(':');
+		json_string(text);
+		first = 0;
+	}
+	if (c->json)
+		printf(first ? "{}\n" : "}\n");
 	return 0;
 }

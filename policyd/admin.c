@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "audit.h"
@@ -14,6 +15,7 @@
 #include "hash.h"
 #include "log.h"
 #include "password.h"
+#include "pending.h"
 #include "stats.h"
 #include "wipe.h"
 
@@ -505,20 +507,76 @@ count_lock(char kind, const char *key, int64_t since, int64_t until,
 }
 
 /* Counters since start, then the gauges of now. */
+static void
+put_text(struct wwriter *w, const char *name, const char *text)
+{
+	size_t mark = wire_record_begin(w, PROTO_T_RECORD);
+
+	wire_put_str(w, PROTO_T_NAME, name);
+	wire_put_str(w, PROTO_T_TEXT, text);
+	wire_record_end(w, mark);
+}
+
+static void
+put_number(struct wwriter *w, const char *name, uint64_t v)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)v);
+	put_text(w, name, text);
+}
+
+/* What runs, from which files, and whether the store can decide: the
+ * answer comes whether or not the store works. */
+int
+admin_status(struct request *rq)
+{
+	struct daemon *d = rq->d;
+	struct store_health h;
+	char line[PATH_MAX + 64];
+
+	put_text(rq->out, "version", POLICYD_VERSION);
+	put_number(rq->out, "pid", (uint64_t)getpid());
+	put_number(rq->out, "uptime_seconds", stats_uptime());
+	put_text(rq->out, "config", d->cfg_path);
+	pthread_mutex_lock(&d->cfg_lock);
+	put_text(rq->out, "user", d->cfg.user[0] ? d->cfg.user : "(unchanged)");
+	put_text(rq->out, "runtime_dir", d->cfg.runtime_dir);
+	put_text(rq->out, "database", d->cfg.database);
+	put_text(rq->out, "key_file", d->cfg.totp_key_file);
+	pthread_mutex_unlock(&d->cfg_lock);
+	store_health(d->store, &h);
+	put_text(rq->out, "store", h.failed ? "failed: a sync failed; every "
+		 "decision is answered unavailable until a restart" : "ok");
+	if (h.error_at != 0) {
+		snprintf(line, sizeof(line), "%s", h.error);
+		put_text(rq->out, "store_last_error", line);
+		put_number(rq->out, "store_last_error_at", (uint64_t)h.error_at);
+	}
+	put_number(rq->out, "hash_workers", hash_workers());
+	put_number(rq->out, "logins_waiting_for_code", pending_count(NULL));
+	return PROTO_OK;
+}
+
 int
 admin_stats(struct request *rq)
 {
 	uint64_t locks[2] = { 0, 0 };
 	unsigned running, waiting;
+	struct store_health h;
 
 	for (int i = 0; i < STAT_COUNT; i++)
 		put_stat(rq->out, stats_name(i), stats_get(i));
-	if (store_locks(rq->d->store, time(NULL), count_lock, locks) !=
-	    STORE_OK)
-		return PROTO_UNAVAILABLE;
+	/* A store that fails still lets the counters be read: the gauges
+	 * that need it are left out, and store_failed says why. */
+	store_health(rq->d->store, &h);
+	put_stat(rq->out, "store_failed", (uint64_t)h.failed);
+	if (store_locks(rq->d->store, time(NULL), count_lock, locks) ==
+	    STORE_OK) {
+		put_stat(rq->out, "locked_accounts", locks[0]);
+		put_stat(rq->out, "locked_sources", locks[1]);
+	}
 	hash_queue(&running, &waiting);
-	put_stat(rq->out, "locked_accounts", locks[0]);
-	put_stat(rq->out, "locked_sources", locks[1]);
 	put_stat(rq->out, "hash_running", running);
 	put_stat(rq->out, "hash_waiting", waiting);
 	put_stat(rq->out, "hash_workers", hash_workers());

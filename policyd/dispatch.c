@@ -74,6 +74,7 @@ static const struct route routes[] = {
 	{ PROTO_UNLOCK, "unlock", ON_ADMIN, WHO_ADMIN, 0, admin_unlock },
 	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks },
 	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats },
+	{ PROTO_STATUS, "status", ON_ADMIN, WHO_ADMIN, 0, admin_status },
 	{ PROTO_TOTP_ENROLL, "totp-enroll", ON_ADMIN, WHO_ADMIN, 1,
 	  admin_totp_enroll },
 	{ PROTO_TOTP_CONFIRM, "totp-confirm", ON_ADMIN, WHO_ADMIN, 1,

@@ -91,6 +91,7 @@ int admin_expire(struct request *rq);
 int admin_unlock(struct request *rq);
 int admin_locks(struct request *rq);
 int admin_stats(struct request *rq);
+int admin_status(struct request *rq);
 int admin_totp_enroll(struct request *rq);
 int admin_totp_confirm(struct request *rq);
 int admin_totp_recovery(struct request *rq);

@@ -76,14 +76,16 @@ same_owner(const struct slot *s, uint64_t h, const char *owner)
 	       strcmp(s->owner, owner) == 0;
 }
 
+/* Slots held by owner, or by anyone (NULL). */
 static unsigned
 held_by(const char *owner)
 {
-	uint64_t h = owner_hash(owner);
+	uint64_t h = owner != NULL ? owner_hash(owner) : 0;
 	unsigned n = 0;
 
 	for (size_t i = 0; i < PENDING_MAX; i++)
-		n += same_owner(&table.slots[i], h, owner);
+		n += owner != NULL ? same_owner(&table.slots[i], h, owner)
+				   : table.slots[i].state != SLOT_FREE;
 	return n;
 }
 

@@ -81,7 +81,8 @@ int pending_take(const uint8_t token[PENDING_TOKEN_LEN], const char *user,
 typedef void (*pending_expired_cb)(const struct pending_login *p, void *arg);
 unsigned pending_expire(pending_expired_cb cb, void *arg);
 
-/* Slots held by owner, live or reserved, expired or not. */
+/* Slots held by owner (NULL: by anyone), live or reserved, expired or
+ * not. */
 unsigned pending_count(const char *owner);
 
 #endif

@@ -207,6 +207,13 @@ int store_last_login(struct store *st, const char *user,
 
 /* Forgets failures and locks too old to matter any more. */
 int store_prune(struct store *st, int64_t before);
+/* What `policyctl status` shows of the store. */
+struct store_health {
+	int failed;		/* a sync failed: refusing until restarted */
+	int64_t error_at;	/* when the last failure was, 0 if none */
+	char error[256];	/* what it was */
+};
+void store_health(struct store *st, struct store_health *h);
 /* Keeps the store's files in shape, called every second or so (SQLite:
  * copies the WAL into the database once it is long and on disk). */
 void store_maintain(struct store *st);

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,38 @@ static const char *const stmt_sql[S_COUNT] = {
  * other constraint is an answer (user exists), not a failure.  Called
  * with the store's lock held, so that errmsg is this failure's.
  */
+/* The last failure of any store in this process, for store_health. */
+static pthread_mutex_t error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_error[256];
+static int64_t last_error_at;
+
+static void note_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void
+note_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&error_lock);
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	last_error_at = time(NULL);
+	pthread_mutex_unlock(&error_lock);
+}
+
+void
+store_health(struct store *st, struct store_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->failed = __atomic_load_n(&st->broken, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&error_lock);
+	h->error_at = last_error_at;
+	snprintf(h->error, sizeof(h->error), "%s", last_error);
+	pthread_mutex_unlock(&error_lock);
+}
+
 void
 sq_note_failure(sqlite3 *db, int rc)
 {
@@ -170,6 +203,8 @@ sq_note_failure(sqlite3 *db, int rc)
 	if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE ||
 	    cause == SQLITE_CONSTRAINT)
 		return;
+	note_error("%s (%s, code %d)", sqlite3_errmsg(db), sqlite3_errstr(rc),
+		   rc);
 	then = __atomic_load_n(&last[cause], __ATOMIC_RELAXED);
 	if (now - then < 60 ||
 	    !__atomic_compare_exchange_n(&last[cause], &then, now, 0,
@@ -374,10 +409,13 @@ durable(struct store *st, uint64_t seq, int locked)
 		upto = st->last;
 		pthread_mutex_unlock(&st->sync_lock);
 		ok = fdatasync(st->wal_fd) == 0;
-		if (!ok)
+		if (!ok) {
+			note_error("fdatasync of the WAL: %s",
+				   strerror(errno));
 			log_err("store: fdatasync of the WAL: %s; answering "
 				"\"unavailable\" until restarted",
 				strerror(errno));
+		}
 		stats_add(STAT_STORE_SYNCS, 1);
 		pthread_mutex_lock(&st->sync_lock);
 		st->syncing = 0;

@@ -202,18 +202,34 @@ test_failed_sync(void **state)
 static void
 test_nothing_after_failed_sync(void **state)
 {
-	char err[512];
+	char err[512], out[4096];
 
 	(void)state;
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"status"), 0);
+	assert_non_null(strstr(out, "\nstore                    ok\n"));
 	sync_on();
 	assert_int_equal(auth("alice", WRONG), PROTO_UNAVAILABLE);
 	sync_off();
 	assert_int_equal(auth("alice", WRONG), PROTO_UNAVAILABLE);
 	assert_int_not_equal(ctl(NULL, "user show alice", err, sizeof(err)),
 			     0);
+	/* What failed is shown, and the counters can still be read. */
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"status"), 0);
+	assert_non_null(strstr(out, "\nstore                    failed: "));
+	assert_non_null(strstr(out, "\nstore_last_error         fdatasync "
+				    "of the WAL: Input/output error\n"));
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"stats"), 0);
+	assert_non_null(strstr(out, "store_failed         1\n"));
 	assert_int_equal(restart(), 0);
 	assert_int_equal(auth("alice", WRONG), PROTO_DENIED);
 	assert_int_equal(ctl(NULL, "user show alice", err, sizeof(err)), 0);
+	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+				"status --json"), 0);
+	assert_non_null(strstr(out, "\"store\":\"ok\""));
+	assert_non_null(strstr(out, "\"version\":\"" POLICYD_VERSION "\""));
 }
 
 static char filler[PATH_MAX + 48];
