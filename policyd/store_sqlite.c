@@ -1,11 +1,14 @@
 /*
  * store_sqlite.c - the SQLite backend of store.h, the embedded default.
  *
- * One connection, guarded by a mutex: SQLite serialises writers anyway,
- * each call is short (hashing happens outside the store), and a single
- * connection keeps the WAL and its checkpoints simple.  Statements are
- * prepared once at open.  Write decisions run inside BEGIN IMMEDIATE, so
+ * Two connections.  Writes run on one, guarded by a mutex: SQLite
+ * serialises writers anyway, each call is short (hashing happens
+ * outside the store), and one writing connection keeps the WAL and its
+ * checkpoints simple.  Write decisions run inside BEGIN IMMEDIATE, so
  * two daemons sharing the file cannot interleave a read and a write.
+ * Reads run on the other, read-only, with its own mutex (sq_reader): in
+ * WAL mode it sees the last commit and never waits for a write
+ * transaction.  Statements are prepared once at open, on both.
  *
  * Group commit: SQLite commits with synchronous = NORMAL, which in WAL
  * mode appends the transaction to the WAL without waiting for the disk,
@@ -347,8 +350,20 @@ wal_cut(struct store *st)
 		"in force after a restart", (unsigned long long)end);
 }
 
+struct store *
+sq_reader(struct store *st)
+{
+	struct store *r = st->reader;
+
+	pthread_mutex_lock(&r->lock);
+	if (!__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE))
+		return r;
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
 int
-sq_read_lock(struct store *st)
+sq_lock(struct store *st)
 {
 	pthread_mutex_lock(&st->lock);
 	if (!__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE))
@@ -453,7 +468,7 @@ store_maintain(struct store *st)
 	uint64_t seq;
 	int rc, log, copied;
 
-	if (sq_read_lock(st) != 0)
+	if (sq_lock(st) != 0)
 		return;
 	if (st->wal_frames < CHECKPOINT_FRAMES) {
 		pthread_mutex_unlock(&st->lock);
@@ -513,6 +528,47 @@ watch_wal(struct store *st, char *err, size_t errsz)
 	return 0;
 }
 
+static struct store *
+store_new(void)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->wal_fd = -1;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->sync_lock, NULL);
+	pthread_cond_init(&st->sync_done, NULL);
+	return st;
+}
+
+/* The connection reads run on: the same file, read-only, hardened like
+ * the writer's, with its own lock and statements. */
+static int
+open_reader(struct store *st, const char *path, char *err, size_t errsz)
+{
+	struct store *r = st->reader = store_new();
+
+	if (r == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &r->db,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+				    SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "the reading connection: %s",
+			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, STORE_BUSY_STEP_MS);
+	return sq_harden(r->db, err, errsz) != 0 ||
+			       prepare_all(r, err, errsz) != 0
+		       ? -1
+		       : 0;
+}
+
 int
 store_open(const char *path, struct store **out, char *err, size_t errsz)
 {
@@ -520,15 +576,11 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 	char why[512] = "";
 
 	*out = NULL;
-	st = calloc(1, sizeof(*st));
+	st = store_new();
 	if (st == NULL) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		return STORE_ERROR;
 	}
-	st->wal_fd = -1;
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_mutex_init(&st->sync_lock, NULL);
-	pthread_cond_init(&st->sync_done, NULL);
 	if (sqlite3_open_v2(path, &st->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
@@ -551,7 +603,8 @@ store_open(const char *path, struct store **out, char *err, size_t errsz)
 	    open_wal(st, why, sizeof(why)) != 0 ||
 	    sq_exec_script(st->db, "PRAGMA synchronous = NORMAL;", why,
 			   sizeof(why)) != 0 ||
-	    watch_wal(st, why, sizeof(why)) != 0)
+	    watch_wal(st, why, sizeof(why)) != 0 ||
+	    open_reader(st, path, why, sizeof(why)) != 0)
 		goto fail;
 	*out = st;
 	return STORE_OK;
@@ -566,6 +619,8 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	/* The writer closes last: SQLite then checkpoints the WAL. */
+	store_close(st->reader);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -601,16 +656,18 @@ read_user(sqlite3_stmt *s, struct store_user *u)
 int
 store_user_get(struct store *st, const char *name, struct store_user *u)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_GET];
+	sqlite3_stmt *s;
+	struct store *rs;
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_USER_GET];
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_user(s, u);
-	sq_release(st, s);
+	sq_release(rs, s);
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
@@ -699,17 +756,19 @@ int
 store_history(struct store *st, int64_t user_id, char (*phcs)[STORE_PHC_MAX],
 	      size_t max, size_t *n)
 {
-	sqlite3_stmt *s = st->stmt[S_HISTORY];
+	sqlite3_stmt *s;
+	struct store *rs;
 	int rc;
 
 	*n = 0;
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_HISTORY];
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
 		sq_copy_text(phcs[(*n)++], STORE_PHC_MAX, s, 0);
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }
 
@@ -808,14 +867,16 @@ int
 store_user_list(struct store *st, const char *after, size_t max,
 		store_user_cb cb, void *arg, int *more)
 {
-	sqlite3_stmt *s = st->stmt[S_USER_LIST];
+	sqlite3_stmt *s;
+	struct store *rs;
 	struct store_user u;
 	size_t given = 0;
 	int rc;
 
 	*more = 0;
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_USER_LIST];
 	sqlite3_bind_text(s, 1, after, -1, SQLITE_STATIC);
 	/* One row beyond max tells whether the list continues; a negative
 	 * LIMIT is no limit. */
@@ -833,6 +894,6 @@ store_user_list(struct store *st, const char *after, size_t max,
 			break;
 		}
 	}
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }

@@ -97,6 +97,7 @@ struct store {
 	int syncing;			/* a thread is in fdatasync */
 	int sync_failed;		/* fdatasync failed: no more */
 	int broken;			/* atomic: the same, for every call */
+	struct store *reader;		/* reads' connection; see sq_reader */
 };
 
 /* Everything between opening the file and preparing the statements
@@ -114,9 +115,18 @@ int sq_run(sqlite3_stmt *s);
 /* Steps a bound statement once, then resets it and clears its bindings;
  * SQLITE_DONE or the error. */
 int sq_step(sqlite3_stmt *s);
-/* Takes the store's lock for a read: 0, or -1 without it once a sync
- * failed (what this connection sees may then not be on disk). */
-int sq_read_lock(struct store *st);
+/* Takes the store's lock: 0, or -1 without it once a sync failed. */
+int sq_lock(struct store *st);
+/*
+ * Reads run on a connection of their own (st->reader, read-only, with
+ * its own lock and statements), so that they never wait for a write
+ * transaction; in WAL mode a reader sees the last commit.  Returns the
+ * reader, locked, or NULL once a sync failed (what the file holds may
+ * then not be on disk).  sq_release unlocks it.
+ */
+struct store *sq_reader(struct store *st);
+/* SQLite's hardening of a connection (defensive, no trusted schema). */
+int sq_harden(sqlite3 *db, char *err, size_t errsz);
 /* Resets a statement a read ran, clears its bindings and releases the
  * store's lock. */
 void sq_release(struct store *st, sqlite3_stmt *s);

@@ -146,7 +146,8 @@ chain_start(struct store *st, int64_t *id, uint8_t hash[AUDIT_HASH_LEN])
 int
 store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 {
-	sqlite3_stmt *s = st->stmt[S_AUDIT_ALL];
+	sqlite3_stmt *s;
+	struct store *rs;
 	uint8_t expect[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN];
 	uint8_t hash[AUDIT_HASH_LEN], again[AUDIT_HASH_LEN];
 	struct audit_rec r;
@@ -155,9 +156,10 @@ store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 
 	*count = 0;
 	*bad_id = 0;
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
-	chain_start(st, &last_id, expect);
+	s = rs->stmt[S_AUDIT_ALL];
+	chain_start(rs, &last_id, expect);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_row(s, &r, prev, hash);
 		store_record_hash(prev, &r, again);
@@ -175,7 +177,7 @@ store_audit_verify(struct store *st, uint64_t *count, int64_t *bad_id)
 		(*count)++;
 	}
 	sqlite3_reset(s);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(&rs->lock);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
@@ -183,13 +185,15 @@ int
 store_audit_query(struct store *st, const struct audit_query *q,
 		  store_audit_cb cb, void *arg)
 {
-	sqlite3_stmt *s = st->stmt[S_AUDIT_QUERY];
+	sqlite3_stmt *s;
+	struct store *rs;
 	uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
 	struct audit_rec r;
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_AUDIT_QUERY];
 	sqlite3_bind_text(s, 1, q->user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, q->event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, q->host, -1, SQLITE_STATIC);
@@ -204,7 +208,7 @@ store_audit_query(struct store *st, const struct audit_query *q,
 			break;
 		}
 	}
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 

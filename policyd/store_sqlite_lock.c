@@ -189,7 +189,7 @@ begin_write(struct store *st)
 	int rc;
 
 	for (;;) {
-		if (sq_read_lock(st) != 0)
+		if (sq_lock(st) != 0)
 			return -1;
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -419,12 +419,13 @@ int
 store_locked(struct store *st, char kind, const char *key, int64_t now,
 	     int64_t *until)
 {
+	struct store *rs;
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
-	rc = lock_until(st, kind, key, until);
-	pthread_mutex_unlock(&st->lock);
+	rc = lock_until(rs, kind, key, until);
+	pthread_mutex_unlock(&rs->lock);
 	if (rc < 0)
 		return STORE_ERROR;
 	return rc == 1 && lockout_holds(*until, now);
@@ -433,12 +434,14 @@ store_locked(struct store *st, char kind, const char *key, int64_t now,
 int
 store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
 {
-	sqlite3_stmt *s = st->stmt[S_LOCK_LIST];
+	sqlite3_stmt *s;
+	struct store *rs;
 	char key[PROTO_MAX_TEXT + 1];
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_LOCK_LIST];
 	sqlite3_bind_int64(s, 1, now);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *k = sqlite3_column_text(s, 0);
@@ -451,7 +454,7 @@ store_locks(struct store *st, int64_t now, store_lock_cb cb, void *arg)
 			break;
 		}
 	}
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
@@ -459,12 +462,14 @@ int
 store_failures(struct store *st, const char *user, size_t max,
 	       store_failure_cb cb, void *arg)
 {
-	sqlite3_stmt *s = st->stmt[S_FAIL_LIST];
+	sqlite3_stmt *s;
+	struct store *rs;
 	char rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_FAIL_LIST];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -475,19 +480,20 @@ store_failures(struct store *st, const char *user, size_t max,
 			break;
 		}
 	}
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
 int
 store_last_login(struct store *st, const char *user, struct last_login *out)
 {
+	struct store *rs;
 	int rc;
 
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
-	rc = read_last_login(st, user, out);
-	pthread_mutex_unlock(&st->lock);
+	rc = read_last_login(rs, user, out);
+	pthread_mutex_unlock(&rs->lock);
 	return rc == 0 ? STORE_OK : STORE_ERROR;
 }
 

@@ -168,8 +168,8 @@ migrate(sqlite3 *db, int from, int to, char *err, size_t errsz)
 /* Before the schema is read: no function a schema object names runs
  * unless SQLite deems it harmless (trusted_schema off), and no SQL can
  * write the schema or the file around SQLite's own checks (defensive). */
-static int
-harden(sqlite3 *db, char *err, size_t errsz)
+int
+sq_harden(sqlite3 *db, char *err, size_t errsz)
 {
 	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1,
 			      (int *)NULL) == SQLITE_OK &&
@@ -358,7 +358,7 @@ migrate_checked(sqlite3 *db, int v, char *err, size_t errsz)
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
-	if (harden(want, err, errsz) != 0 ||
+	if (sq_harden(want, err, errsz) != 0 ||
 	    migrate(want, 0, v, err, errsz) != 0 ||
 	    schema_diff(db, want, v, err, errsz) != 0)
 		goto out;
@@ -392,7 +392,7 @@ sq_check_and_migrate(sqlite3 *db, char *why, size_t whysz)
 
 	/* Migrations commit with FULL; decisions with NORMAL and
 	 * sq_durable. */
-	if (harden(db, why, whysz) != 0 || quick_check(db, why, whysz) != 0 ||
+	if (sq_harden(db, why, whysz) != 0 || quick_check(db, why, whysz) != 0 ||
 	    check_identity(db, &version, why, whysz) != 0 ||
 	    sq_exec_script(db, pragmas, why, whysz) != 0 ||
 	    migrate_checked(db, version, why, whysz) != 0)

@@ -26,13 +26,15 @@ copy_blob(uint8_t *dst, size_t cap, sqlite3_stmt *s, int col)
 int
 store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 {
-	sqlite3_stmt *s = st->stmt[S_TOTP_GET];
+	sqlite3_stmt *s;
+	struct store *rs;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->last_step = -1;
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_TOTP_GET];
 	sqlite3_bind_int64(s, 1, user_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -41,7 +43,7 @@ store_totp_get(struct store *st, int64_t user_id, struct store_totp *t)
 					   1);
 		t->last_step = sqlite3_column_int64(s, 2);
 	}
-	sq_release(st, s);
+	sq_release(rs, s);
 	if (rc == SQLITE_ROW)
 		return STORE_OK;
 	return rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
@@ -192,16 +194,18 @@ store_codes_use(struct store *st, int64_t user_id,
 int
 store_codes_left(struct store *st, int64_t user_id, uint32_t *n)
 {
-	sqlite3_stmt *s = st->stmt[S_CODES_LEFT];
+	sqlite3_stmt *s;
+	struct store *rs;
 	int rc;
 
 	*n = 0;
-	if (sq_read_lock(st) != 0)
+	if ((rs = sq_reader(st)) == NULL)
 		return STORE_ERROR;
+	s = rs->stmt[S_CODES_LEFT];
 	sqlite3_bind_int64(s, 1, user_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*n = (uint32_t)sqlite3_column_int64(s, 0);
-	sq_release(st, s);
+	sq_release(rs, s);
 	return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }

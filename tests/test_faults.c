@@ -14,6 +14,7 @@
  * happen (the kernel refuses while the store is open for writing); a
  * read-only store at start is test_store's.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -300,6 +302,42 @@ test_checkpoint_after_sync(void **state)
 	store_close(st);
 }
 
+static void *
+read_one(void *arg)
+{
+	struct store_user u;
+
+	return (void *)(intptr_t)store_user_get(arg, "user1", &u);
+}
+
+/* A read does not wait for a write in progress: the writer's lock held
+ * (as during a transaction's body), a read still answers. */
+static void
+test_read_beside_write(void **state)
+{
+	struct store *st = NULL;
+	struct timespec by;
+	char path[PATH_MAX], err[512];
+	pthread_t tid;
+	void *rc;
+
+	(void)state;
+	t_fmt(path, "%s/read.db", t_dir());
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_user_add(st, "user1", "$argon2id$v=19$"
+					"m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+					1, NULL),
+			 STORE_OK);
+	pthread_mutex_lock(&st->lock);
+	assert_int_equal(pthread_create(&tid, NULL, read_one, st), 0);
+	clock_gettime(CLOCK_REALTIME, &by);
+	by.tv_sec += 10;
+	assert_int_equal(pthread_timedjoin_np(tid, &rc, &by), 0);
+	pthread_mutex_unlock(&st->lock);
+	assert_int_equal((intptr_t)rc, STORE_OK);
+	store_close(st);
+}
+
 static int
 start_sync(void **state)
 {
@@ -365,6 +403,7 @@ main(void)
 	};
 	const struct CMUnitTest direct[] = {
 		cmocka_unit_test(test_checkpoint_after_sync),
+		cmocka_unit_test(test_read_beside_write),
 	};
 	int failed = 0;
 
