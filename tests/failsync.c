@@ -22,10 +22,18 @@ failing(void)
 	return trigger != NULL && access(trigger, F_OK) == 0;
 }
 
-/* The next definition of name after this library's. */
-static int (*next_sync(const char *name))(int)
+/* Fails while the trigger exists, else calls the next definition of
+ * name after this library's (looked up once, into *real). */
+static int
+sync_or_fail(const char *name, int (**real)(int), int fd)
 {
-	return (int (*)(int))dlsym(RTLD_NEXT, name);
+	if (failing()) {
+		errno = EIO;
+		return -1;
+	}
+	if (*real == NULL)
+		*real = (int (*)(int))dlsym(RTLD_NEXT, name);
+	return *real != NULL ? (*real)(fd) : -1;
 }
 
 int
@@ -33,13 +41,7 @@ fsync(int fd)
 {
 	static int (*real)(int);
 
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (real == NULL)
-		real = next_sync("fsync");
-	return real != NULL ? real(fd) : -1;
+	return sync_or_fail("fsync", &real, fd);
 }
 
 int
@@ -47,11 +49,5 @@ fdatasync(int fd)
 {
 	static int (*real)(int);
 
-	if (failing()) {
-		errno = EIO;
-		return -1;
-	}
-	if (real == NULL)
-		real = next_sync("fdatasync");
-	return real != NULL ? real(fd) : -1;
+	return sync_or_fail("fdatasync", &real, fd);
 }
