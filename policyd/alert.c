@@ -9,31 +9,81 @@
 
 #include "alert.h"
 #include "log.h"
+#include "proto.h"
 
 #define KINDS 8
+
+/* A record kept for a summary: the newest event of its kind that had no
+ * alert of its own. */
+struct held {
+	char event[32];
+	char user[PROTO_MAX_TEXT + 1];
+	char host[PROTO_MAX_TEXT + 1];
+	char service[PROTO_MAX_TEXT + 1];
+	char result[32];
+	char reason[64];
+	char actor[33];
+	int64_t actor_uid, time, id;
+};
 
 static struct {
 	pthread_mutex_t lock;
 	char command[PATH_MAX];
+	unsigned interval;		/* seconds between two of a kind */
 	struct {
 		char kind[16];
-		time_t last;
-		unsigned suppressed;
+		time_t last;		/* when one of the kind last ran */
+		unsigned suppressed;	/* events since, without one */
+		struct held newest;	/* the newest of those */
 	} seen[KINDS];
-} alerts = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} alerts = { .lock = PTHREAD_MUTEX_INITIALIZER, .interval = 60 };
 
 void
-alert_configure(const char *command)
+alert_configure(const char *command, unsigned interval)
 {
 	pthread_mutex_lock(&alerts.lock);
 	snprintf(alerts.command, sizeof(alerts.command), "%s", command);
+	alerts.interval = interval > 0 ? interval : 1;
 	pthread_mutex_unlock(&alerts.lock);
 }
 
-/* Whether an alert of kind may run now; records it.  *suppressed gets
- * how many were skipped since the last one.  Called with the lock. */
+static void
+hold(struct held *h, const struct audit_rec *r)
+{
+#define COPY(f) snprintf(h->f, sizeof(h->f), "%s", r->f != NULL ? r->f : "")
+	COPY(event);
+	COPY(user);
+	COPY(host);
+	COPY(service);
+	COPY(result);
+	COPY(reason);
+#undef COPY
+	snprintf(h->actor, sizeof(h->actor), "%s", r->actor);
+	h->actor_uid = r->actor_uid;
+	h->time = r->time;
+	h->id = r->id;
+}
+
+static void
+held_record(const struct held *h, struct audit_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->event = h->event;
+	r->user = h->user;
+	r->host = h->host;
+	r->service = h->service;
+	r->result = h->result;
+	r->reason = h->reason;
+	snprintf(r->actor, sizeof(r->actor), "%s", h->actor);
+	r->actor_uid = h->actor_uid;
+	r->time = h->time;
+	r->id = h->id;
+}
+
+/* The slot of kind, made if new; -1 when all are taken.  Called with
+ * the lock. */
 static int
-may_run(const char *kind, time_t now, unsigned *suppressed)
+slot_of(const char *kind)
 {
 	int free_slot = -1;
 
@@ -41,26 +91,14 @@ may_run(const char *kind, time_t now, unsigned *suppressed)
 		if (alerts.seen[i].kind[0] == '\0') {
 			if (free_slot < 0)
 				free_slot = i;
-			continue;
+		} else if (strcmp(alerts.seen[i].kind, kind) == 0) {
+			return i;
 		}
-		if (strcmp(alerts.seen[i].kind, kind) != 0)
-			continue;
-		if (now - alerts.seen[i].last < 60) {
-			alerts.seen[i].suppressed++;
-			return 0;
-		}
-		*suppressed = alerts.seen[i].suppressed;
-		alerts.seen[i].suppressed = 0;
-		alerts.seen[i].last = now;
-		return 1;
 	}
-	if (free_slot < 0)
-		return 0;
-	snprintf(alerts.seen[free_slot].kind, sizeof(alerts.seen[0].kind),
-		 "%s", kind);
-	alerts.seen[free_slot].last = now;
-	*suppressed = 0;
-	return 1;
+	if (free_slot >= 0)
+		snprintf(alerts.seen[free_slot].kind,
+			 sizeof(alerts.seen[0].kind), "%s", kind);
+	return free_slot;
 }
 
 static void
@@ -69,11 +107,14 @@ set_env(char *buf, size_t size, const char *name, const char *v)
 	snprintf(buf, size, "POLICYD_%s=%s", name, v != NULL ? v : "");
 }
 
+/* Runs command for r; `suppressed` events of the kind had no alert of
+ * their own since the last one, and a summary stands for them (r is the
+ * newest). */
 static void
 spawn(const char *command, const char *kind, const struct audit_rec *r,
-      unsigned suppressed)
+      unsigned suppressed, int summary)
 {
-	char env[12][320], *envp[13];
+	char env[14][320], *envp[15];
 	char *argv[] = { (char *)command, (char *)kind, NULL };
 	posix_spawnattr_t attr;
 	sigset_t none, all;
@@ -92,13 +133,16 @@ spawn(const char *command, const char *kind, const struct audit_rec *r,
 		 (long long)r->actor_uid);
 	snprintf(env[9], sizeof(env[9]), "POLICYD_TIME=%lld",
 		 (long long)r->time);
-	snprintf(env[10], sizeof(env[10]), "POLICYD_SUPPRESSED=%u",
+	snprintf(env[10], sizeof(env[10]), "POLICYD_SEQ=%lld",
+		 (long long)r->id);
+	snprintf(env[11], sizeof(env[11]), "POLICYD_SUPPRESSED=%u",
 		 suppressed);
-	snprintf(env[11], sizeof(env[11]), "PATH=/usr/sbin:/usr/bin:/sbin:"
+	snprintf(env[12], sizeof(env[12]), "POLICYD_SUMMARY=%d", summary);
+	snprintf(env[13], sizeof(env[13]), "PATH=/usr/sbin:/usr/bin:/sbin:"
 		 "/bin");
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 14; i++)
 		envp[i] = env[i];
-	envp[12] = NULL;
+	envp[14] = NULL;
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_init(&attr);
@@ -116,13 +160,50 @@ void
 alert_fire(const char *kind, const struct audit_rec *r)
 {
 	char command[PATH_MAX];
-	unsigned suppressed = 0;
-	int run;
+	time_t now = time(NULL);
+	int i, run = 0;
 
 	pthread_mutex_lock(&alerts.lock);
 	snprintf(command, sizeof(command), "%s", alerts.command);
-	run = command[0] != '\0' && may_run(kind, time(NULL), &suppressed);
+	i = command[0] != '\0' ? slot_of(kind) : -1;
+	if (i < 0) {
+		/* no command, or more kinds than slots: nothing to run */
+	} else if (alerts.seen[i].last == 0 ||
+		   now - alerts.seen[i].last >= (time_t)alerts.interval) {
+		alerts.seen[i].last = now;
+		run = 1;
+	} else {
+		alerts.seen[i].suppressed++;
+		hold(&alerts.seen[i].newest, r);
+	}
 	pthread_mutex_unlock(&alerts.lock);
 	if (run)
-		spawn(command, kind, r, suppressed);
+		spawn(command, kind, r, 0, 0);
+}
+
+void
+alert_flush(void)
+{
+	char command[PATH_MAX], kind[16];
+	time_t now = time(NULL);
+	struct audit_rec r;
+
+	for (int i = 0; i < KINDS; i++) {
+		unsigned n = 0;
+
+		pthread_mutex_lock(&alerts.lock);
+		snprintf(command, sizeof(command), "%s", alerts.command);
+		if (alerts.seen[i].suppressed > 0 &&
+		    now - alerts.seen[i].last >= (time_t)alerts.interval) {
+			n = alerts.seen[i].suppressed;
+			alerts.seen[i].suppressed = 0;
+			alerts.seen[i].last = now;
+			held_record(&alerts.seen[i].newest, &r);
+			snprintf(kind, sizeof(kind), "%s",
+				 alerts.seen[i].kind);
+		}
+		pthread_mutex_unlock(&alerts.lock);
+		if (n > 0 && command[0] != '\0')
+			spawn(command, kind, &r, n, 1);
+	}
 }

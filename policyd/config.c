@@ -106,6 +106,8 @@ static const struct key keys[] = {
 	{ "audit", "retention", K_DURATION, 0, 3650 * 86400,
 	  FIELD(audit_retention) },
 	{ "audit", "alert_command", K_FILE, 0, 0, FIELD(alert_command) },
+	{ "audit", "alert_interval", K_DURATION, 1, 3600,
+	  FIELD(alert_interval) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -190,6 +192,7 @@ cfg_defaults(struct cfg *c)
 	snprintf(c->totp_key_file, sizeof(c->totp_key_file),
 		 "/etc/policyd/totp.key");
 	c->audit_retention = 365 * 86400;
+	c->alert_interval = 60;
 }
 
 __attribute__((format(printf, 3, 4))) static void

@@ -95,6 +95,7 @@ struct cfg {
 	/* [audit] */
 	uint32_t audit_retention;	/* seconds; 0 keeps every record */
 	char alert_command[PATH_MAX];	/* "" for none */
+	uint32_t alert_interval;	/* seconds between alerts of a kind */
 };
 
 void cfg_defaults(struct cfg *c);

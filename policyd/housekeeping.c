@@ -6,6 +6,7 @@
  */
 #include <time.h>
 
+#include "alert.h"
 #include "daemon.h"
 #include "housekeeping.h"
 #include "login.h"
@@ -53,6 +54,7 @@ housekeeping(struct daemon *d)
 
 	pending_expire(abandoned, d);
 	store_maintain(d->store);
+	alert_flush();
 	if (now - last_prune < PRUNE_EVERY)
 		return;
 	last_prune = now;

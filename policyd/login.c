@@ -229,11 +229,14 @@ record_failure(struct store *st, const struct where *w,
 	if (t->newly_locked == 0)
 		return;
 	stats_add(STAT_LOCKOUTS, (uint64_t)t->newly_locked);
-	log_notice("too many failures: locked user %s%s%s", w->user,
-		   t->locked_source ? " and host " : "",
-		   t->locked_source ? w->rhost : "");
-	alert_fire(t->locked_source ? "lock-source" : "lock",
-		   t->locked_source ? &host_lock : &user_lock);
+	log_warn("too many failures: locked user %s%s%s", w->user,
+		 t->locked_source ? " and host " : "",
+		 t->locked_source ? w->rhost : "");
+	/* One alert for each lock, each with its own record. */
+	if (t->locked_user)
+		alert_fire("lock", &user_lock);
+	if (t->locked_source)
+		alert_fire("lock-source", &host_lock);
 }
 
 void

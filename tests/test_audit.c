@@ -284,37 +284,54 @@ lines_with(const char *file, const char *text, int n)
 	return 0;
 }
 
-/* alert_command: run with the event in its environment, once a minute
- * per kind however many happen. */
+/* alert_command: run with the event in its environment, its record's
+ * time and sequence number; at most one per kind in alert_interval, and
+ * the events of the kind meanwhile come after it as one summary that
+ * says how many they were. */
 static void
 test_alert_command(void **state)
 {
 	char script[PATH_MAX + 32], log[PATH_MAX + 32], extra[3 * PATH_MAX];
+	char want[128];
 
 	(void)state;
 	snprintf(script, sizeof(script), "%s/alert.sh", d.dir);
 	snprintf(log, sizeof(log), "%s/alerts.log", d.dir);
 	assert_int_equal(t_sh("printf '#!/bin/sh\\necho \"$1 $POLICYD_KIND "
-			      "$POLICYD_EVENT $POLICYD_USER $POLICYD_ACTOR\" "
-			      ">> %s\\n' > %s && chmod 755 %s", log, script,
-			      script), 0);
-	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n",
-		 script);
+			      "$POLICYD_EVENT $POLICYD_USER $POLICYD_ACTOR "
+			      "time=$POLICYD_TIME seq=$POLICYD_SEQ "
+			      "n=$POLICYD_SUPPRESSED "
+			      "summary=$POLICYD_SUMMARY\" >> %s\\n' > %s && "
+			      "chmod 755 %s", log, script, script), 0);
+	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n"
+		 "alert_interval = 2s\n", script);
 	assert_int_equal(td_restart(&d, extra), 0);
 	ctl(PW "\n", "user add alerted --password-stdin", 0);
 	ctl(PW "\n", "user add alerted2 --password-stdin", 0);
-	assert_true(lines_with(log, "admin admin user-add alerted", 1));
+	ctl(PW "\n", "user add alerted3 --password-stdin", 0);
+	assert_true(lines_with(log, "admin admin user-add alerted ", 1));
+	/* The alert's time and sequence number are its record's. */
+	snprintf(want, sizeof(want), "time=%ld seq=%ld n=0 summary=0",
+		 td_sql(&d, "SELECT time FROM audit WHERE event = 'user-add' "
+			    "AND user = 'alerted'"),
+		 td_sql(&d, "SELECT id FROM audit WHERE event = 'user-add' "
+			    "AND user = 'alerted'"));
+	assert_true(lines_with(log, want, 1));
 	for (int i = 0; i < 5; i++) {
 		t_request(d.pam_sock, PROTO_AUTH, "alerted", "Wrong-Guess-80");
 		t_request(d.pam_sock, PROTO_AUTH, "alerted2",
 			  "Wrong-Guess-80");
 	}
-	assert_true(lines_with(log, "lock lock lock alerted", 1));
-	usleep(300000);
-	/* Two lockouts and two adds within the minute: one alert each. */
-	assert_int_equal(t_sh("test $(grep -c '^lock ' %s) -eq 1 && "
-			      "test $(grep -c '^admin ' %s) -eq 1", log, log),
-			 0);
+	assert_true(lines_with(log, "lock lock lock alerted ", 1));
+	/* The two adds and the one lockout that had no alert of their own:
+	 * one summary each, for the newest, saying how many. */
+	assert_true(lines_with(log, "admin admin user-add alerted3 .* n=2 "
+			       "summary=1", 1));
+	assert_true(lines_with(log, "lock lock lock alerted2 .* n=1 "
+			       "summary=1", 1));
+	assert_int_equal(t_sh("test $(grep -c '^lock ' %s) -eq 2 && "
+			      "test $(grep -c '^admin ' %s) -eq 2 && "
+			      "! grep 'time=0 ' %s", log, log, log), 0);
 	assert_int_equal(td_restart(&d, NULL), 0);
 }
 
