@@ -451,6 +451,12 @@ admin_unlock(struct request *rq)
 		}
 		status = store_status(store_unlock(rq->d->store, kind, key, &ev));
 		admin_audit_end(&ev);
+		if (status == PROTO_NOT_FOUND) {
+			/* Nothing was locked: refused, not done. */
+			ev.result = "refused";
+			ev.reason = "not-locked";
+			audit_now(rq->d->store, &ev);
+		}
 	}
 	if (status == PROTO_OK)
 		log_notice("%s %s unlocked by uid %u",
@@ -551,7 +557,8 @@ admin_status(struct request *rq)
 	if (h.error_at != 0) {
 		snprintf(line, sizeof(line), "%s", h.error);
 		put_text(rq->out, "store_last_error", line);
-		put_number(rq->out, "store_last_error_at", (uint64_t)h.error_at);
+		put_number(rq->out, "store_last_error_at",
+			   (uint64_t)h.error_at);
 	}
 	put_number(rq->out, "hash_workers", hash_workers());
 	put_number(rq->out, "logins_waiting_for_code", pending_count(NULL));

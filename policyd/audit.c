@@ -64,6 +64,8 @@ audit_done(struct audit_rec *r)
 	if (r == NULL || !r->committed)
 		return 0;
 	to_syslog(r);
+	if (r->recorded != NULL)
+		*r->recorded = 1;
 	return 1;
 }
 

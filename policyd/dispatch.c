@@ -35,57 +35,70 @@ struct route {
 	enum who who;
 	int needs_user;
 	int (*handler)(struct request *rq);
+	/* A verb that may change state: its event, under which a refusal
+	 * the handler did not record is recorded. */
+	const char *event;
 };
 
 #define ON_PAM (1 << SOCK_PAM)
 #define ON_ADMIN (1 << SOCK_ADMIN)
 
 static const struct route routes[] = {
-	{ PROTO_PING, "ping", ON_PAM | ON_ADMIN, WHO_ANYONE, 0, auth_ping },
-	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate },
-	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account },
-	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass },
-	{ PROTO_CODE, "code", ON_PAM, WHO_SELF, 1, auth_code },
+	{ PROTO_PING, "ping", ON_PAM | ON_ADMIN, WHO_ANYONE, 0, auth_ping,
+	  NULL },
+	{ PROTO_AUTH, "auth", ON_PAM, WHO_SELF, 1, auth_authenticate, NULL },
+	{ PROTO_ACCT, "acct", ON_PAM, WHO_SELF, 1, auth_account, NULL },
+	{ PROTO_CHPASS, "chpass", ON_PAM, WHO_SELF, 1, auth_chpass, NULL },
+	{ PROTO_CODE, "code", ON_PAM, WHO_SELF, 1, auth_code, NULL },
 	{ PROTO_CODE_ONLY, "code-only", ON_PAM, WHO_SELF, 1,
-	  auth_code_only },
+	  auth_code_only, NULL },
 	{ PROTO_SELF_ENROLL, "self-totp-enroll", ON_PAM, WHO_SELF, 1,
-	  self_totp_enroll },
+	  self_totp_enroll, NULL },
 	{ PROTO_SELF_CONFIRM, "self-totp-confirm", ON_PAM, WHO_SELF, 1,
-	  self_totp_confirm },
+	  self_totp_confirm, NULL },
 	{ PROTO_SELF_RESET, "self-totp-reset", ON_PAM, WHO_SELF, 1,
-	  self_totp_reset },
-	{ PROTO_LOCK_CHECK, "preauth", ON_PAM, WHO_ROOT, 1, auth_lock_check },
-	{ PROTO_LOCK_FAIL, "authfail", ON_PAM, WHO_ROOT, 1, auth_lock_fail },
-	{ PROTO_LOCK_SUCC, "authsucc", ON_PAM, WHO_ROOT, 1, auth_lock_succ },
-	{ PROTO_USER_ADD, "user-add", ON_ADMIN, WHO_ADMIN, 1, admin_user_add },
-	{ PROTO_USER_DEL, "user-del", ON_ADMIN, WHO_ADMIN, 1, admin_user_del },
+	  self_totp_reset, NULL },
+	{ PROTO_LOCK_CHECK, "preauth", ON_PAM, WHO_ROOT, 1, auth_lock_check,
+	  NULL },
+	{ PROTO_LOCK_FAIL, "authfail", ON_PAM, WHO_ROOT, 1, auth_lock_fail,
+	  NULL },
+	{ PROTO_LOCK_SUCC, "authsucc", ON_PAM, WHO_ROOT, 1, auth_lock_succ,
+	  NULL },
+	{ PROTO_USER_ADD, "user-add", ON_ADMIN, WHO_ADMIN, 1, admin_user_add,
+	  "user-add" },
+	{ PROTO_USER_DEL, "user-del", ON_ADMIN, WHO_ADMIN, 1, admin_user_del,
+	  "user-del" },
 	{ PROTO_USER_LIST, "user-list", ON_ADMIN, WHO_ADMIN, 0,
-	  admin_user_list },
+	  admin_user_list, NULL },
 	{ PROTO_USER_SHOW, "user-show", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_user_show },
+	  admin_user_show, NULL },
 	{ PROTO_USER_DISABLE, "user-disable", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_user_disable },
+	  admin_user_disable, "user-disable" },
 	{ PROTO_USER_ENABLE, "user-enable", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_user_enable },
-	{ PROTO_PASSWD, "passwd", ON_ADMIN, WHO_ADMIN, 1, admin_passwd },
+	  admin_user_enable, "user-enable" },
+	{ PROTO_PASSWD, "passwd", ON_ADMIN, WHO_ADMIN, 1, admin_passwd,
+	  "password-change" },
 	{ PROTO_PWCHECK, "password-check", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_pwcheck },
-	{ PROTO_EXPIRE, "expire", ON_ADMIN, WHO_ADMIN, 1, admin_expire },
-	{ PROTO_UNLOCK, "unlock", ON_ADMIN, WHO_ADMIN, 0, admin_unlock },
-	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks },
-	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats },
-	{ PROTO_STATUS, "status", ON_ADMIN, WHO_ADMIN, 0, admin_status },
+	  admin_pwcheck, NULL },
+	{ PROTO_EXPIRE, "expire", ON_ADMIN, WHO_ADMIN, 1, admin_expire,
+	  "password-expire" },
+	{ PROTO_UNLOCK, "unlock", ON_ADMIN, WHO_ADMIN, 0, admin_unlock,
+	  "unlock" },
+	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks, NULL },
+	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats, NULL },
+	{ PROTO_STATUS, "status", ON_ADMIN, WHO_ADMIN, 0, admin_status, NULL },
 	{ PROTO_TOTP_ENROLL, "totp-enroll", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_totp_enroll },
+	  admin_totp_enroll, "totp-enroll" },
 	{ PROTO_TOTP_CONFIRM, "totp-confirm", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_totp_confirm },
+	  admin_totp_confirm, "totp-confirm" },
 	{ PROTO_TOTP_RECOVERY, "totp-recovery", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_totp_recovery },
+	  admin_totp_recovery, "totp-recovery-codes" },
 	{ PROTO_TOTP_RESET, "totp-reset", ON_ADMIN, WHO_ADMIN, 1,
-	  admin_totp_reset },
-	{ PROTO_AUDIT_QUERY, "audit", ON_ADMIN, WHO_ADMIN, 0, admin_audit_query },
+	  admin_totp_reset, "totp-reset" },
+	{ PROTO_AUDIT_QUERY, "audit", ON_ADMIN, WHO_ADMIN, 0, admin_audit_query,
+	  NULL },
 	{ PROTO_AUDIT_VERIFY, "audit-verify", ON_ADMIN, WHO_ADMIN, 0,
-	  admin_audit_verify },
+	  admin_audit_verify, NULL },
 };
 
 static const struct route *
@@ -164,10 +177,11 @@ peer_resolve(struct peer *p)
 }
 
 void
-request_audit(const struct request *rq, struct audit_rec *r,
-	      const char *event, int known)
+request_audit(struct request *rq, struct audit_rec *r, const char *event,
+	      int known)
 {
 	memset(r, 0, sizeof(*r));
+	r->recorded = &rq->recorded;
 	r->event = event;
 	r->user = known ? rq->user : "(unknown)";
 	r->actor_uid = rq->peer->cred.uid;
@@ -236,6 +250,20 @@ read_user(struct request *rq)
 	return wire_str(&f, rq->user, sizeof(rq->user));
 }
 
+/* A verb that could have changed state and was refused, with nothing
+ * in the trail yet: one record says so, and why. */
+static void
+record_refusal(const struct route *r, struct request *rq, int status)
+{
+	struct audit_rec ev;
+
+	request_audit(rq, &ev, r->event, 1);
+	ev.result = "refused";
+	ev.reason = rq->reason != PROTO_R_NONE ? proto_reason_name(rq->reason)
+					       : proto_status_name(status);
+	audit_now(rq->d->store, &ev);
+}
+
 /* Runs the route's checks and handler; returns a status, or -1. */
 static int
 route_request(const struct route *r, struct request *rq)
@@ -264,7 +292,11 @@ route_request(const struct route *r, struct request *rq)
 						      : "admin.sock");
 		return PROTO_FORBIDDEN;
 	}
-	return r->handler(rq);
+	rc = r->handler(rq);
+	if (r->event != NULL && rc > PROTO_OK && rc != PROTO_UNAVAILABLE &&
+	    !rq->recorded)
+		record_refusal(r, rq, rc);
+	return rc;
 }
 
 /* The reasons of an error reply, and the limits that explain them. */

@@ -46,6 +46,7 @@ struct request {
 	uint32_t reason;	/* enum proto_reason for an error status */
 	uint32_t reasons;	/* or several: bit (1 << reason) each */
 	int keep_fields;	/* an error reply keeps the handler's fields */
+	int recorded;		/* a record of this request is in the trail */
 	struct wwriter *out;	/* reply; handlers add fields for PROTO_OK */
 };
 
@@ -104,7 +105,7 @@ struct audit_rec;
  * peer, its user the request's user when known to policyd (known: a user
  * the store has), else "(unknown)", as a name that is not a user may be a
  * password typed into the wrong field. */
-void request_audit(const struct request *rq, struct audit_rec *r,
+void request_audit(struct request *rq, struct audit_rec *r,
 		   const char *event, int known);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of

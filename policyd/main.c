@@ -356,7 +356,8 @@ drop_privileges(const struct identity *id, char *err, size_t errsz)
 
 /* An event of the daemon itself: start, stop, reload. */
 static void
-daemon_event(struct daemon *d, const char *event, const char *result)
+daemon_event(struct daemon *d, const char *event, const char *result,
+	     const char *reason)
 {
 	struct audit_rec ev;
 
@@ -364,8 +365,16 @@ daemon_event(struct daemon *d, const char *event, const char *result)
 	ev.event = event;
 	ev.result = result;
 	ev.actor_uid = -1;
-	ev.reason = POLICYD_VERSION;
+	ev.reason = reason;
 	audit_now(d->store, &ev);
+}
+
+/* A reload refused: the log and the trail say why. */
+static void
+reload_refused(struct daemon *d, const char *why)
+{
+	log_err("reload refused, old configuration kept: %s", why);
+	daemon_event(d, "config-reload", "refused", why);
 }
 
 /* The warnings of the file read at start (cfg_warn_fn), kept until
@@ -403,22 +412,21 @@ reload(struct daemon *d)
 
 	if (cfg_load_warn(d->cfg_path, &next, log_warning, NULL, err,
 			  sizeof(err)) != 0) {
-		log_err("reload refused, old configuration kept: %s", err);
-		daemon_event(d, "config-reload", "refused");
+		reload_refused(d, err);
 		return;
 	}
 	if (totp_group_missing(&next, err, sizeof(err)) ||
 	    alert_checked(&next, err, sizeof(err)) != 0) {
-		log_err("reload refused, old configuration kept: %s", err);
+		reload_refused(d, err);
 		return;
 	}
 	words = words_load(&next, err, sizeof(err));
 	if (words == NULL) {
-		log_err("reload refused, old configuration kept: %s", err);
+		reload_refused(d, err);
 		return;
 	}
 	if (hash_reconfigure(&next.argon2) != 0) {
-		log_err("reload refused: cannot hash with the new argon2 cost");
+		reload_refused(d, "cannot hash with the new argon2 cost");
 		pthread_mutex_lock(&d->cfg_lock);
 		words_unref(words);
 		pthread_mutex_unlock(&d->cfg_lock);
@@ -449,7 +457,7 @@ reload(struct daemon *d)
 	d->cfg.argon2 = next.argon2;
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
-	daemon_event(d, "config-reload", "ok");
+	daemon_event(d, "config-reload", "ok", d->cfg_path);
 	housekeeping_soon();	/* the new retention and windows */
 }
 
@@ -729,11 +737,11 @@ main(int argc, char **argv)
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, 0, "");
 	stats_start();
-	daemon_event(&d, "daemon-start", "ok");
+	daemon_event(&d, "daemon-start", "ok", "policyd " POLICYD_VERSION);
 	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;
 	server_close(srv);	/* every request finished first */
 	srv = NULL;
-	daemon_event(&d, "daemon-stop", "ok");
+	daemon_event(&d, "daemon-stop", "ok", "");
 out:
 	server_close(srv);
 	store_close(d.store);

@@ -43,6 +43,8 @@ struct audit_rec {
 	/* Set by the store when the record is appended. */
 	int64_t id;
 	int committed;
+	/* If not NULL, set to 1 by audit_done once the record is in. */
+	int *recorded;
 };
 
 /*

@@ -127,6 +127,50 @@ test_events(void **state)
 	assert_one("config-reload", ",\"user\":\"\"");
 }
 
+/* Every refused decision has one record that says so and why: a verb
+ * that found nothing to do, or whose target is missing or taken, and a
+ * reload whose new file does not parse. */
+static void
+test_refusals_recorded(void **state)
+{
+	char bad[sizeof(d.conf) + 8];
+
+	(void)state;
+	ctl(NULL, "user del ghost", 1);
+	assert_one("user-del", ",\"user\":\"ghost\",\"host\":\"\","
+		   "\"service\":\"\",\"tty\":\"\",\"result\":\"refused\","
+		   "\"reason\":\"not-found\"");
+	ctl(PW "\n", "user add twice --password-stdin", 0);
+	ctl(PW "\n", "user add twice --password-stdin", 1);
+	assert_one("user-add", ",\"user\":\"twice\",\"host\":\"\","
+		   "\"service\":\"\",\"tty\":\"\",\"result\":\"refused\","
+		   "\"reason\":\"exists\"");
+	assert_one("user-add", ",\"user\":\"twice\",\"host\":\"\","
+		   "\"service\":\"\",\"tty\":\"\",\"result\":\"ok\"");
+	ctl(NULL, "unlock twice", 1);
+	assert_one("unlock", ",\"user\":\"twice\",\"host\":\"\","
+		   "\"service\":\"\",\"tty\":\"\",\"result\":\"refused\","
+		   "\"reason\":\"not-locked\"");
+	ctl(NULL, "unlock --source 203.0.113.77", 1);
+	assert_one("unlock", ",\"user\":\"\",\"host\":\"203.0.113.77\","
+		   "\"service\":\"\",\"tty\":\"\",\"result\":\"refused\","
+		   "\"reason\":\"not-locked\"");
+	ctl(NULL, "user del twice", 0);
+	/* A reload of a file that does not parse: refused, and why. */
+	snprintf(bad, sizeof(bad), "%s.good", d.conf);
+	assert_int_equal(t_sh("cp %s %s && printf '[lockout]\\ndeny = "
+			      "many\\n' >> %s", d.conf, bad, d.conf), 0);
+	kill(d.pid, SIGHUP);
+	for (int i = 0; i < 200 && !td_log_has(&d, "reload refused"); i++)
+		usleep(10000);
+	assert_int_equal(t_sh("mv %s %s", bad, d.conf), 0);
+	assert_true(strstr(audit("--event config-reload"),
+			   "\"result\":\"refused\",\"reason\":\"") != NULL);
+	assert_null(strstr(audit("--event config-reload"),
+			   "\"reason\":\"" POLICYD_VERSION "\""));
+	assert_non_null(strstr(audit("--event config-reload"), "deny"));
+}
+
 static void
 test_no_secret_in_file(void **state)
 {
@@ -276,8 +320,8 @@ static int
 lines_with(const char *file, const char *text, int n)
 {
 	for (int i = 0; i < 300; i++) {
-		if (t_sh("test $(grep -c '%s' %s 2>/dev/null || echo 0) -ge %d",
-			 text, file, n) == 0)
+		if (t_sh("n=$(grep -c '%s' %s 2>/dev/null); test \"${n:-0}\" "
+			 "-ge %d", text, file, n) == 0)
 			return 1;
 		usleep(10000);
 	}
@@ -487,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_no_secret_in_file),
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_export_and_purge),
+		cmocka_unit_test(test_refusals_recorded),
 		cmocka_unit_test(test_alert_command),
 		cmocka_unit_test(test_syslog),
 		cmocka_unit_test(test_retention),

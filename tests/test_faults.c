@@ -37,6 +37,7 @@
 #define PW "Kq7#vX2mPz9!"
 #define NEW_PW "Tz4&mW8qLr2#"
 #define WRONG "Wrong-guess-12"
+#define PHC "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
 
 static struct tdaemon d;
 static char trigger[PATH_MAX + 32];	/* exists: syncs fail */
@@ -287,17 +288,12 @@ test_checkpoint_after_sync(void **state)
 	for (int i = 0; st->wal_frames < 1200; i++) {
 		assert_true(i < 100000);
 		t_fmt(name, "user%d", i);
-		assert_int_equal(store_user_add(st, name, "$argon2id$v=19$"
-						"m=8,t=1,p=1$c2FsdHNhbHQ$"
-						"aGFzaGhhc2hoYXNo", 1, NULL),
+		assert_int_equal(store_user_add(st, name, PHC, 1, NULL),
 				 STORE_OK);
 	}
 	frames = st->wal_frames;
 	store_maintain(st);
-	assert_int_equal(store_user_add(st, "last", "$argon2id$v=19$"
-					"m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-					1, NULL),
-			 STORE_OK);
+	assert_int_equal(store_user_add(st, "last", PHC, 1, NULL), STORE_OK);
 	assert_true(st->wal_frames < frames / 10);
 	store_close(st);
 }
@@ -324,10 +320,7 @@ test_read_beside_write(void **state)
 	(void)state;
 	t_fmt(path, "%s/read.db", t_dir());
 	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
-	assert_int_equal(store_user_add(st, "user1", "$argon2id$v=19$"
-					"m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-					1, NULL),
-			 STORE_OK);
+	assert_int_equal(store_user_add(st, "user1", PHC, 1, NULL), STORE_OK);
 	pthread_mutex_lock(&st->lock);
 	assert_int_equal(pthread_create(&tid, NULL, read_one, st), 0);
 	clock_gettime(CLOCK_REALTIME, &by);
