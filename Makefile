@@ -49,7 +49,7 @@ COMMON_SRC := common/wire.c common/frame.c common/client.c common/wipe.c \
 	common/text.c
 DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/server.c policyd/dispatch.c policyd/auth.c policyd/admin.c \
-	policyd/hash.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
+	policyd/hash.c policyd/cost.c policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/store_sqlite_totp.c policyd/store_sqlite_schema.c policyd/totp.c policyd/seal.c policyd/second.c \
 	policyd/pending.c policyd/login.c policyd/housekeeping.c policyd/admin_totp.c policyd/audit.c \
 	policyd/store_sqlite_audit.c policyd/store_record.c \
@@ -99,6 +99,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
 	$(BUILD)/tests/test_server $(BUILD)/tests/test_store \
+	$(BUILD)/tests/test_cost \
 	$(BUILD)/tests/test_pam \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
@@ -189,6 +190,11 @@ $(BUILD)/tests/test_rules: $(BUILD)/pie/tests/test_rules.o $(TMPDIR_LIB) \
 		-pthread
 
 $(BUILD)/tests/test_server: $(BUILD)/pie/tests/test_server.o $(TEST_LIB) \
+		$(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))
+
+$(BUILD)/tests/test_cost: $(BUILD)/pie/tests/test_cost.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,$(TEST_PKGS))

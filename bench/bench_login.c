@@ -12,7 +12,12 @@
  *     user with a wrong password, the three interleaved in one daemon;
  *  6. scale: login latency with 10 users, and with 1,000,000 users and
  *     10,000,000 audit records (100,000 and 1,000,000 with QUICK=1);
- *  7. memory: policyd's peak RSS while 500 clients connect at once.
+ *  7. memory: policyd's peak RSS while 500 clients connect at once;
+ *  9. (run after 3) after the cost was lowered (argon2_time 3 -> 1,
+ *     accounts hashed before it not logged in since): an unknown name and
+ *     an account rehashed since against a dormant one, interleaved in a
+ *     daemon of their own, and the raw verifications at both costs that
+ *     they would take unpadded.
  * (4, 5 and 8 are bench_pam and bench_password.)  Prints; asserts nothing.
  */
 #include <argon2.h>
@@ -390,6 +395,87 @@ part_oracle(void)
 	       u / k, l * 1000, l / k);
 }
 
+/* Median time of n raw verifications of h (never the password). */
+static double
+raw_median(const char *h, int n)
+{
+	double v[64], t0;
+
+	for (int i = 0; i < n && i < 64; i++) {
+		t0 = t_now();
+		if (crypto_pwhash_str_verify(h, "candidate", 9) == 0)
+			abort();
+		v[i] = t_now() - t0;
+	}
+	return pct(v, (size_t)(n < 64 ? n : 64), 0.5);
+}
+
+/* One answer of daemon t to a wrong password for user: its duration. */
+static double
+answer_once(const struct tdaemon *t, const char *user)
+{
+	double t0 = t_now();
+
+	t_request(t->pam_sock, PROTO_AUTH, user, "Wrong-Pass-1");
+	return t_now() - t0;
+}
+
+#define LOWERED(t) \
+	"argon2_memory = 65536\nargon2_time = " #t "\n[lockout]\n" \
+	"deny = 1000000\n"
+
+/* Accounts made at t=3, the daemon restarted at t=1, half of them
+ * logged in since (rehashed at t=1); then wrong passwords for a dormant
+ * account, a rehashed one and an unknown name, interleaved. */
+static void
+part_lowered(void)
+{
+	static struct tdaemon c;
+	char dir[PATH_MAX], name[32], cheap[crypto_pwhash_STRBYTES];
+	double dormant[64], rehashed[64], unknown[64], o, r, u;
+	int n = quick ? 9 : 25;
+
+	snprintf(dir, sizeof(dir), "%s/cost", t_dir());
+	td_init(&c, dir, LOWERED(3));
+	if (td_start(&c) != 0)
+		return;
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "%s%d", i < 5 ? "dormant" : "since",
+			 i % 5);
+		td_add_user(&c, name, PW);
+	}
+	td_restart(&c, LOWERED(1));
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "since%d", i);
+		t_request(c.pam_sock, PROTO_AUTH, name, PW);	/* rehash */
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "dormant%d", i % 5);
+		dormant[i] = answer_once(&c, name);
+		snprintf(name, sizeof(name), "since%d", i % 5);
+		rehashed[i] = answer_once(&c, name);
+		snprintf(name, sizeof(name), "nosuchuser%d", i);
+		unknown[i] = answer_once(&c, name);
+	}
+	td_stop(&c);
+	o = pct(dormant, (size_t)n, 0.5);
+	r = pct(rehashed, (size_t)n, 0.5);
+	u = pct(unknown, (size_t)n, 0.5);
+	printf("9. after lowering argon2_time 3 -> 1 (medians of %d "
+	       "interleaved answers to a wrong password): dormant account "
+	       "(t=3) %.1f ms; rehashed account (t=1) %.1f ms (%.3f); unknown "
+	       "name %.1f ms (%.3f)\n", n, o * 1e3, r * 1e3, r / o, u * 1e3,
+	       u / o);
+	if (crypto_pwhash_str_alg(cheap, PW, strlen(PW), 1,
+				  (size_t)M_KIB * 1024,
+				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return;
+	r = raw_median(cheap, n);
+	o = raw_median(phc, n);
+	printf("   unpadded, a raw verification: t=1 %.1f ms, t=3 %.1f ms "
+	       "(%.3f)\n", r * 1e3, o * 1e3, r / o);
+}
+
 static void
 part_scale(void)
 {
@@ -459,6 +545,7 @@ main(int argc, char **argv)
 	}
 	part_logins(limit, one);
 	part_oracle();
+	part_lowered();
 	part_scale();
 	part_memory(workers);	/* last: it leaves a queue behind */
 	td_stop(&d);

@@ -398,6 +398,12 @@ print_prometheus(const struct ctl *c, FILE *fp)
 		  "result=\"locked\"" },
 		{ "verifications", "policyd_verifications_total", "counter",
 		  "Argon2id verifications run.", NULL },
+		{ "verifications_dummy", "policyd_verifications_hidden_total",
+		  "counter", "Verifications that hide an account: dummies for "
+		  "unknown names, and logins of a hash cheaper than the "
+		  "costliest held as long.", "kind=\"dummy\"" },
+		{ "verifications_padded", "policyd_verifications_hidden_total",
+		  NULL, NULL, "kind=\"padded\"" },
 		{ "lockouts", "policyd_lockouts_total", "counter",
 		  "Accounts and hosts that became locked.", NULL },
 		{ "unavailable", "policyd_unavailable_total", "counter",
@@ -421,6 +427,13 @@ print_prometheus(const struct ctl *c, FILE *fp)
 		  "state=\"waiting\"" },
 		{ "hash_workers", "policyd_hash_workers", "gauge",
 		  "Argon2id jobs that may run at once.", NULL },
+		{ "costliest_memory_kib", "policyd_hash_costliest", "gauge",
+		  "The costliest argon2id cost in use (configured or stored), "
+		  "which every login answer takes.", "param=\"memory_kib\"" },
+		{ "costliest_time", "policyd_hash_costliest", NULL, NULL,
+		  "param=\"time\"" },
+		{ "costliest_parallelism", "policyd_hash_costliest", NULL, NULL,
+		  "param=\"parallelism\"" },
 		{ "uptime_seconds", "policyd_uptime_seconds", "gauge",
 		  "Seconds since the daemon started.", NULL },
 	};

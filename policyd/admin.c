@@ -512,7 +512,6 @@ count_lock(char kind, const char *key, int64_t since, int64_t until,
 	return 0;
 }
 
-/* Counters since start, then the gauges of now. */
 static void
 put_text(struct wwriter *w, const char *name, const char *text)
 {
@@ -565,12 +564,16 @@ admin_status(struct request *rq)
 	return PROTO_OK;
 }
 
+/* Counters since start, then the gauges of now: locks, the hash queue,
+ * and the costliest cost every hidden answer takes (cost.h). */
 int
 admin_stats(struct request *rq)
 {
 	uint64_t locks[2] = { 0, 0 };
 	unsigned running, waiting;
 	struct store_health h;
+	struct hash_cost cost;
+	int64_t typical_us;
 
 	for (int i = 0; i < STAT_COUNT; i++)
 		put_stat(rq->out, stats_name(i), stats_get(i));
@@ -587,6 +590,12 @@ admin_stats(struct request *rq)
 	put_stat(rq->out, "hash_running", running);
 	put_stat(rq->out, "hash_waiting", waiting);
 	put_stat(rq->out, "hash_workers", hash_workers());
+	hash_costliest(&cost, &typical_us);
+	put_stat(rq->out, "costliest_memory_kib", cost.memory_kib);
+	put_stat(rq->out, "costliest_time", cost.time);
+	put_stat(rq->out, "costliest_parallelism", cost.parallelism);
+	put_stat(rq->out, "costliest_typical_us",
+		 (uint64_t)(typical_us > 0 ? typical_us : 0));
 	put_stat(rq->out, "uptime_seconds", stats_uptime());
 	return PROTO_OK;
 }

@@ -4,8 +4,8 @@
  * through login.c's one counted check.
  *
  * No answer may tell an unauthenticated caller whether a user exists: an
- * unknown or malformed name is verified against a dummy hash of the same
- * cost and answered exactly like a wrong password.  Whether the account
+ * unknown or malformed name is verified against a dummy hash of the
+ * costliest cost in use and answered exactly like a wrong password.  Whether the account
  * is disabled is told only after the right password.
  */
 #include <stdio.h>
@@ -39,9 +39,10 @@ auth_ping(struct request *rq)
 }
 
 /* The password check of a login: HASH_OK only for a known user with the
- * right password; the same cost whatever the outcome (an unknown name
- * is verified against a dummy hash).  1 right, 0 wrong, -1 could not
- * run. */
+ * right password; the same cost whatever the outcome and whatever the
+ * stored hash's cost: an unknown name is verified against a dummy hash
+ * of the costliest cost in use, and a hash cheaper than that is padded
+ * to its time (hash.h).  1 right, 0 wrong, -1 could not run. */
 static int
 check_password(struct request *rq, struct login *l, void *arg)
 {
@@ -54,7 +55,8 @@ check_password(struct request *rq, struct login *l, void *arg)
 	if (!l->found)
 		rc = hash_verify_dummy(a, pw, strlen(pw), rq->deadline_ms);
 	else
-		rc = hash_verify(a, l->u.phc, pw, strlen(pw), rq->deadline_ms);
+		rc = hash_verify_padded(a, l->u.phc, pw, strlen(pw),
+					rq->deadline_ms);
 	if (rc == HASH_BAD)
 		log_err("stored hash of user %s is malformed or exceeds the "
 			"argon2 maxima; refusing it", l->u.name);

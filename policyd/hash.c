@@ -27,8 +27,11 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	unsigned workers, running, waiting, max_waiting;
-	char dummy[STORE_PHC_MAX];	/* guarded by lock */
-	int64_t typical_us;		/* guarded by lock */
+	/* Guarded by lock: the dummy hash, its cost (the costliest in
+	 * use) and the typical time of a verification at that cost. */
+	char dummy[STORE_PHC_MAX];
+	struct hash_cost costliest;
+	int64_t typical_us;
 } gate = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int
@@ -124,16 +127,47 @@ hash_phc_cost(const char *phc, struct hash_cost *c)
 /* A stored hash may cost no more than the configured maxima, so that a
  * tampered row cannot make the daemon allocate gigabytes. */
 int
+hash_cost_within(const struct cfg_argon2 *a, const struct hash_cost *c)
+{
+	return c->parallelism >= 1 && c->parallelism <= a->max_parallelism &&
+	       c->time >= 1 && c->time <= a->max_time &&
+	       c->memory_kib >= 8 * c->parallelism &&
+	       c->memory_kib <= a->max_memory_kib;
+}
+
+int
 hash_phc_within(const struct cfg_argon2 *a, const char *phc)
 {
 	struct hash_cost c;
 
-	if (hash_phc_cost(phc, &c) != 0)
-		return 0;
-	return c.parallelism >= 1 && c.parallelism <= a->max_parallelism &&
-	       c.time >= 1 && c.time <= a->max_time &&
-	       c.memory_kib >= 8 * c.parallelism &&
-	       c.memory_kib <= a->max_memory_kib;
+	return hash_phc_cost(phc, &c) == 0 && hash_cost_within(a, &c);
+}
+
+void
+hash_cost_of(const struct cfg_argon2 *a, struct hash_cost *c)
+{
+	c->memory_kib = a->memory_kib;
+	c->time = a->time;
+	c->parallelism = a->parallelism;
+}
+
+static int
+order(uint64_t x, uint64_t y)
+{
+	return (x > y) - (x < y);
+}
+
+int
+hash_cost_cmp(const struct hash_cost *x, const struct hash_cost *y)
+{
+	int rc = order((uint64_t)x->memory_kib * x->time,
+		       (uint64_t)y->memory_kib * y->time);
+
+	if (rc == 0)
+		rc = order(x->memory_kib, y->memory_kib);
+	if (rc == 0)
+		rc = order(x->parallelism, y->parallelism);
+	return rc;
 }
 
 static int
@@ -178,21 +212,42 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* A moving average of verification times (weight 1/8 for the newest). */
-static void
-learn(int64_t us)
+/* Where a verification of cost c stands against the costliest: 0 at it
+ * (then its time us joins the moving average, weight 1/8 for the
+ * newest), negative when cheaper, positive when costlier (a hash stored
+ * since the last start or SIGHUP, by another daemon sharing the store).
+ * The typical time at the costliest in *typical_us. */
+static int
+learn(const struct hash_cost *c, int64_t us, int64_t *typical_us)
 {
+	int rank;
+
 	pthread_mutex_lock(&gate.lock);
-	gate.typical_us = gate.typical_us == 0
-				  ? us
-				  : gate.typical_us + (us - gate.typical_us) / 8;
+	rank = hash_cost_cmp(c, &gate.costliest);
+	if (rank == 0)
+		gate.typical_us = gate.typical_us == 0
+					  ? us
+					  : gate.typical_us +
+						    (us - gate.typical_us) / 8;
+	*typical_us = gate.typical_us;
 	pthread_mutex_unlock(&gate.lock);
+	return rank;
+}
+
+static void
+sleep_until(int64_t end_us)
+{
+	struct timespec ts = { .tv_sec = end_us / 1000000,
+			       .tv_nsec = (end_us % 1000000) * 1000 };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
 }
 
 int
 hash_wait_typical(int64_t deadline_ms)
 {
-	struct timespec ts;
 	int64_t us;
 	int rc = gate_enter(deadline_ms);
 
@@ -203,37 +258,64 @@ hash_wait_typical(int64_t deadline_ms)
 	pthread_mutex_lock(&gate.lock);
 	us = gate.typical_us;
 	pthread_mutex_unlock(&gate.lock);
-	ts.tv_sec = us / 1000000;
-	ts.tv_nsec = (us % 1000000) * 1000;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	sleep_until(now_us() + us);
 	gate_leave();
 	return HASH_OK;
+}
+
+/* Verifies pw against phc (of cost c) in a worker's slot.  With pad, a
+ * cost cheaper than the costliest keeps the slot until a verification
+ * at the costliest would typically have ended: the wait is a worker's,
+ * as the costlier verification's would be, so that a queue behaves
+ * alike too. */
+static int
+verify_gated(const char *phc, const struct hash_cost *c, const char *pw,
+	     size_t len, int64_t deadline_ms, int pad)
+{
+	int64_t t0, us, typical;
+	int rc = gate_enter(deadline_ms);
+
+	if (rc != HASH_OK)
+		return rc;
+	t0 = now_us();
+	/* Parameters were checked before, so -1 means "does not match" (or
+	 * out of memory, which must fail closed the same way). */
+	rc = crypto_pwhash_str_verify(phc, pw, len) == 0 ? HASH_OK
+							  : HASH_MISMATCH;
+	us = now_us() - t0;
+	stats_add(STAT_VERIFICATIONS, 1);
+	stats_hash_time(us);
+	if (learn(c, us, &typical) < 0 && pad) {
+		stats_add(STAT_VERIFY_PADDED, 1);
+		sleep_until(t0 + typical);
+	}
+	gate_leave();
+	return rc;
+}
+
+static int
+verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
+       size_t len, int64_t deadline_ms, int pad)
+{
+	struct hash_cost c;
+
+	if (hash_phc_cost(phc, &c) != 0 || !hash_cost_within(a, &c))
+		return HASH_BAD;
+	return verify_gated(phc, &c, pw, len, deadline_ms, pad);
 }
 
 int
 hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 	    size_t len, int64_t deadline_ms)
 {
-	int64_t t0;
-	int rc;
+	return verify(a, phc, pw, len, deadline_ms, 0);
+}
 
-	if (!hash_phc_within(a, phc))
-		return HASH_BAD;
-	rc = gate_enter(deadline_ms);
-	if (rc != HASH_OK)
-		return rc;
-	t0 = now_us();
-	/* Parameters were checked above, so -1 means "does not match" (or
-	 * out of memory, which must fail closed the same way). */
-	rc = crypto_pwhash_str_verify(phc, pw, len) == 0 ? HASH_OK
-							  : HASH_MISMATCH;
-	stats_add(STAT_VERIFICATIONS, 1);
-	t0 = now_us() - t0;
-	stats_hash_time(t0);
-	learn(t0);
-	gate_leave();
-	return rc;
+int
+hash_verify_padded(const struct cfg_argon2 *a, const char *phc,
+		   const char *pw, size_t len, int64_t deadline_ms)
+{
+	return verify(a, phc, pw, len, deadline_ms, 1);
 }
 
 int
@@ -247,30 +329,71 @@ hash_verify_dummy(const struct cfg_argon2 *a, const char *pw, size_t len,
 	memcpy(dummy, gate.dummy, sizeof(dummy));
 	pthread_mutex_unlock(&gate.lock);
 	rc = hash_verify(a, dummy, pw, len, deadline_ms);
+	if (rc == HASH_OK || rc == HASH_MISMATCH)
+		stats_add(STAT_VERIFY_DUMMY, 1);
 	return rc == HASH_OK ? HASH_MISMATCH : rc;
 }
 
-int
-hash_reconfigure(const struct cfg_argon2 *a)
+/* A dummy hash of cost c, of a random password, and the time one
+ * verification of it takes (the first typical time at c). */
+static int
+make_dummy(const struct hash_cost *c, char dummy[STORE_PHC_MAX],
+	   int64_t *us)
 {
-	char dummy[STORE_PHC_MAX], pw[32];
+	struct cfg_argon2 at = { c->memory_kib, c->time, c->parallelism,
+				 c->memory_kib, c->time, c->parallelism };
+	char pw[32];
+	int64_t t0;
 	int rc;
 
 	randombytes_buf(pw, sizeof(pw));
-	rc = make_unbounded(a, pw, sizeof(pw), dummy);
+	rc = make_unbounded(&at, pw, sizeof(pw), dummy);
+	t0 = now_us();
+	if (rc == HASH_OK &&
+	    crypto_pwhash_str_verify(dummy, pw, sizeof(pw)) != 0)
+		rc = HASH_ERROR;
+	*us = now_us() - t0;
 	wipe(pw, sizeof(pw));
-	if (rc != HASH_OK)
+	return rc;
+}
+
+int
+hash_reconfigure(const struct hash_cost *costliest)
+{
+	char dummy[STORE_PHC_MAX];
+	int64_t us;
+	int same;
+
+	pthread_mutex_lock(&gate.lock);
+	same = gate.dummy[0] != '\0' &&
+	       hash_cost_cmp(costliest, &gate.costliest) == 0;
+	pthread_mutex_unlock(&gate.lock);
+	if (same)
+		return 0;
+	if (make_dummy(costliest, dummy, &us) != HASH_OK)
 		return -1;
 	pthread_mutex_lock(&gate.lock);
 	memcpy(gate.dummy, dummy, sizeof(dummy));
+	gate.costliest = *costliest;
+	gate.typical_us = us;
 	pthread_mutex_unlock(&gate.lock);
 	return 0;
+}
+
+void
+hash_costliest(struct hash_cost *c, int64_t *typical_us)
+{
+	pthread_mutex_lock(&gate.lock);
+	*c = gate.costliest;
+	*typical_us = gate.typical_us;
+	pthread_mutex_unlock(&gate.lock);
 }
 
 int
 hash_init(const struct cfg_argon2 *a, unsigned workers, unsigned max_waiting)
 {
 	pthread_condattr_t attr;
+	struct hash_cost c;
 	long ncpu;
 
 	if (sodium_init() < 0)
@@ -285,7 +408,8 @@ hash_init(const struct cfg_argon2 *a, unsigned workers, unsigned max_waiting)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&gate.freed, &attr);
 	pthread_condattr_destroy(&attr);
-	return hash_reconfigure(a);
+	hash_cost_of(a, &c);
+	return hash_reconfigure(&c);
 }
 
 void

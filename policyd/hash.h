@@ -8,6 +8,15 @@
  * hashes made with the current cost, and by workers x argon2_max_memory
  * at worst (a stored hash may be costlier, up to the maxima).
  *
+ * The costliest cost in use: every answer that must not tell a known
+ * account from an unknown one, or an account hashed before the cost was
+ * lowered from one hashed since, takes as long as a verification at the
+ * costliest cost among the configured one and the stored hashes (cost.c
+ * finds it at start and on SIGHUP).  The dummy hash for unknown names is
+ * made at that cost; a login's verification of a cheaper stored hash
+ * keeps its worker's slot until a verification at that cost would have
+ * ended (hash_verify_padded); a locked account waits as long.
+ *
  * New hashes use libsodium (libargon2 when parallelism > 1, which libsodium
  * cannot produce); verification uses libsodium, which reads any argon2id
  * PHC string.  A stored hash whose parameters exceed the configured maxima
@@ -36,12 +45,20 @@ struct hash_cost {
 	uint32_t parallelism;
 };
 
-/* Sets up the gate and the dummy hash for unknown users.  workers 0 means
- * one per CPU.  Returns 0 or -1. */
+/* Sets up the gate, and the dummy hash for unknown users at a's cost
+ * (hash_reconfigure).  workers 0 means one per CPU.  Returns 0 or -1. */
 int hash_init(const struct cfg_argon2 *a, unsigned workers,
 	      unsigned max_waiting);
-/* Replaces the dummy hash when the configured cost changes (SIGHUP). */
-int hash_reconfigure(const struct cfg_argon2 *a);
+/* Makes costliest the cost every hidden answer takes (at start, once the
+ * store is open, and on SIGHUP): a new dummy hash at that cost, and the
+ * typical time of a verification at it, measured once by verifying the
+ * dummy (both outside the gate).  Nothing is done when costliest is
+ * already the one in force: the learnt typical time stays.  0 or -1
+ * (then the previous dummy stays). */
+int hash_reconfigure(const struct hash_cost *costliest);
+/* The cost in force and the typical time (microseconds) of one
+ * verification at it. */
+void hash_costliest(struct hash_cost *c, int64_t *typical_us);
 void hash_fini(void);
 unsigned hash_workers(void);
 /* Hashes running and waiting now. */
@@ -55,12 +72,22 @@ int hash_make(const struct cfg_argon2 *a, const char *pw, size_t len,
 int hash_verify(const struct cfg_argon2 *a, const char *phc, const char *pw,
 		size_t len, int64_t deadline_ms);
 
-/* Costs as much as hash_verify at the configured cost and never matches:
+/* Verifies as hash_verify, taking as long as a verification at the
+ * costliest cost at least: a cheaper hash keeps its slot until the
+ * typical time of one at the costliest has passed since it began (it is
+ * counted as padded).  For a login's password, so that an account hashed
+ * since the cost was lowered answers like one hashed before, and like
+ * an unknown name. */
+int hash_verify_padded(const struct cfg_argon2 *a, const char *phc,
+		       const char *pw, size_t len, int64_t deadline_ms);
+
+/* Costs as much as hash_verify at the costliest cost and never matches:
  * what an unknown user gets, so that timing does not tell. */
 int hash_verify_dummy(const struct cfg_argon2 *a, const char *pw, size_t len,
 		      int64_t deadline_ms);
 
-/* Sleeps as long as a verification typically takes (a moving average),
+/* Sleeps as long as a verification at the costliest cost typically
+ * takes (a moving average, first measured by hash_reconfigure),
  * without computing one, in a worker's place (waiting its turn, or
  * HASH_BUSY when the queue is full or the deadline passes, as a real one
  * would): what a locked account costs when the operator does not tell
@@ -69,6 +96,18 @@ int hash_wait_typical(int64_t deadline_ms);
 
 /* Reads the cost from an argon2id PHC string; 0 or -1 if malformed. */
 int hash_phc_cost(const char *phc, struct hash_cost *cost);
+
+/* The configured cost of a. */
+void hash_cost_of(const struct cfg_argon2 *a, struct hash_cost *c);
+
+/* Orders costs by the time a verification takes, which grows with
+ * memory x passes: by memory_kib x time, then memory, then lanes.
+ * Negative, 0 (the same cost) or positive, as strcmp. */
+int hash_cost_cmp(const struct hash_cost *x, const struct hash_cost *y);
+
+/* 1 if c is valid (p >= 1, t >= 1, m >= 8 KiB per lane) and within a's
+ * maxima, else 0. */
+int hash_cost_within(const struct cfg_argon2 *a, const struct hash_cost *c);
 
 /* 1 if phc (NUL-terminated) is an argon2id PHC string whose cost is
  * valid (p >= 1, t >= 1, m >= 8 KiB per lane) and within a's maxima,

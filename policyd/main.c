@@ -25,6 +25,7 @@
 #include "alert.h"
 #include "audit.h"
 #include "housekeeping.h"
+#include "cost.h"
 #include "hash.h"
 #include "log.h"
 #include "seal.h"
@@ -425,7 +426,7 @@ reload(struct daemon *d)
 		reload_refused(d, err);
 		return;
 	}
-	if (hash_reconfigure(&next.argon2) != 0) {
+	if (cost_apply(d->store, &next.argon2) != 0) {
 		reload_refused(d, "cannot hash with the new argon2 cost");
 		pthread_mutex_lock(&d->cfg_lock);
 		words_unref(words);
@@ -645,6 +646,10 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
 		return 1;
 	give_store(d->cfg.database, created, &id);
+	if (cost_apply(d->store, &d->cfg.argon2) != 0) {
+		snprintf(err, errsz, "cannot make the dummy argon2id hash");
+		return 1;
+	}
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
 		return 1;

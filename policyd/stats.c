@@ -22,6 +22,8 @@ stats_name(enum stat_id id)
 {
 	static const char *const names[STAT_COUNT] = {
 		[STAT_VERIFICATIONS] = "verifications",
+		[STAT_VERIFY_DUMMY] = "verifications_dummy",
+		[STAT_VERIFY_PADDED] = "verifications_padded",
 		[STAT_AUTH_OK] = "auth_ok",
 		[STAT_AUTH_DENIED] = "auth_denied",
 		[STAT_AUTH_LOCKED] = "auth_locked",

@@ -9,6 +9,8 @@
 
 enum stat_id {
 	STAT_VERIFICATIONS,	/* argon2id verifications run (dummy too) */
+	STAT_VERIFY_DUMMY,	/* of which dummies, at the costliest cost */
+	STAT_VERIFY_PADDED,	/* logins of a cheaper hash, held as long */
 	STAT_AUTH_OK,
 	STAT_AUTH_DENIED,
 	STAT_AUTH_LOCKED,	/* refused while locked, unverified */

@@ -115,6 +115,16 @@ int store_password_rehash(struct store *st, const struct store_user *u,
 			  const char *phc);
 
 /*
+ * Calls cb with each user's current password hash, in no set order,
+ * until cb returns nonzero: read only, for the costliest cost in use
+ * (cost.h).  The string is valid during the call only and is a secret:
+ * cb neither logs nor keeps it.  cb runs with the store's lock held and
+ * must not call the store.
+ */
+typedef int (*store_phc_cb)(const char *phc, void *arg);
+int store_password_hashes(struct store *st, store_phc_cb cb, void *arg);
+
+/*
  * Calls cb for each user whose name sorts after `after` ("" for the
  * first), in name order, until cb returns nonzero or max users were given.
  * *more is set when users remain after the last one given.  The phc field

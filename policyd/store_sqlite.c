@@ -75,6 +75,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " must_change = CASE WHEN ?4 THEN 0"
 			    " ELSE must_change END"
 			    " WHERE id = ?1 AND password = ?2",
+	[S_PASSWORDS] = "SELECT password FROM users",
 	[S_LOCK_GET] = "SELECT until FROM locks WHERE kind = ?1 AND key = ?2",
 	[S_LOCK_DEL] = "DELETE FROM locks WHERE kind = ?1 AND key = ?2",
 	/* The lock one attempt set, not a later one of the same key. */
@@ -861,6 +862,27 @@ store_password_rehash(struct store *st, const struct store_user *u,
 	struct swap_args x = { u, phc, 0, 0, 0, 0 };
 
 	return swap(st, &x, NULL);
+}
+
+int
+store_password_hashes(struct store *st, store_phc_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct store *rs;
+	const unsigned char *phc;
+	int rc;
+
+	if ((rs = sq_reader(st)) == NULL)
+		return STORE_ERROR;
+	s = rs->stmt[S_PASSWORDS];
+	/* Handed over in SQLite's own buffer, not copied: nothing here
+	 * holds a hash after the call. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((phc = sqlite3_column_text(s, 0)) != NULL &&
+		    cb((const char *)phc, arg) != 0)
+			break;
+	sq_release(rs, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
 int

@@ -84,6 +84,7 @@ done
 step build-hardening sh "$TOP/tests/test_build.sh"
 step server "$BUILD/tests/test_server"
 step store "$BUILD/tests/test_store"
+step cost "$BUILD/tests/test_cost"
 step pam "$BUILD/tests/test_pam"
 step password "$BUILD/tests/test_password"
 step unicode "$BUILD/tests/test_unicode"
