@@ -29,6 +29,7 @@
 #include "log.h"
 #include "seal.h"
 #include "server.h"
+#include "state.h"
 #include "stats.h"
 #include "totp.h"
 #include "trusted.h"
@@ -49,12 +50,16 @@ struct identity {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t] [--version]\n"
+	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init] "
+		    "[--version]\n"
 		    "  -f         stay in the foreground, log to stderr\n"
 		    "  -d         log debug messages\n"
 		    "  -c FILE    configuration file (default " CFG_DEFAULT_PATH
 		    ")\n"
-		    "  -t         check the configuration and exit\n");
+		    "  -t         check the configuration (and the key against "
+		    "the store) and exit\n"
+		    "  --init     create the store and its key file, then "
+		    "exit\n");
 }
 
 static int
@@ -315,6 +320,66 @@ make_db_dir(const char *db, int *created, char *err, size_t errsz)
 	return -1;
 }
 
+/* Removes the directory make_db_dir created when no store was made in
+ * it after all, so that the next start is a first start again. */
+static void
+unmake_db_dir(const char *db, int created)
+{
+	char dir[PATH_MAX];
+
+	if (!created)
+		return;
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	if (rmdir(dir) != 0)
+		log_warn("%s: %s", dir, strerror(errno));
+}
+
+/* The store and its key, checked, made (when `create`) and opened; on
+ * failure a directory made for them is removed again. */
+static int
+open_state(const struct cfg *c, int create, int created,
+	   const struct identity *id, struct store **st,
+	   uint8_t key[SEAL_KEY_LEN], struct state_made *made, char *err,
+	   size_t errsz)
+{
+	if (store_checked(c->database, id->uid, err, errsz) == 0 &&
+	    state_open(c->database, c->totp_key_file, create, id->uid,
+		       id->gid, st, key, made, err, errsz) == 0)
+		return 0;
+	unmake_db_dir(c->database, created);
+	return -1;
+}
+
+/* What open_state made, in words. */
+static void
+describe_made(const struct cfg *c, const struct state_made *m, char *out,
+	      size_t outsz)
+{
+	if (m->key)
+		snprintf(out, outsz, "created the store %s and the key file %s",
+			 c->database, c->totp_key_file);
+	else
+		snprintf(out, outsz, "created the store %s, for the existing "
+			 "key file %s", c->database, c->totp_key_file);
+}
+
+/* The log says what a start made or recorded: never silently. */
+static void
+log_made(const struct cfg *c, const struct state_made *m)
+{
+	char what[2 * PATH_MAX + 64];
+
+	if (m->store) {
+		describe_made(c, m, what, sizeof(what));
+		log_notice("first start: %s", what);
+	} else if (m->recorded) {
+		log_notice("%s: recorded the check value of the key file %s "
+			   "(the store, of an older version, had none)",
+			   c->database, c->totp_key_file);
+	}
+}
+
 /*
  * Before anything secret is read: no core dump, no ptrace and no
  * /proc/PID/mem for another process of the same uid (an unprivileged
@@ -471,7 +536,7 @@ block_signals(void)
 
 struct options {
 	const char *cfg_path;
-	int foreground, debug, test;
+	int foreground, debug, test, init;
 };
 
 static int
@@ -480,6 +545,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "init", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -499,6 +565,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 't':
 			o->test = 1;
 			break;
+		case 'I':
+			o->init = 1;
+			break;
 		case 'V':
 			printf("policyd %s\n", POLICYD_VERSION);
 			exit(0);
@@ -510,7 +579,7 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (o->test && o->init)) {
 		usage(stderr);
 		return -1;
 	}
@@ -603,10 +672,13 @@ report_start(int *report, int status, const char *msg)
 
 /* Everything between reading the config and serving; on failure err says
  * why.  Returns 0 with *srv ready, EX_CONFIG if what the file names is
- * wrong (user, group, blocklist, alert_command), or 1. */
+ * wrong (user, group, blocklist, alert_command), or 1.  The store and its
+ * key are made only at the first start: when the store's directory did
+ * not exist. */
 static int
 start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 {
+	struct state_made made;
 	struct identity id;
 	int created;
 
@@ -623,19 +695,20 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return 1;
 	}
-	if (seal_load_key(d->cfg.totp_key_file, id.uid, id.gid, d->totp_key,
-			  err, errsz) != 0 ||
-	    totp_init() != 0)
+	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
+	    open_state(&d->cfg, created, created, &id, &d->store, d->totp_key,
+		       &made, err, errsz) != 0)
 		return 1;
+	log_made(&d->cfg, &made);
+	if (totp_init() != 0) {
+		snprintf(err, errsz, "cannot initialise TOTP");
+		return 1;
+	}
 	/* A second key from the same file, for the names that are not
 	 * users (see account_key in auth.c). */
 	crypto_generichash(d->name_key, sizeof(d->name_key),
 			   (const uint8_t *)"policyd unknown names v1", 24,
 			   d->totp_key, sizeof(d->totp_key));
-	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
-	    store_checked(d->cfg.database, id.uid, err, errsz) != 0 ||
-	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
-		return 1;
 	give_store(d->cfg.database, created, &id);
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
@@ -646,13 +719,28 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	return 0;
 }
 
-/* -t: the file, and the names in it, as the real start would see them. */
+/* -t: an existing store's files, and whether the key file is its key,
+ * read only. */
+static int
+state_checked(const struct cfg *c, uid_t uid, char *note, size_t notesz,
+	      char *err, size_t errsz)
+{
+	note[0] = '\0';
+	if (store_exists(c->database, err, errsz) == STORE_OK &&
+	    store_checked(c->database, uid, err, errsz) != 0)
+		return -1;
+	return state_check(c->database, c->totp_key_file, uid, note, notesz,
+			   err, errsz);
+}
+
+/* -t: the file, and the names in it, as the real start would see them;
+ * then the store and its key, as the start would refuse them (status 1),
+ * without making or changing anything. */
 static int
 check_only(const struct options *o, const struct cfg *c)
 {
+	char err[PATH_MAX + 256], note[2 * PATH_MAX + 128];
 	struct identity id;
-	char err[PATH_MAX + 256];
-
 	struct words *words;
 
 	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
@@ -665,7 +753,65 @@ check_only(const struct options *o, const struct cfg *c)
 	for (int i = 0; i < start_warnings.n; i++)
 		fprintf(stderr, "policyd: warning: %s\n",
 			start_warnings.line[i]);
+	if (state_checked(c, id.uid, note, sizeof(note), err,
+			  sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	if (note[0] != '\0')
+		printf("policyd: %s\n", note);
 	printf("%s: ok\n", o->cfg_path);
+	return 0;
+}
+
+/* Refuses a store that holds anything: --init never replaces one. */
+static int
+no_store_yet(const char *db, char *err, size_t errsz)
+{
+	int rc = store_exists(db, err, errsz);
+
+	if (rc == STORE_OK)
+		snprintf(err, errsz, "%s: a store exists already; nothing "
+			 "changed (--init makes one only where there is none)",
+			 db);
+	return rc == STORE_NOT_FOUND ? 0 : -1;
+}
+
+/* --init: the store's directory (as a start makes it), a new store and,
+ * if there is none, a new key file, for the daemon's user; then exits. */
+static int
+init_only(const struct options *o, const struct cfg *c)
+{
+	char err[PATH_MAX + 256], what[2 * PATH_MAX + 64];
+	uint8_t key[SEAL_KEY_LEN];
+	struct state_made made;
+	struct store *st = NULL;
+	struct identity id;
+	int created = 0, rc;
+
+	log_init(1, o->debug);
+	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    paths_checked(c, id.uid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
+		return EX_CONFIG;
+	}
+	rc = make_db_dir(c->database, &created, err, sizeof(err));
+	if (rc == 0 && no_store_yet(c->database, err, sizeof(err)) != 0) {
+		unmake_db_dir(c->database, created);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = open_state(c, 1, created, &id, &st, key, &made, err,
+				sizeof(err));
+	WIPE_OBJ(key);
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	give_store(c->database, created, &id);
+	describe_made(c, &made, what, sizeof(what));
+	printf("policyd: %s\n", what);
 	return 0;
 }
 
@@ -695,6 +841,10 @@ main(int argc, char **argv)
 	}
 	if (o.test)
 		return check_only(&o, &d.cfg);
+	if (o.init) {
+		umask(077);
+		return init_only(&o, &d.cfg);
+	}
 	/* SIGHUP re-reads the file after a detached start's chdir("/"). */
 	abs_path = realpath(o.cfg_path, NULL);
 	if (abs_path == NULL) {
