@@ -173,168 +173,6 @@ resolve_identity(const struct cfg *c, struct identity *id, char *err,
 	return 0;
 }
 
-/*
- * The store's files belong to the daemon user, so that it can still write
- * them (and SQLite its -wal and -shm files) after the switch; so does
- * their directory, but only if policyd created it: an existing directory
- * is never taken over, only checked.  Needed only when starting as root
- * for another user.
- */
-/* Gives one file of the store's directory (dirfd) to the daemon user
- * through a descriptor, never by name: the directory belongs to that
- * user, who could otherwise swap the name for a symlink or a hard link
- * to a file of root's between our look and our chown. */
-static void
-give_file(int dirfd, const char *dir, const char *name,
-	  const struct identity *id)
-{
-	int fd = openat(dirfd, name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0) {
-		if (errno != ENOENT)
-			log_warn("%s/%s: not given to the daemon user: %s", dir,
-				 name, strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		log_warn("%s/%s: not a plain file of its own; not given to "
-			 "the daemon user", dir, name);
-	else if (fchown(fd, id->uid, id->gid) != 0)
-		log_warn("%s/%s: chown: %s", dir, name, strerror(errno));
-	close(fd);
-}
-
-/*
- * The store's files belong to the daemon user, so that it can still write
- * them (and SQLite its -wal and -shm files) after the switch; so does
- * their directory, but only if policyd created it: an existing directory
- * is never taken over, only checked.  Needed only when starting as root
- * for another user.  Everything is done on descriptors.
- */
-static void
-give_store(const char *db, int dir_created, const struct identity *id)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char dir[PATH_MAX], name[NAME_MAX + 1];
-	const char *base;
-	struct stat st;
-	int dirfd;
-
-	if (!id->switch_user)
-		return;
-	snprintf(dir, sizeof(dir), "%s", db);
-	*strrchr(dir, '/') = '\0';
-	base = strrchr(db, '/') + 1;
-	dirfd = open(dir[0] != '\0' ? dir : "/",
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0) {
-		log_warn("%s: %s", dir, strerror(errno));
-		return;
-	}
-	if (dir_created && fchown(dirfd, id->uid, id->gid) != 0)
-		log_warn("%s: chown: %s", dir, strerror(errno));
-	else if (!dir_created && fstat(dirfd, &st) == 0 && st.st_uid != id->uid)
-		log_warn("%s: not owned by the daemon user; SQLite may be "
-			 "unable to create its -wal file after a restart",
-			 dir);
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
-		give_file(dirfd, dir, name, id);
-	}
-	close(dirfd);
-}
-
-/* One of the store's files, if it exists: a plain file of root's or the
- * daemon user's that no one else may read (every password hash is in
- * it; a backup restored 0644 would show them all). */
-static int
-store_file_checked(const char *path, uid_t daemon_uid, char *err,
-		   size_t errsz)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	const char *why = NULL;
-	struct stat st;
-
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_uid != 0 && st.st_uid != daemon_uid &&
-		 st.st_uid != geteuid())
-		why = "owned by another user";
-	else if ((st.st_mode & 077) != 0)
-		why = "readable or writable by group or others (chmod 600 it)";
-	close(fd);
-	if (why == NULL)
-		return 0;
-	snprintf(err, errsz, "%s: %s", path, why);
-	return -1;
-}
-
-/* The store's directory from / down (as sshd's safe_path: owned by root
- * or the daemon user, writable by no one else) and its files, before
- * anything opens them: whoever can write the directory could put their
- * own database, with their own hash for any user, in its place. */
-static int
-store_checked(const char *db, uid_t daemon_uid, char *err, size_t errsz)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char why[PATH_MAX + 160], path[PATH_MAX + 8];
-
-	if (trusted_dirs(db, daemon_uid, why, sizeof(why)) != 0) {
-		snprintf(err, errsz, "database: %s", why);
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
-		if (store_file_checked(path, daemon_uid, err, errsz) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Creates the store's directory (0700) if missing; *created says so. */
-static int
-make_db_dir(const char *db, int *created, char *err, size_t errsz)
-{
-	char dir[PATH_MAX];
-
-	*created = 0;
-	snprintf(dir, sizeof(dir), "%s", db);
-	*strrchr(dir, '/') = '\0';
-	if (dir[0] == '\0')
-		return 0;
-	if (mkdir(dir, 0700) == 0) {
-		*created = 1;
-		return 0;
-	}
-	if (errno == EEXIST)
-		return 0;
-	snprintf(err, errsz, "%s: %s", dir, strerror(errno));
-	return -1;
-}
-
-/* Removes the directory make_db_dir created when no store was made in
- * it after all, so that the next start is a first start again. */
-static void
-unmake_db_dir(const char *db, int created)
-{
-	char dir[PATH_MAX];
-
-	if (!created)
-		return;
-	snprintf(dir, sizeof(dir), "%s", db);
-	*strrchr(dir, '/') = '\0';
-	if (rmdir(dir) != 0)
-		log_warn("%s: %s", dir, strerror(errno));
-}
-
 /* The store and its key, checked, made (when `create`) and opened; on
  * failure a directory made for them is removed again. */
 static int
@@ -343,11 +181,11 @@ open_state(const struct cfg *c, int create, int created,
 	   uint8_t key[SEAL_KEY_LEN], struct state_made *made, char *err,
 	   size_t errsz)
 {
-	if (store_checked(c->database, id->uid, err, errsz) == 0 &&
+	if (state_files_checked(c->database, id->uid, err, errsz) == 0 &&
 	    state_open(c->database, c->totp_key_file, create, id->uid,
 		       id->gid, st, key, made, err, errsz) == 0)
 		return 0;
-	unmake_db_dir(c->database, created);
+	state_unmake_dir(c->database, created);
 	return -1;
 }
 
@@ -695,7 +533,7 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return 1;
 	}
-	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
+	if (state_make_dir(d->cfg.database, &created, err, errsz) != 0 ||
 	    open_state(&d->cfg, created, created, &id, &d->store, d->totp_key,
 		       &made, err, errsz) != 0)
 		return 1;
@@ -709,7 +547,8 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	crypto_generichash(d->name_key, sizeof(d->name_key),
 			   (const uint8_t *)"policyd unknown names v1", 24,
 			   d->totp_key, sizeof(d->totp_key));
-	give_store(d->cfg.database, created, &id);
+	if (id.switch_user)
+		state_give(d->cfg.database, created, id.uid, id.gid);
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
 		return 1;
@@ -722,12 +561,12 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 /* -t: an existing store's files, and whether the key file is its key,
  * read only. */
 static int
-state_checked(const struct cfg *c, uid_t uid, char *note, size_t notesz,
+store_and_key_checked(const struct cfg *c, uid_t uid, char *note, size_t notesz,
 	      char *err, size_t errsz)
 {
 	note[0] = '\0';
 	if (store_exists(c->database, err, errsz) == STORE_OK &&
-	    store_checked(c->database, uid, err, errsz) != 0)
+	    state_files_checked(c->database, uid, err, errsz) != 0)
 		return -1;
 	return state_check(c->database, c->totp_key_file, uid, note, notesz,
 			   err, errsz);
@@ -753,7 +592,7 @@ check_only(const struct options *o, const struct cfg *c)
 	for (int i = 0; i < start_warnings.n; i++)
 		fprintf(stderr, "policyd: warning: %s\n",
 			start_warnings.line[i]);
-	if (state_checked(c, id.uid, note, sizeof(note), err,
+	if (store_and_key_checked(c, id.uid, note, sizeof(note), err,
 			  sizeof(err)) != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
 		return 1;
@@ -795,9 +634,9 @@ init_only(const struct options *o, const struct cfg *c)
 		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
 		return EX_CONFIG;
 	}
-	rc = make_db_dir(c->database, &created, err, sizeof(err));
+	rc = state_make_dir(c->database, &created, err, sizeof(err));
 	if (rc == 0 && no_store_yet(c->database, err, sizeof(err)) != 0) {
-		unmake_db_dir(c->database, created);
+		state_unmake_dir(c->database, created);
 		rc = -1;
 	}
 	if (rc == 0)
@@ -809,7 +648,8 @@ init_only(const struct options *o, const struct cfg *c)
 		fprintf(stderr, "policyd: %s\n", err);
 		return 1;
 	}
-	give_store(c->database, created, &id);
+	if (id.switch_user)
+		state_give(c->database, created, id.uid, id.gid);
 	describe_made(c, &made, what, sizeof(what));
 	printf("policyd: %s\n", what);
 	return 0;

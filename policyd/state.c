@@ -1,6 +1,8 @@
 /*
- * state.c - the store and its key file, made together and checked
- * together; see state.h.
+ * state.c - the daemon's state on disk: the store's directory and files
+ * (checked before anything opens them, made and given to the daemon
+ * user on descriptors), and the store and its key file, made together
+ * and checked together; see state.h.
  *
  * A start never makes either in place of a lost one: a store made anew
  * forgets every user, lock and counted failure and restarts the audit
@@ -8,17 +10,174 @@
  * Restoring a backup or starting afresh (policyd --init) is the
  * administrator's decision.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "audit.h"
+#include "log.h"
 #include "state.h"
+#include "trusted.h"
 #include "wipe.h"
 
 #define KEY_CHECK_CONTEXT "policyd key check v1"
+
+/* Gives one file of the store's directory (dirfd) to the daemon user
+ * through a descriptor, never by name: the directory belongs to that
+ * user, who could otherwise swap the name for a symlink or a hard link
+ * to a file of root's between our look and our chown. */
+static void
+give_file(int dirfd, const char *dir, const char *name, uid_t uid,
+	  gid_t gid)
+{
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("%s/%s: not given to the daemon user: %s", dir,
+				 name, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		log_warn("%s/%s: not a plain file of its own; not given to "
+			 "the daemon user", dir, name);
+	else if (fchown(fd, uid, gid) != 0)
+		log_warn("%s/%s: chown: %s", dir, name, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The store's files belong to the daemon user, so that it can still write
+ * them (and SQLite its -wal and -shm files) after the switch; so does
+ * their directory, but only if policyd created it: an existing directory
+ * is never taken over, only checked.  Everything is done on
+ * descriptors.
+ */
+void
+state_give(const char *db, int dir_created, uid_t uid, gid_t gid)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	const char *base;
+	struct stat st;
+	int dirfd;
+
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	base = strrchr(db, '/') + 1;
+	dirfd = open(dir[0] != '\0' ? dir : "/",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		log_warn("%s: %s", dir, strerror(errno));
+		return;
+	}
+	if (dir_created && fchown(dirfd, uid, gid) != 0)
+		log_warn("%s: chown: %s", dir, strerror(errno));
+	else if (!dir_created && fstat(dirfd, &st) == 0 && st.st_uid != uid)
+		log_warn("%s: not owned by the daemon user; SQLite may be "
+			 "unable to create its -wal file after a restart",
+			 dir);
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
+		give_file(dirfd, dir, name, uid, gid);
+	}
+	close(dirfd);
+}
+
+/* One of the store's files, if it exists: a plain file of root's or the
+ * daemon user's that no one else may read (every password hash is in
+ * it; a backup restored 0644 would show them all). */
+static int
+store_file_checked(const char *path, uid_t daemon_uid, char *err,
+		   size_t errsz)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	const char *why = NULL;
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_uid != 0 && st.st_uid != daemon_uid &&
+		 st.st_uid != geteuid())
+		why = "owned by another user";
+	else if ((st.st_mode & 077) != 0)
+		why = "readable or writable by group or others (chmod 600 it)";
+	close(fd);
+	if (why == NULL)
+		return 0;
+	snprintf(err, errsz, "%s: %s", path, why);
+	return -1;
+}
+
+/* The store's directory from / down (as sshd's safe_path: owned by root
+ * or the daemon user, writable by no one else) and its files, before
+ * anything opens them: whoever can write the directory could put their
+ * own database, with their own hash for any user, in its place. */
+int
+state_files_checked(const char *db, uid_t daemon_uid, char *err,
+		    size_t errsz)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char why[PATH_MAX + 160], path[PATH_MAX + 8];
+
+	if (trusted_dirs(db, daemon_uid, why, sizeof(why)) != 0) {
+		snprintf(err, errsz, "database: %s", why);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		if (store_file_checked(path, daemon_uid, err, errsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+state_make_dir(const char *db, int *created, char *err, size_t errsz)
+{
+	char dir[PATH_MAX];
+
+	*created = 0;
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	if (dir[0] == '\0')
+		return 0;
+	if (mkdir(dir, 0700) == 0) {
+		*created = 1;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+	return -1;
+}
+
+void
+state_unmake_dir(const char *db, int created)
+{
+	char dir[PATH_MAX];
+
+	if (!created)
+		return;
+	snprintf(dir, sizeof(dir), "%s", db);
+	*strrchr(dir, '/') = '\0';
+	if (rmdir(dir) != 0)
+		log_warn("%s: %s", dir, strerror(errno));
+}
 
 /* BLAKE2b keyed with the key, over a fixed string: tells one key from
  * another, and tells nothing of the key. */

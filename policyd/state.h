@@ -1,9 +1,10 @@
 /*
- * state.h - the daemon's state on disk: the store and the TOTP key file
- * that seals the store's secrets.  The two are made together, only when
- * asked (policyd --init, or the first start, when the store's directory
- * did not exist), and belong together: the store keeps a check value of
- * its key, and a start with another key, or without one, is refused.
+ * state.h - the daemon's state on disk: the store's directory and files,
+ * and the store with the TOTP key file that seals the store's secrets.
+ * The two are made together, only when asked (policyd --init, or the
+ * first start, when the store's directory did not exist), and belong
+ * together: the store keeps a check value of its key, and a start with
+ * another key, or without one, is refused.
  */
 #ifndef POLICYD_STATE_H
 #define POLICYD_STATE_H
@@ -14,6 +15,23 @@
 
 #include "seal.h"
 #include "store.h"
+
+/* Creates the store's directory (the last component of db's, mode 0700)
+ * if it is missing; *created says so.  0, or -1 with the reason in err. */
+int state_make_dir(const char *db, int *created, char *err, size_t errsz);
+/* Removes that directory again when `created` (and it is empty): a start
+ * that made no store in it leaves the next one a first start. */
+void state_unmake_dir(const char *db, int created);
+/* The store's directories from / down and its files (db, -wal, -shm),
+ * before anything opens them: owned by root or daemon_uid, writable by no
+ * one else, the files plain and closed to group and others.  0, or -1
+ * with the path and the reason in err. */
+int state_files_checked(const char *db, uid_t daemon_uid, char *err,
+			size_t errsz);
+/* Gives the store's files, and its directory if `dir_created`, to
+ * uid:gid through descriptors (for a start as root that switches user);
+ * what cannot be given is logged as a warning. */
+void state_give(const char *db, int dir_created, uid_t uid, gid_t gid);
 
 /* What state_open made or wrote. */
 struct state_made {
