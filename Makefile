@@ -56,7 +56,7 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/admin_audit.c policyd/alert.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c \
-	policyd/normalize.c
+	policyd/normalize.c policyd/state.c
 MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c \

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "seal.h"
 #include "server.h"
+#include "state.h"
 #include "stats.h"
 #include "totp.h"
 #include "trusted.h"
@@ -50,12 +51,16 @@ struct identity {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t] [--version]\n"
+	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init] "
+		    "[--version]\n"
 		    "  -f         stay in the foreground, log to stderr\n"
 		    "  -d         log debug messages\n"
 		    "  -c FILE    configuration file (default " CFG_DEFAULT_PATH
 		    ")\n"
-		    "  -t         check the configuration and exit\n");
+		    "  -t         check the configuration (and the key against "
+		    "the store) and exit\n"
+		    "  --init     create the store and its key file, then "
+		    "exit\n");
 }
 
 static int
@@ -169,151 +174,49 @@ resolve_identity(const struct cfg *c, struct identity *id, char *err,
 	return 0;
 }
 
-/*
- * The store's files belong to the daemon user, so that it can still write
- * them (and SQLite its -wal and -shm files) after the switch; so does
- * their directory, but only if policyd created it: an existing directory
- * is never taken over, only checked.  Needed only when starting as root
- * for another user.
- */
-/* Gives one file of the store's directory (dirfd) to the daemon user
- * through a descriptor, never by name: the directory belongs to that
- * user, who could otherwise swap the name for a symlink or a hard link
- * to a file of root's between our look and our chown. */
-static void
-give_file(int dirfd, const char *dir, const char *name,
-	  const struct identity *id)
-{
-	int fd = openat(dirfd, name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0) {
-		if (errno != ENOENT)
-			log_warn("%s/%s: not given to the daemon user: %s", dir,
-				 name, strerror(errno));
-		return;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		log_warn("%s/%s: not a plain file of its own; not given to "
-			 "the daemon user", dir, name);
-	else if (fchown(fd, id->uid, id->gid) != 0)
-		log_warn("%s/%s: chown: %s", dir, name, strerror(errno));
-	close(fd);
-}
-
-/*
- * The store's files belong to the daemon user, so that it can still write
- * them (and SQLite its -wal and -shm files) after the switch; so does
- * their directory, but only if policyd created it: an existing directory
- * is never taken over, only checked.  Needed only when starting as root
- * for another user.  Everything is done on descriptors.
- */
-static void
-give_store(const char *db, int dir_created, const struct identity *id)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char dir[PATH_MAX], name[NAME_MAX + 1];
-	const char *base;
-	struct stat st;
-	int dirfd;
-
-	if (!id->switch_user)
-		return;
-	snprintf(dir, sizeof(dir), "%s", db);
-	*strrchr(dir, '/') = '\0';
-	base = strrchr(db, '/') + 1;
-	dirfd = open(dir[0] != '\0' ? dir : "/",
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0) {
-		log_warn("%s: %s", dir, strerror(errno));
-		return;
-	}
-	if (dir_created && fchown(dirfd, id->uid, id->gid) != 0)
-		log_warn("%s: chown: %s", dir, strerror(errno));
-	else if (!dir_created && fstat(dirfd, &st) == 0 && st.st_uid != id->uid)
-		log_warn("%s: not owned by the daemon user; SQLite may be "
-			 "unable to create its -wal file after a restart",
-			 dir);
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
-		give_file(dirfd, dir, name, id);
-	}
-	close(dirfd);
-}
-
-/* One of the store's files, if it exists: a plain file of root's or the
- * daemon user's that no one else may read (every password hash is in
- * it; a backup restored 0644 would show them all). */
+/* The store and its key, checked, made (when `create`) and opened; on
+ * failure a directory made for them is removed again. */
 static int
-store_file_checked(const char *path, uid_t daemon_uid, char *err,
-		   size_t errsz)
+open_state(const struct cfg *c, int create, int created,
+	   const struct identity *id, struct store **st,
+	   uint8_t key[SEAL_KEY_LEN], struct state_made *made, char *err,
+	   size_t errsz)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	const char *why = NULL;
-	struct stat st;
-
-	if (fd < 0 && errno == ENOENT)
+	if (state_files_checked(c->database, id->uid, err, errsz) == 0 &&
+	    state_open(c->database, c->totp_key_file, create, id->uid,
+		       id->gid, st, key, made, err, errsz) == 0)
 		return 0;
-	if (fd < 0) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_uid != 0 && st.st_uid != daemon_uid &&
-		 st.st_uid != geteuid())
-		why = "owned by another user";
-	else if ((st.st_mode & 077) != 0)
-		why = "readable or writable by group or others (chmod 600 it)";
-	close(fd);
-	if (why == NULL)
-		return 0;
-	snprintf(err, errsz, "%s: %s", path, why);
+	state_unmake_dir(c->database, created);
 	return -1;
 }
 
-/* The store's directory from / down (as sshd's safe_path: owned by root
- * or the daemon user, writable by no one else) and its files, before
- * anything opens them: whoever can write the directory could put their
- * own database, with their own hash for any user, in its place. */
-static int
-store_checked(const char *db, uid_t daemon_uid, char *err, size_t errsz)
+/* What open_state made, in words. */
+static void
+describe_made(const struct cfg *c, const struct state_made *m, char *out,
+	      size_t outsz)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char why[PATH_MAX + 160], path[PATH_MAX + 8];
-
-	if (trusted_dirs(db, daemon_uid, why, sizeof(why)) != 0) {
-		snprintf(err, errsz, "database: %s", why);
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
-		if (store_file_checked(path, daemon_uid, err, errsz) != 0)
-			return -1;
-	}
-	return 0;
+	if (m->key)
+		snprintf(out, outsz, "created the store %s and the key file %s",
+			 c->database, c->totp_key_file);
+	else
+		snprintf(out, outsz, "created the store %s, for the existing "
+			 "key file %s", c->database, c->totp_key_file);
 }
 
-/* Creates the store's directory (0700) if missing; *created says so. */
-static int
-make_db_dir(const char *db, int *created, char *err, size_t errsz)
+/* The log says what a start made or recorded: never silently. */
+static void
+log_made(const struct cfg *c, const struct state_made *m)
 {
-	char dir[PATH_MAX];
+	char what[2 * PATH_MAX + 64];
 
-	*created = 0;
-	snprintf(dir, sizeof(dir), "%s", db);
-	*strrchr(dir, '/') = '\0';
-	if (dir[0] == '\0')
-		return 0;
-	if (mkdir(dir, 0700) == 0) {
-		*created = 1;
-		return 0;
+	if (m->store) {
+		describe_made(c, m, what, sizeof(what));
+		log_notice("first start: %s", what);
+	} else if (m->recorded) {
+		log_notice("%s: recorded the check value of the key file %s "
+			   "(the store, of an older version, had none)",
+			   c->database, c->totp_key_file);
 	}
-	if (errno == EEXIST)
-		return 0;
-	snprintf(err, errsz, "%s: %s", dir, strerror(errno));
-	return -1;
 }
 
 /*
@@ -480,7 +383,7 @@ block_signals(void)
 
 struct options {
 	const char *cfg_path;
-	int foreground, debug, test;
+	int foreground, debug, test, init;
 };
 
 static int
@@ -489,6 +392,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "init", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -508,6 +412,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 't':
 			o->test = 1;
 			break;
+		case 'I':
+			o->init = 1;
+			break;
 		case 'V':
 			printf("policyd %s\n", POLICYD_VERSION);
 			exit(0);
@@ -519,7 +426,7 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (o->test && o->init)) {
 		usage(stderr);
 		return -1;
 	}
@@ -612,10 +519,13 @@ report_start(int *report, int status, const char *msg)
 
 /* Everything between reading the config and serving; on failure err says
  * why.  Returns 0 with *srv ready, EX_CONFIG if what the file names is
- * wrong (user, group, blocklist, alert_command), or 1. */
+ * wrong (user, group, blocklist, alert_command), or 1.  The store and its
+ * key are made only at the first start: when the store's directory did
+ * not exist. */
 static int
 start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 {
+	struct state_made made;
 	struct identity id;
 	int created;
 
@@ -632,20 +542,22 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot initialise argon2id hashing");
 		return 1;
 	}
-	if (seal_load_key(d->cfg.totp_key_file, id.uid, id.gid, d->totp_key,
-			  err, errsz) != 0 ||
-	    totp_init() != 0)
+	if (state_make_dir(d->cfg.database, &created, err, errsz) != 0 ||
+	    open_state(&d->cfg, created, created, &id, &d->store, d->totp_key,
+		       &made, err, errsz) != 0)
 		return 1;
+	log_made(&d->cfg, &made);
+	if (totp_init() != 0) {
+		snprintf(err, errsz, "cannot initialise TOTP");
+		return 1;
+	}
 	/* A second key from the same file, for the names that are not
 	 * users (see account_key in auth.c). */
 	crypto_generichash(d->name_key, sizeof(d->name_key),
 			   (const uint8_t *)"policyd unknown names v1", 24,
 			   d->totp_key, sizeof(d->totp_key));
-	if (make_db_dir(d->cfg.database, &created, err, errsz) != 0 ||
-	    store_checked(d->cfg.database, id.uid, err, errsz) != 0 ||
-	    store_open(d->cfg.database, &d->store, err, errsz) != STORE_OK)
-		return 1;
-	give_store(d->cfg.database, created, &id);
+	if (id.switch_user)
+		state_give(d->cfg.database, created, id.uid, id.gid);
 	if (cost_apply(d->store, &d->cfg.argon2) != 0) {
 		snprintf(err, errsz, "cannot make the dummy argon2id hash");
 		return 1;
@@ -659,13 +571,28 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	return 0;
 }
 
-/* -t: the file, and the names in it, as the real start would see them. */
+/* -t: an existing store's files, and whether the key file is its key,
+ * read only. */
+static int
+store_and_key_checked(const struct cfg *c, uid_t uid, char *note, size_t notesz,
+	      char *err, size_t errsz)
+{
+	note[0] = '\0';
+	if (store_exists(c->database, err, errsz) == STORE_OK &&
+	    state_files_checked(c->database, uid, err, errsz) != 0)
+		return -1;
+	return state_check(c->database, c->totp_key_file, uid, note, notesz,
+			   err, errsz);
+}
+
+/* -t: the file, and the names in it, as the real start would see them;
+ * then the store and its key, as the start would refuse them (status 1),
+ * without making or changing anything. */
 static int
 check_only(const struct options *o, const struct cfg *c)
 {
+	char err[PATH_MAX + 256], note[2 * PATH_MAX + 128];
 	struct identity id;
-	char err[PATH_MAX + 256];
-
 	struct words *words;
 
 	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
@@ -678,7 +605,66 @@ check_only(const struct options *o, const struct cfg *c)
 	for (int i = 0; i < start_warnings.n; i++)
 		fprintf(stderr, "policyd: warning: %s\n",
 			start_warnings.line[i]);
+	if (store_and_key_checked(c, id.uid, note, sizeof(note), err,
+			  sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	if (note[0] != '\0')
+		printf("policyd: %s\n", note);
 	printf("%s: ok\n", o->cfg_path);
+	return 0;
+}
+
+/* Refuses a store that holds anything: --init never replaces one. */
+static int
+no_store_yet(const char *db, char *err, size_t errsz)
+{
+	int rc = store_exists(db, err, errsz);
+
+	if (rc == STORE_OK)
+		snprintf(err, errsz, "%s: a store exists already; nothing "
+			 "changed (--init makes one only where there is none)",
+			 db);
+	return rc == STORE_NOT_FOUND ? 0 : -1;
+}
+
+/* --init: the store's directory (as a start makes it), a new store and,
+ * if there is none, a new key file, for the daemon's user; then exits. */
+static int
+init_only(const struct options *o, const struct cfg *c)
+{
+	char err[PATH_MAX + 256], what[2 * PATH_MAX + 64];
+	uint8_t key[SEAL_KEY_LEN];
+	struct state_made made;
+	struct store *st = NULL;
+	struct identity id;
+	int created = 0, rc;
+
+	log_init(1, o->debug);
+	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    paths_checked(c, id.uid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
+		return EX_CONFIG;
+	}
+	rc = state_make_dir(c->database, &created, err, sizeof(err));
+	if (rc == 0 && no_store_yet(c->database, err, sizeof(err)) != 0) {
+		state_unmake_dir(c->database, created);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = open_state(c, 1, created, &id, &st, key, &made, err,
+				sizeof(err));
+	WIPE_OBJ(key);
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	if (id.switch_user)
+		state_give(c->database, created, id.uid, id.gid);
+	describe_made(c, &made, what, sizeof(what));
+	printf("policyd: %s\n", what);
 	return 0;
 }
 
@@ -708,6 +694,10 @@ main(int argc, char **argv)
 	}
 	if (o.test)
 		return check_only(&o, &d.cfg);
+	if (o.init) {
+		umask(077);
+		return init_only(&o, &d.cfg);
+	}
 	/* SIGHUP re-reads the file after a detached start's chdir("/"). */
 	abs_path = realpath(o.cfg_path, NULL);
 	if (abs_path == NULL) {

@@ -291,9 +291,8 @@ write_new_key(int fd, uid_t owner, gid_t group)
 	return rc;
 }
 
-/* Creates the key file; it is then loaded (and checked) like any other.
- * Another process creating it first (EEXIST) is fine for the same reason.
- * A file left half made is removed so that the next start can retry. */
+/* Creates the key file, which must not exist yet.  A file left half made
+ * is removed. */
 static int
 create_key(const char *path, uid_t owner, gid_t group, char *err,
 	   size_t errsz)
@@ -302,9 +301,10 @@ create_key(const char *path, uid_t owner, gid_t group, char *err,
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 			O_NOCTTY, 0400);
+	if (fd < 0 && errno == EEXIST)
+		return say(err, errsz, path, "exists already");
 	if (fd < 0)
-		return errno == EEXIST ? 0 : say_errno(err, errsz, path,
-						       "cannot create");
+		return say_errno(err, errsz, path, "cannot create");
 	errno = 0;
 	rc = write_new_key(fd, owner, group);
 	saved = errno;
@@ -343,8 +343,8 @@ open_key(const char *path, char *err, size_t errsz)
 }
 
 int
-seal_load_key(const char *path, uid_t owner, gid_t group,
-	      uint8_t key[SEAL_KEY_LEN], char *err, size_t errsz)
+seal_load_key(const char *path, uid_t owner, uint8_t key[SEAL_KEY_LEN],
+	      char *err, size_t errsz)
 {
 	int fd, rc = -1;
 
@@ -353,10 +353,9 @@ seal_load_key(const char *path, uid_t owner, gid_t group,
 	if (path == NULL || key == NULL)
 		return -1;
 	fd = open_key(path, err, errsz);
-	if (fd == -2 && create_key(path, owner, group, err, errsz) == 0) {
-		fd = open_key(path, err, errsz);
-		if (fd == -2)
-			say(err, errsz, path, "vanished after being created");
+	if (fd == -2) {
+		say(err, errsz, path, "no such file");
+		rc = SEAL_KEY_MISSING;
 	}
 	if (fd >= 0) {
 		rc = read_key(fd, path, owner, key, err, errsz);
@@ -365,4 +364,21 @@ seal_load_key(const char *path, uid_t owner, gid_t group,
 	if (rc != 0)
 		wipe(key, SEAL_KEY_LEN);
 	return rc;
+}
+
+/* Loaded back like any other key file, so that the new one passes the
+ * same checks. */
+int
+seal_create_key(const char *path, uid_t owner, gid_t group,
+		uint8_t key[SEAL_KEY_LEN], char *err, size_t errsz)
+{
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	if (path == NULL || key == NULL)
+		return -1;
+	if (create_key(path, owner, group, err, errsz) != 0) {
+		wipe(key, SEAL_KEY_LEN);
+		return -1;
+	}
+	return seal_load_key(path, owner, key, err, errsz) == 0 ? 0 : -1;
 }

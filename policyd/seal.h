@@ -43,18 +43,27 @@ int seal_decrypt(const uint8_t key[SEAL_KEY_LEN], const void *aad,
 #define SEAL_AAD_MAX 64
 size_t seal_user_aad(int64_t user_id, uint8_t out[SEAL_AAD_MAX]);
 
-/* Loads the 32-byte key from path.  If path does not exist, creates it
- * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0400, 32 bytes from getrandom(2),
- * fsync, then chown to owner:group when running as root; the directory
- * must exist.  Refuses (returns -1 with a reason in err naming the path):
- * a symlink ("is a symbolic link"), a non-regular file, a file whose mode
- * has any group or other bit (e.g. "mode 0644: must not be readable or
- * writable by group or others"), a file not owned by `owner` or root, a
- * file whose size is not exactly 32 bytes.  Opens with
- * O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK and checks with fstat.  Wipes
- * any buffer that held the key on error (key[] included).  Returns 0 with
- * the key in key[]. */
-int seal_load_key(const char *path, uid_t owner, gid_t group,
-		  uint8_t key[SEAL_KEY_LEN], char *err, size_t errsz);
+/* Loads the 32-byte key from path, which is opened with
+ * O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK and checked with fstat; a
+ * missing file is never created here.  Refuses (returns -1 with a reason
+ * in err naming the path): a symlink ("is a symbolic link"), a
+ * non-regular file, a file whose mode has any group or other bit (e.g.
+ * "mode 0644: must not be readable or writable by group or others"), a
+ * file not owned by `owner` or root, a file whose size is not exactly 32
+ * bytes.  Returns SEAL_KEY_MISSING ("PATH: no such file" in err) when
+ * path does not exist.  Wipes any buffer that held the key on error
+ * (key[] included).  Returns 0 with the key in key[]. */
+#define SEAL_KEY_MISSING 1
+int seal_load_key(const char *path, uid_t owner, uint8_t key[SEAL_KEY_LEN],
+		  char *err, size_t errsz);
+
+/* Creates a new key file at path: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0400,
+ * 32 bytes from getrandom(2), fsync of the file and its directory, then
+ * chown to owner:group when running as root; the directory must exist.
+ * Then loads it as seal_load_key does.  Returns 0 with the new key in
+ * key[], or -1 with the reason in err (also when path exists: "exists
+ * already"); a file left half made is removed. */
+int seal_create_key(const char *path, uid_t owner, gid_t group,
+		    uint8_t key[SEAL_KEY_LEN], char *err, size_t errsz);
 
 #endif

@@ -76,12 +76,22 @@ struct store_user {
 	int64_t pw_changed;
 };
 
-/* Opens the store at path (creating it if it does not exist), checks
- * that it is an undamaged store of this program with the schema this
- * version expects, and migrates it.  On error (a refused file too)
+/*
+ * Whether a store is at path: STORE_OK, or STORE_NOT_FOUND when there is
+ * none (no file, or a file of 0 bytes: made and never written), or
+ * STORE_ERROR with the reason, naming the path, in err.  Only looks.
+ */
+int store_exists(const char *path, char *err, size_t errsz);
+
+/* Opens the store at path, checks that it is an undamaged store of this
+ * program with the schema this version expects, and migrates it.  A new
+ * store is made only with STORE_CREATE in flags; without it, a missing
+ * or empty store is STORE_NOT_FOUND.  On error (a refused file too)
  * returns STORE_ERROR with a reason in err and leaves the file as it
  * was. */
-int store_open(const char *path, struct store **out, char *err, size_t errsz);
+#define STORE_CREATE 1
+int store_open(const char *path, int flags, struct store **out, char *err,
+	       size_t errsz);
 void store_close(struct store *st);
 
 int store_user_get(struct store *st, const char *name, struct store_user *u);
@@ -268,6 +278,28 @@ int store_codes_use(struct store *st, int64_t user_id,
 		    const uint8_t hash[STORE_CODE_HASH], struct audit_rec *ev);
 /* Unused codes left. */
 int store_codes_left(struct store *st, int64_t user_id, uint32_t *n);
+
+/*
+ * The check value of the key that seals the store's TOTP secrets (a hash
+ * made with the key, never the key): a store belongs to one key.  If the
+ * store holds none yet, records `value` (*recorded = 1, and ev appended
+ * in the same transaction); copies the value on record into `have`.  The
+ * caller compares.  One transaction.
+ */
+#define STORE_KEY_CHECK_LEN 32
+int store_key_check(struct store *st,
+		    const uint8_t value[STORE_KEY_CHECK_LEN],
+		    uint8_t have[STORE_KEY_CHECK_LEN], int *recorded,
+		    struct audit_rec *ev);
+
+/* The value on record in the store at path, read without opening the
+ * store for use: nothing is migrated, created or written (not even
+ * SQLite's -wal and -shm files), for policyd -t.  STORE_OK with it in
+ * have, STORE_NOT_FOUND when the store holds none (one of an older
+ * version), or STORE_ERROR with the reason in err. */
+int store_key_check_peek(const char *path,
+			 uint8_t have[STORE_KEY_CHECK_LEN], char *err,
+			 size_t errsz);
 
 /* --- Audit trail (see audit.h) ----------------------------------------- */
 

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,6 +146,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT_ALL] = "SELECT id, time, event, actor_uid, actor, user, host,"
 			" service, tty, result, reason, prev, hash FROM audit"
 			" ORDER BY id",
+	[S_KEY_CHECK_GET] = "SELECT value FROM key_check WHERE k = 1",
+	[S_KEY_CHECK_ADD] = "INSERT INTO key_check (k, value) VALUES (1, ?1)",
 	[S_AUDIT_QUERY] = "SELECT id, time, event, actor_uid, actor, user,"
 			  " host, service, tty, result, reason, prev, hash"
 			  " FROM audit WHERE (?1 = '' OR user = ?1)"
@@ -570,20 +573,53 @@ open_reader(struct store *st, const char *path, char *err, size_t errsz)
 		       : 0;
 }
 
+/* The file is looked at through a descriptor opened without following a
+ * link and without blocking (a FIFO). */
 int
-store_open(const char *path, struct store **out, char *err, size_t errsz)
+store_exists(const char *path, char *err, size_t errsz)
 {
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	int rc;
+
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return STORE_NOT_FOUND;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return STORE_ERROR;
+	}
+	rc = S_ISREG(sb.st_mode) && sb.st_size == 0 ? STORE_NOT_FOUND
+						     : STORE_OK;
+	close(fd);
+	return rc;
+}
+
+int
+store_open(const char *path, int flags, struct store **out, char *err,
+	   size_t errsz)
+{
+	int create = (flags & STORE_CREATE) != 0 ? SQLITE_OPEN_CREATE : 0;
 	struct store *st;
 	char why[512] = "";
+	int rc;
 
 	*out = NULL;
+	rc = store_exists(path, err, errsz);
+	if (rc == STORE_ERROR)
+		return STORE_ERROR;
+	if (rc == STORE_NOT_FOUND && create == 0) {
+		snprintf(err, errsz, "%s: no store (missing or empty)", path);
+		return STORE_NOT_FOUND;
+	}
 	st = store_new();
 	if (st == NULL) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		return STORE_ERROR;
 	}
 	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_READWRITE | create |
 				    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 			    NULL) != SQLITE_OK) {
 		snprintf(why, sizeof(why), "%s",

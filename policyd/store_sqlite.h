@@ -69,6 +69,8 @@ enum stmt {
 	S_AUDIT_ADD,
 	S_AUDIT_ALL,
 	S_AUDIT_QUERY,
+	S_KEY_CHECK_GET,
+	S_KEY_CHECK_ADD,
 	S_COUNT
 };
 
@@ -133,6 +135,8 @@ int sq_harden(sqlite3 *db, char *err, size_t errsz);
 void sq_release(struct store *st, sqlite3_stmt *s);
 /* Copies a text column into dst, "" for NULL. */
 void sq_copy_text(char *dst, size_t dstsz, sqlite3_stmt *s, int col);
+/* Copies a key check value column into have (store_sqlite_totp.c). */
+void sq_key_check_copy(uint8_t *have, sqlite3_stmt *s, int col);
 /* Appends rec inside the current transaction.  0, or -1 (then roll
  * back: a decision that cannot be recorded is not made). */
 struct audit_rec;

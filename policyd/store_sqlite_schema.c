@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -96,7 +97,14 @@ static const char *const migrations[] = {
 	");",
 	/* 7: the file says it is a policyd store (STORE_APP_ID). */
 	"PRAGMA application_id = 1347175257;",
+	/* 8: the check value of the key that seals the TOTP secrets. */
+	"CREATE TABLE key_check ("
+	" k INTEGER PRIMARY KEY CHECK (k = 1),"
+	" value BLOB NOT NULL"
+	");",
 };
+/* The first version with table key_check. */
+#define KEY_CHECK_VERSION 8
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
 /* PRAGMA application_id of a policyd store, from version 7 on: "PLCY" in
@@ -400,3 +408,105 @@ sq_check_and_migrate(sqlite3 *db, char *why, size_t whysz)
 	return 0;
 }
 
+
+/* The store's file name as an SQLite URI (RFC 3986: every byte but the
+ * unreserved ones and '/' percent-encoded), with the query q. */
+static int
+file_uri(const char *path, const char *q, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = (size_t)snprintf(out, outsz, "file:");
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (o + 4 >= outsz)
+			return -1;
+		if (strchr("-._~/", *p) != NULL || (*p >= '0' && *p <= '9') ||
+		    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '%';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 15];
+	}
+	return snprintf(out + o, outsz - o, "?%s", q) < (int)(outsz - o) ? 0
+									 : -1;
+}
+
+/*
+ * A read-only connection still makes the -wal and -shm files (as the
+ * caller's user, root for policyd -t) unless told the file cannot
+ * change: without them (no daemon has the store open, and the last one
+ * checkpointed it whole) the store is opened immutable; with both (a
+ * daemon running) read-only, reading what the WAL holds; with one alone
+ * (a crash) it is not read at all.
+ */
+static int
+open_peek(const char *path, sqlite3 **db, char *err, size_t errsz)
+{
+	char side[4096 + 8], uri[3 * 4096 + 32];
+	int wal, shm;
+
+	snprintf(side, sizeof(side), "%s-wal", path);
+	wal = access(side, F_OK) == 0;
+	snprintf(side, sizeof(side), "%s-shm", path);
+	shm = access(side, F_OK) == 0;
+	if (wal != shm) {
+		snprintf(err, errsz, "its -wal or -shm file is missing (a "
+			 "crash?): not read; a start recovers it");
+		return -1;
+	}
+	if (file_uri(path, wal ? "mode=ro" : "immutable=1", uri,
+		     sizeof(uri)) != 0) {
+		snprintf(err, errsz, "name too long");
+		return -1;
+	}
+	if (sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				     SQLITE_OPEN_NOMUTEX |
+				     SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "%s",
+			 *db != NULL ? sqlite3_errmsg(*db) : "out of memory");
+		return -1;
+	}
+	return sq_harden(*db, err, errsz);
+}
+
+/* Copies the check value on record; 1 if there is none. */
+static int
+read_key_check(sqlite3 *db, uint8_t have[STORE_KEY_CHECK_LEN], char *err,
+	       size_t errsz)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM key_check WHERE k = 1",
+			       -1, &s, NULL) == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			sq_key_check_copy(have, s, 0);
+		rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	}
+	if (rc < 0)
+		snprintf(err, errsz, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_key_check_peek(const char *path, uint8_t have[STORE_KEY_CHECK_LEN],
+		     char *err, size_t errsz)
+{
+	char why[512] = "";
+	sqlite3 *db = NULL;
+	int version, rc = -1;
+
+	if (open_peek(path, &db, why, sizeof(why)) == 0 &&
+	    check_identity(db, &version, why, sizeof(why)) == 0)
+		rc = version < KEY_CHECK_VERSION
+			     ? 1
+			     : read_key_check(db, have, why, sizeof(why));
+	sqlite3_close(db);
+	if (rc < 0)
+		snprintf(err, errsz, "%s: %s", path, why);
+	return rc == 0 ? STORE_OK : rc == 1 ? STORE_NOT_FOUND : STORE_ERROR;
+}

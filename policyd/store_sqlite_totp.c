@@ -1,7 +1,8 @@
 /*
  * store_sqlite_totp.c - the SQLite backend of store.h for TOTP secrets
- * (sealed by the caller: this file never sees one in the clear) and
- * recovery codes (hashed by the caller).
+ * (sealed by the caller: this file never sees one in the clear),
+ * recovery codes (hashed by the caller) and the check value of the key
+ * that seals the secrets (made by the caller; never the key).
  */
 #include <pthread.h>
 #include <string.h>
@@ -208,4 +209,59 @@ store_codes_left(struct store *st, int64_t user_id, uint32_t *n)
 		*n = (uint32_t)sqlite3_column_int64(s, 0);
 	sq_release(rs, s);
 	return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+/* A value of another length than ours (a row written by hand) reads as
+ * all zeros, which no key's check value is but by a 2^-256 chance: it
+ * does not match. */
+void
+sq_key_check_copy(uint8_t *have, sqlite3_stmt *s, int col)
+{
+	memset(have, 0, STORE_KEY_CHECK_LEN);
+	if (sqlite3_column_bytes(s, col) == STORE_KEY_CHECK_LEN)
+		memcpy(have, sqlite3_column_blob(s, col), STORE_KEY_CHECK_LEN);
+}
+
+struct key_check {
+	const uint8_t *value;
+	uint8_t *have;
+	int recorded;
+};
+
+/* Reads the value on record; records ours if there is none. */
+static int
+key_check_body(struct store *st, void *arg)
+{
+	struct key_check *k = arg;
+	sqlite3_stmt *get = st->stmt[S_KEY_CHECK_GET];
+	sqlite3_stmt *add = st->stmt[S_KEY_CHECK_ADD];
+	int rc = sqlite3_step(get);
+
+	if (rc == SQLITE_ROW)
+		sq_key_check_copy(k->have, get, 0);
+	sq_note_failure(st->db, rc);
+	sqlite3_reset(get);
+	if (rc == SQLITE_ROW)
+		return SQ_COMMIT_UNRECORDED;
+	if (rc != SQLITE_DONE)
+		return SQ_ROLLBACK;
+	sqlite3_bind_blob(add, 1, k->value, STORE_KEY_CHECK_LEN,
+			  SQLITE_STATIC);
+	if (sq_step(add) != SQLITE_DONE)
+		return SQ_ROLLBACK;
+	memcpy(k->have, k->value, STORE_KEY_CHECK_LEN);
+	k->recorded = 1;
+	return SQ_COMMIT;
+}
+
+int
+store_key_check(struct store *st, const uint8_t value[STORE_KEY_CHECK_LEN],
+		uint8_t have[STORE_KEY_CHECK_LEN], int *recorded,
+		struct audit_rec *ev)
+{
+	struct key_check k = { value, have, 0 };
+	int rc = sq_transaction(st, key_check_body, &k, ev);
+
+	*recorded = rc == STORE_OK && k.recorded;
+	return rc;
 }

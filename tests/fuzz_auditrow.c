@@ -80,7 +80,8 @@ set_up(void)
 	snprintf(fz.dir, sizeof(fz.dir), "%s/policyd-fuzz.XXXXXX", base);
 	check(mkdtemp(fz.dir) != NULL);
 	snprintf(fz.db, sizeof(fz.db), "%s/audit.db", fz.dir);
-	check(store_open(fz.db, &fz.st, err, sizeof(err)) == STORE_OK);
+	check(store_open(fz.db, STORE_CREATE, &fz.st, err, sizeof(err)) ==
+	      STORE_OK);
 	atexit(clean_up);
 	check(sqlite3_prepare_v2(fz.st->db,
 				 "INSERT INTO audit VALUES (?1, ?2, ?3, ?4, ?5,"

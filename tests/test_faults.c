@@ -284,7 +284,8 @@ test_checkpoint_after_sync(void **state)
 
 	(void)state;
 	t_fmt(path, "%s/direct.db", t_dir());
-	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(path, STORE_CREATE, &st, err,
+				    sizeof(err)), STORE_OK);
 	for (int i = 0; st->wal_frames < 1200; i++) {
 		assert_true(i < 100000);
 		t_fmt(name, "user%d", i);
@@ -319,7 +320,7 @@ test_read_beside_write(void **state)
 
 	(void)state;
 	t_fmt(path, "%s/read.db", t_dir());
-	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(path, STORE_CREATE, &st, err, sizeof(err)), STORE_OK);
 	assert_int_equal(store_user_add(st, "user1", PHC, 1, NULL), STORE_OK);
 	pthread_mutex_lock(&st->lock);
 	assert_int_equal(pthread_create(&tid, NULL, read_one, st), 0);
@@ -366,6 +367,9 @@ start_full(void **state)
 		    t_sh("mount -t tmpfs -o size=4m,mode=0700 tmpfs %s", mnt))
 			return -1;
 		mounted = 1;
+		/* The state directory exists before the first start. */
+		if (td_init_store(&d) != 0)
+			return -1;
 	}
 	if (start_shimmed() != 0)
 		return -1;

@@ -4,9 +4,10 @@
  * Covers the round trip, a published GCM test vector, every way a sealed
  * secret must fail to open (another user's aad, another key, any bit of
  * the nonce, ciphertext or tag flipped, truncation, an unknown version),
- * the random nonce, the associated data, and the key file: created when
- * missing, and refused when loose, a symlink, a directory, a FIFO, of the
- * wrong size or owned by someone else.  Files live in a private mkdtemp
+ * the random nonce, the associated data, and the key file: created only
+ * when asked (never by loading it), never over an existing file, and
+ * refused when loose, a symlink, a directory, a FIFO, of the wrong size or
+ * owned by someone else.  Files live in a private mkdtemp
  * directory removed by the group teardown.
  */
 #include <errno.h>
@@ -315,7 +316,7 @@ load(const char *path, uid_t owner, uint8_t *key, char *err)
 
 	memset(key, SENTINEL, SEAL_KEY_LEN);
 	memset(err, 0, ERR_SZ);
-	rc = seal_load_key(path, owner, getegid(), key, err, ERR_SZ);
+	rc = seal_load_key(path, owner, key, err, ERR_SZ);
 	if (rc != 0) {
 		assert_int_equal(rc, -1);
 		if (!all_zero(key, SEAL_KEY_LEN))
@@ -339,6 +340,25 @@ expect_refused(const char *path, uid_t owner, const char *word)
 		fail_msg("expected \"%s\" in \"%s\"", word, err);
 }
 
+/* A missing key file is said to be missing, and not made: a key made
+ * anew would open none of the secrets sealed under the lost one. */
+static void
+test_key_missing_not_created(void **state)
+{
+	uint8_t key[SEAL_KEY_LEN];
+	char path[PATH_MAX], err[ERR_SZ];
+	struct stat st;
+
+	(void)state;
+	path_of("missing.key", path);
+	memset(key, SENTINEL, sizeof(key));
+	assert_int_equal(seal_load_key(path, geteuid(), key, err, ERR_SZ),
+			 SEAL_KEY_MISSING);
+	assert_true(all_zero(key, SEAL_KEY_LEN));
+	assert_non_null(strstr(err, "no such file"));
+	assert_int_not_equal(lstat(path, &st), 0);
+}
+
 static void
 test_key_created(void **state)
 {
@@ -348,7 +368,8 @@ test_key_created(void **state)
 
 	(void)state;
 	path_of("new.key", path);
-	assert_int_equal(load(path, geteuid(), key, err), 0);
+	assert_int_equal(seal_create_key(path, geteuid(), getegid(), key, err,
+					 ERR_SZ), 0);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0400);
@@ -358,17 +379,26 @@ test_key_created(void **state)
 		fail_msg("created key is all zero");
 	assert_int_equal(load(path, geteuid(), again, err), 0);
 	assert_memory_equal(key, again, SEAL_KEY_LEN);
+	/* Never over an existing one. */
+	assert_int_equal(seal_create_key(path, geteuid(), getegid(), again,
+					 err, ERR_SZ), -1);
+	assert_non_null(strstr(err, "exists already"));
+	assert_int_equal(load(path, geteuid(), again, err), 0);
+	assert_memory_equal(key, again, SEAL_KEY_LEN);
 }
 
 static void
 test_key_no_directory(void **state)
 {
-	char path[PATH_MAX];
+	uint8_t key[SEAL_KEY_LEN];
+	char path[PATH_MAX], err[ERR_SZ];
 
 	(void)state;
 	path_of("absent", path);
 	strcat(path, "/new.key");
-	expect_refused(path, geteuid(), "cannot create");
+	assert_int_equal(seal_create_key(path, geteuid(), getegid(), key, err,
+					 ERR_SZ), -1);
+	assert_non_null(strstr(err, "cannot create"));
 }
 
 static void
@@ -464,8 +494,8 @@ test_key_owner(void **state)
 	assert_int_equal(load(path, OTHER_UID, key, err), 0);
 	expect_refused(path, THIRD_UID, "owned by uid 12345");
 	path_of("chowned.key", path);
-	assert_int_equal(seal_load_key(path, OTHER_UID, THIRD_UID, key, err,
-				       ERR_SZ), 0);
+	assert_int_equal(seal_create_key(path, OTHER_UID, THIRD_UID, key, err,
+					 ERR_SZ), 0);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_int_equal(st.st_uid, OTHER_UID);
 	assert_int_equal(st.st_gid, THIRD_UID);
@@ -487,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_nonce_random),
 		cmocka_unit_test(test_ciphertext_hides_plaintext),
 		cmocka_unit_test(test_user_aad),
+		cmocka_unit_test(test_key_missing_not_created),
 		cmocka_unit_test(test_key_created),
 		cmocka_unit_test(test_key_no_directory),
 		cmocka_unit_test(test_key_loose_mode),

@@ -1,7 +1,9 @@
 /*
  * test_store.c - what policyd checks in its SQLite store before it
  * serves: the connection's hardening, the application_id, PRAGMA
- * quick_check, and a schema equal to the one this version creates.
+ * quick_check, a schema equal to the one this version creates, and the
+ * store's key; and when it makes a store (policyd --init, or the first
+ * start) and when it refuses to (a store or key file gone missing).
  * Each tampered store is a real store a real daemon made, changed with
  * the sqlite3 shell while the daemon is stopped, as an intruder or a
  * careless administrator would.
@@ -27,7 +29,7 @@
 #define PW "Correct-horse-42"
 /* PRAGMA application_id of a policyd store: "PLCY" in ASCII. */
 #define APP_ID 0x504c4359L
-#define VERSION 7
+#define VERSION 8
 
 /* A store a daemon made and left: started in t_dir()/name, one user,
  * stopped. */
@@ -95,7 +97,8 @@ test_older_store_migrated(void **state)
 
 	(void)state;
 	made_store(&t, "older");
-	shell_sql(&t, "PRAGMA application_id = 0; PRAGMA user_version = 6;");
+	shell_sql(&t, "DROP TABLE key_check; PRAGMA application_id = 0;"
+		      " PRAGMA user_version = 6;");
 	assert_int_equal(td_start(&t), 0);
 	assert_int_equal(td_stop(&t), 0);
 	assert_int_equal(td_sql(&t, "PRAGMA application_id"), APP_ID);
@@ -111,7 +114,8 @@ test_connection_hardened(void **state)
 
 	(void)state;
 	t_fmt(path, "%s/direct.db", t_dir());
-	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(path, STORE_CREATE, &st, err,
+				    sizeof(err)), STORE_OK);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, -1,
 			  &trusted);
@@ -188,7 +192,8 @@ test_tampered_older_store_untouched(void **state)
 
 	(void)state;
 	made_store(&t, "older-tampered");
-	shell_sql(&t, "PRAGMA application_id = 0; PRAGMA user_version = 6;"
+	shell_sql(&t, "DROP TABLE key_check; PRAGMA application_id = 0;"
+		      " PRAGMA user_version = 6;"
 		      "CREATE TRIGGER t AFTER INSERT ON failures"
 		      " BEGIN DELETE FROM failures; END;");
 	refused(&t, "unexpected trigger t on failures");
@@ -220,7 +225,10 @@ test_foreign_file_untouched(void **state)
 	(void)state;
 	t_fmt(dir, "%s/foreign", t_dir());
 	td_init(&t, dir, NULL);
-	assert_int_equal(t_sh("mkdir -p %s/db", dir), 0);
+	/* A key, so that the start gets as far as the store. */
+	assert_int_equal(t_sh("mkdir -p %s/db && head -c 32 /dev/urandom > "
+			      "%s/totp.key && chmod 400 %s/totp.key", dir, dir,
+			      dir), 0);
 	shell_sql(&t, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);"
 		      "INSERT INTO notes (body) VALUES ('keep me');");
 	assert_int_equal(t_sh("chmod 600 %s && cp %s %s.orig", t.db, t.db,
@@ -340,11 +348,229 @@ test_read_only_refused(void **state)
 	assert_int_equal(t_sh("mkdir -p %s && mount -t tmpfs -o "
 			      "size=16m,mode=700 policyd-test %s", ro_mount,
 			      ro_mount), 0);
+	assert_int_equal(td_init_store(&t), 0);
 	assert_int_equal(td_start(&t), 0);
 	assert_int_equal(td_add_user(&t, "alice", PW), 0);
 	assert_int_equal(td_stop(&t), 0);
 	assert_int_equal(t_sh("mount -o remount,ro %s", ro_mount), 0);
 	refused(&t, "read-only");
+}
+
+/* --- The store and its key: made only when asked ---------------------- */
+
+/* A detached start refused with status 1 and one line on stderr that
+ * says why. */
+static void
+refused_detached(const struct tdaemon *t, const char *why)
+{
+	char err[PATH_MAX + 16];
+
+	t_fmt(err, "%s/start.err", t->dir);
+	assert_int_equal(t_sh("%s/policyd -c %s 2> %s", t_build(), t->conf,
+			      err), 1);
+	if (t_sh("test $(wc -l < %s) = 1 && grep -qF -- '%s' %s", err, why,
+		 err) != 0) {
+		t_sh("cat %s >&2", err);
+		fail_msg("the refusal does not say \"%s\" in one line", why);
+	}
+}
+
+/* The key file of t. */
+static void
+key_path(const struct tdaemon *t, char *path, size_t size)
+{
+	snprintf(path, size, "%s/totp.key", t->dir);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/* The first start, with no state directory at all, makes the store and
+ * the key file, and says so. */
+static void
+test_first_start_creates(void **state)
+{
+	char dir[PATH_MAX], key[PATH_MAX + 16], line[3 * PATH_MAX];
+	struct tdaemon t;
+
+	(void)state;
+	t_fmt(dir, "%s/first", t_dir());
+	td_init(&t, dir, NULL);
+	key_path(&t, key, sizeof(key));
+	assert_false(exists(key));
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+	t_fmt(line, "first start: created the store %s and the key file %s",
+	      t.db, key);
+	assert_true(td_log_has(&t, line));
+	assert_int_equal(td_sql(&t, "SELECT count(*) FROM key_check"), 1);
+	/* The next start makes nothing and says nothing of it. */
+	assert_int_equal(t_sh(": > %s", t.log), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+	assert_false(td_log_has(&t, "created"));
+}
+
+/* A store gone from a directory that exists: refused, nothing made. */
+static void
+test_missing_store_refused(void **state)
+{
+	char why[PATH_MAX + 128];
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "missing");
+	assert_int_equal(t_sh("rm %s", t.db), 0);
+	t_fmt(why, "%s: no store (missing or empty); restore it from a "
+	      "backup, or create a new one with policyd --init", t.db);
+	refused(&t, why);
+	refused_detached(&t, why);
+	assert_false(exists(t.db));
+}
+
+/* A store of 0 bytes (made and never written, or truncated): the
+ * same. */
+static void
+test_empty_store_refused(void **state)
+{
+	char why[PATH_MAX + 128];
+	struct tdaemon t;
+	struct stat sb;
+
+	(void)state;
+	made_store(&t, "empty");
+	assert_int_equal(t_sh(": > %s", t.db), 0);
+	t_fmt(why, "%s: no store (missing or empty)", t.db);
+	refused(&t, why);
+	refused_detached(&t, why);
+	assert_int_equal(stat(t.db, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+}
+
+/* policyd --init makes the store and the key where the state directory
+ * exists, and refuses, changing nothing, where a store is. */
+static void
+test_init(void **state)
+{
+	char dir[PATH_MAX], key[PATH_MAX + 16], want[3 * PATH_MAX];
+	struct tdaemon t;
+	struct stat sb;
+
+	(void)state;
+	t_fmt(dir, "%s/init", t_dir());
+	td_init(&t, dir, NULL);
+	key_path(&t, key, sizeof(key));
+	assert_int_equal(t_sh("mkdir -m 700 %s/db", dir), 0);
+	refused(&t, "no store (missing or empty)");
+	assert_int_equal(td_init_store(&t), 0);
+	t_fmt(want, "policyd: created the store %s and the key file %s", t.db,
+	      key);
+	assert_int_equal(t_sh("grep -qxF '%s' %s/init.out", want, dir), 0);
+	assert_int_equal(stat(key, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0400);
+	assert_int_equal(sb.st_size, 32);
+	assert_int_equal(stat(t.db, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_add_user(&t, "alice", PW), 0);
+	assert_int_equal(td_stop(&t), 0);
+	/* Again: refused, and not a byte of either file changed. */
+	assert_int_equal(t_sh("cp %s %s.orig && cp %s %s.orig", t.db, t.db,
+			      key, key), 0);
+	assert_int_equal(td_init_store(&t), 1);
+	assert_int_equal(t_sh("grep -qF 'a store exists already; nothing "
+			      "changed' %s/init.out", dir), 0);
+	assert_int_equal(t_sh("cmp %s %s.orig && cmp %s %s.orig", t.db, t.db,
+			      key, key), 0);
+	/* Nor with the key gone: a new key never joins an old store. */
+	assert_int_equal(t_sh("rm %s", key), 0);
+	assert_int_equal(td_init_store(&t), 1);
+	assert_false(exists(key));
+	assert_int_equal(t_sh("cmp %s %s.orig", t.db, t.db), 0);
+}
+
+/* A store whose key file is gone: refused, and no key is made. */
+static void
+test_missing_key_refused(void **state)
+{
+	char key[PATH_MAX + 16], why[3 * PATH_MAX];
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "no-key");
+	key_path(&t, key, sizeof(key));
+	assert_int_equal(t_sh("mv %s %s.saved", key, key), 0);
+	t_fmt(why, "%s: no key file, and the sealed TOTP secrets of the store "
+	      "%s need it: restore it", key, t.db);
+	refused(&t, why);
+	refused_detached(&t, why);
+	assert_false(exists(key));
+	assert_int_equal(t_sh("%s/policyd -t -c %s 2>&1 | grep -qF -- '%s'",
+			      t_build(), t.conf, why), 0);
+	assert_int_equal(t_sh("mv %s.saved %s", key, key), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+}
+
+/* A valid key file that is not the store's: refused, by the start and by
+ * policyd -t, which reads and writes nothing else. */
+static void
+test_other_key_refused(void **state)
+{
+	char key[PATH_MAX + 16], why[3 * PATH_MAX];
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "other-key");
+	key_path(&t, key, sizeof(key));
+	assert_int_equal(t_sh("%s/policyd -t -c %s", t_build(), t.conf), 0);
+	assert_int_equal(t_sh("mv %s %s.saved && head -c 32 /dev/urandom > %s "
+			      "&& chmod 400 %s", key, key, key, key), 0);
+	t_fmt(why, "%s does not belong to the store %s (check value differs)",
+	      key, t.db);
+	refused(&t, why);
+	refused_detached(&t, why);
+	assert_int_equal(t_sh("cp %s %s.orig && %s/policyd -t -c %s 2> "
+			      "%s/t.err; test $? = 1 && grep -qF -- '%s' "
+			      "%s/t.err && cmp %s %s.orig && ! test -e %s-wal "
+			      "&& ! test -e %s-shm", t.db, t.db, t_build(),
+			      t.conf, t.dir, why, t.dir, t.db, t.db, t.db,
+			      t.db), 0);
+	assert_int_equal(t_sh("mv %s.saved %s", key, key), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+}
+
+/* A store of the version before the check value gets one at its next
+ * start, from the key it has; another key is refused after that. */
+static void
+test_older_store_gets_key_check(void **state)
+{
+	char key[PATH_MAX + 16], line[3 * PATH_MAX];
+	struct tdaemon t;
+
+	(void)state;
+	made_store(&t, "older-key");
+	key_path(&t, key, sizeof(key));
+	shell_sql(&t, "DROP TABLE key_check; PRAGMA user_version = 7;");
+	assert_int_equal(t_sh("%s/policyd -t -c %s | grep -qF 'no check "
+			      "value of its key yet'", t_build(), t.conf), 0);
+	assert_int_equal(td_start(&t), 0);
+	assert_int_equal(td_stop(&t), 0);
+	t_fmt(line, "%s: recorded the check value of the key file %s", t.db,
+	      key);
+	assert_true(td_log_has(&t, line));
+	assert_int_equal(td_sql(&t, "PRAGMA user_version"), VERSION);
+	assert_int_equal(td_sql(&t, "SELECT length(value) FROM key_check"),
+			 32);
+	assert_int_equal(t_sh("head -c 32 /dev/urandom > %s.new && chmod 400 "
+			      "%s.new && mv %s.new %s", key, key, key, key), 0);
+	refused(&t, "does not belong to the store");
 }
 
 int
@@ -362,6 +588,13 @@ main(void)
 		cmocka_unit_test(test_refusal_seen_by_administrator),
 		cmocka_unit_test(test_layout_refused),
 		cmocka_unit_test_teardown(test_read_only_refused, unmount_ro),
+		cmocka_unit_test(test_first_start_creates),
+		cmocka_unit_test(test_missing_store_refused),
+		cmocka_unit_test(test_empty_store_refused),
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_missing_key_refused),
+		cmocka_unit_test(test_other_key_refused),
+		cmocka_unit_test(test_older_store_gets_key_check),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

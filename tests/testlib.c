@@ -309,6 +309,13 @@ td_start_argv(struct tdaemon *t, char *const argv[])
 }
 
 int
+td_init_store(const struct tdaemon *t)
+{
+	return t_sh("%s/policyd --init -c %s > %s/init.out 2>&1", t_build(),
+		    t->conf, t->dir);
+}
+
+int
 td_stop(struct tdaemon *t)
 {
 	int status;

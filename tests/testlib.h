@@ -49,6 +49,10 @@ int td_start_in(struct tdaemon *t, const char *name, const char *extra);
 /* The same with another command line, which must end up as policyd in
  * the same process (exec, no fork), so that the pid is the daemon's. */
 int td_start_argv(struct tdaemon *t, char *const argv[]);
+/* policyd --init -c t->conf: makes t's store and key file where its
+ * state directory exists already; the exit status, its output in
+ * t->dir/init.out. */
+int td_init_store(const struct tdaemon *t);
 /* SIGTERM and wait; returns the exit status, or -1. */
 int td_stop(struct tdaemon *t);
 /* SIGKILL and reap: a crash, leaving its socket files behind. */
