@@ -56,10 +56,12 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/admin_audit.c policyd/alert.c \
 	policyd/password.c policyd/rules.c policyd/settings.c \
 	policyd/trusted.c policyd/breached.c policyd/lockout.c policyd/stats.c \
-	policyd/normalize.c policyd/state.c
+	policyd/normalize.c policyd/state.c policyd/sealkey.c \
+	policyd/sealing.c common/auditseal.c policyctl/qr.c
 MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
-	policyctl/audit.c \
+	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
+	common/auditseal.c \
 	policyctl/qr.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
@@ -88,7 +90,7 @@ $(BUILD)/policyd: LDFLAGS += -fsanitize=thread
 
 $(BUILD)/thread/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(TSAN_OPT) -fPIE -Ipolicyd \
+	$(CC) $(CFLAGS_BASE) $(TSAN_OPT) -fPIE -Ipolicyd -Ipolicyctl \
 		$(call pc_cflags,$(DAEMON_PKGS)) $(CFLAGS) -MMD -MP -c $< -o $@
 endif
 
@@ -105,6 +107,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
 	$(BUILD)/tests/test_verbs $(BUILD)/tests/test_stress \
 	$(BUILD)/tests/test_faults $(BUILD)/tests/failsync.so \
+	$(BUILD)/tests/test_sealing \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
@@ -120,7 +123,7 @@ all: $(PROGRAMS)
 
 $(BUILD)/pie/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd \
+	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl \
 		$(call pc_cflags,$(DAEMON_PKGS) $(CTL_PKGS)) \
 		$(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -131,10 +134,10 @@ $(BUILD)/pic/%.o: %.c
 
 $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
-		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
-		$(UNISTRING_LIBS) -pthread
+		$(call pc_libs,$(DAEMON_PKGS) $(CTL_PKGS)) $(ZXCVBN_LIBS) \
+		$(PASSWDQC_LIBS) $(UNISTRING_LIBS) -pthread
 
-CTL_PKGS := libqrencode libpng
+CTL_PKGS := libqrencode libpng libsodium
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
@@ -173,9 +176,10 @@ $(BUILD)/tests/test_config: $(BUILD)/pie/tests/test_config.o $(TMPDIR_LIB) \
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka inih)
 
 $(BUILD)/tests/test_seal: $(BUILD)/pie/tests/test_seal.o $(TMPDIR_LIB) \
-		$(BUILD)/pie/policyd/seal.o $(BUILD)/pie/common/wipe.o
+		$(BUILD)/pie/policyd/seal.o $(BUILD)/pie/policyd/sealkey.o \
+		$(BUILD)/pie/common/auditseal.o $(BUILD)/pie/common/wipe.o
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libcrypto)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libcrypto libsodium)
 
 $(BUILD)/tests/test_qr: $(BUILD)/pie/tests/test_qr.o \
 		$(BUILD)/pie/policyctl/qr.o
@@ -204,7 +208,8 @@ $(BUILD)/tests/test_cost: $(BUILD)/pie/tests/test_cost.o $(TEST_LIB) \
 STORE_SQLITE_SRC := policyd/store_sqlite.c policyd/store_sqlite_lock.c \
 	policyd/store_sqlite_totp.c policyd/store_sqlite_audit.c \
 	policyd/store_sqlite_schema.c policyd/store_record.c policyd/audit.c \
-	policyd/log.c policyd/stats.c policyd/lockout.c
+	policyd/log.c policyd/stats.c policyd/lockout.c policyd/sealkey.c \
+	common/auditseal.c
 STORE_TEST_OBJ := $(call obj,$(STORE_SQLITE_SRC),pie)
 
 $(BUILD)/tests/test_store: $(BUILD)/pie/tests/test_store.o $(TEST_LIB) \
@@ -265,6 +270,13 @@ $(BUILD)/tests/test_stress: $(BUILD)/pie/tests/test_stress.o $(TEST_LIB) \
 
 $(BUILD)/tests/test_faults: $(BUILD)/pie/tests/test_faults.o $(TEST_LIB) \
 		$(STORE_TEST_OBJ) $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
+
+$(BUILD)/tests/test_sealing: $(BUILD)/pie/tests/test_sealing.o $(TEST_LIB) \
+		$(BUILD)/pie/policyd/store_record.o \
+		$(BUILD)/pie/common/auditseal.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
 		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
@@ -364,7 +376,9 @@ FUZZ_SRC_reply := $(COMMON_SRC)
 FUZZ_PKGS_reply := pam
 FUZZ_LIBS_reply := -pthread
 FUZZ_LEN_reply := 8192
-FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c $(COMMON_SRC)
+FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c policyctl/verify.c \
+	policyd/store_record.c common/auditseal.c $(COMMON_SRC)
+FUZZ_PKGS_audit := libsodium
 FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2

@@ -170,6 +170,11 @@ enum proto_tag {
 	PROTO_T_PURGE = 47,	/* u8: user del also forgets failures */
 	PROTO_T_DEADLINE = 48,	/* u32: ms the client still waits (requests) */
 	PROTO_T_TEXT = 49,	/* string: a status line's value */
+	PROTO_T_PREV = 50,	/* 32 bytes: an audit record's chain hash before */
+	PROTO_T_HASH = 51,	/* 32 bytes: and its own */
+	PROTO_T_SEAL = 52,	/* 32 bytes: its seal, when sealed */
+	PROTO_T_CHECKPOINT = 53, /* record: id, hash, [seal] where the chain
+				   starts after a purge */
 };
 
 /* Reasons travel as bits of a u32 inside the daemon (rq->reasons). */

@@ -62,6 +62,13 @@ int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
 int cmd_status(struct ctl *c);
+/* Each record of the whole audit trail, in id order, to cb (0 goes on):
+ * 0, -1 when cb stopped, or the exchange's status. */
+int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
+	       void *arg);
+/* audit verify --key/--anchor, here (verify.c). */
+int audit_verify_local(struct ctl *c, const char *key_text,
+		       const char *anchor);
 
 /* audit.c: the audit trail. */
 struct filters;

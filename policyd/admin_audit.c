@@ -12,7 +12,8 @@
 #include "log.h"
 
 /* Room one record may take in a reply, with the trailing MORE. */
-#define AUDIT_ROOM (3 + 3 * (3 + 8) + 8 * (3 + PROTO_MAX_TEXT) + 16)
+#define AUDIT_ROOM (3 + 3 * (3 + 8) + 8 * (3 + PROTO_MAX_TEXT) + \
+		    3 * (3 + AUDIT_HASH_LEN) + 16)
 
 static int
 put_record(const struct audit_rec *r, void *arg)
@@ -34,6 +35,10 @@ put_record(const struct audit_rec *r, void *arg)
 	wire_put_str(w, PROTO_T_TTY, r->tty ? r->tty : "");
 	wire_put_str(w, PROTO_T_RESULT, r->result ? r->result : "");
 	wire_put_str(w, PROTO_T_REASON, r->reason ? r->reason : "");
+	wire_put_bytes(w, PROTO_T_PREV, r->prev, AUDIT_HASH_LEN);
+	wire_put_bytes(w, PROTO_T_HASH, r->hash, AUDIT_HASH_LEN);
+	if (r->sealed)
+		wire_put_bytes(w, PROTO_T_SEAL, r->seal, AUDIT_HASH_LEN);
 	wire_record_end(w, mark);
 	return 0;
 }
@@ -83,12 +88,23 @@ admin_audit_query(struct request *rq)
 int
 admin_audit_verify(struct request *rq)
 {
+	struct audit_rec cp;
 	uint64_t count;
 	int64_t bad;
+	size_t mark;
 
-	if (store_audit_verify(rq->d->store, &count, &bad) != STORE_OK)
+	if (store_audit_verify(rq->d->store, &count, &bad) != STORE_OK ||
+	    store_audit_checkpoint(rq->d->store, &cp) != STORE_OK)
 		return PROTO_UNAVAILABLE;
 	wire_put_u64(rq->out, PROTO_T_VALUE, count);
+	/* Where a verifier of its own (policyctl audit verify --key)
+	 * starts the chain. */
+	mark = wire_record_begin(rq->out, PROTO_T_CHECKPOINT);
+	wire_put_u64(rq->out, PROTO_T_ID, (uint64_t)cp.id);
+	wire_put_bytes(rq->out, PROTO_T_HASH, cp.hash, AUDIT_HASH_LEN);
+	if (cp.sealed)
+		wire_put_bytes(rq->out, PROTO_T_SEAL, cp.seal, AUDIT_HASH_LEN);
+	wire_record_end(rq->out, mark);
 	if (bad != 0) {
 		log_err("audit chain broken at record %lld", (long long)bad);
 		wire_put_u64(rq->out, PROTO_T_ID, (uint64_t)bad);

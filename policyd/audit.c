@@ -4,6 +4,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <sodium.h>
+
 #include "audit.h"
 #include "text.h"
 #include "store.h"
@@ -39,12 +41,16 @@ or_empty(const char *s)
 static void
 to_syslog(const struct audit_rec *r)
 {
-	char line[1024], uid[24];
+	char line[1024], uid[24], head[2 * AUDIT_HASH_LEN + 1];
 	size_t off;
 
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->actor_uid);
-	off = (size_t)snprintf(line, sizeof(line), " id=%lld",
-			       (long long)r->id);
+	/* The record's number and the chain's head after it: a copy of
+	 * this line elsewhere proves how long the trail was (policyctl
+	 * audit verify --anchor). */
+	sodium_bin2hex(head, sizeof(head), r->hash, AUDIT_HASH_LEN);
+	off = (size_t)snprintf(line, sizeof(line), " seq=%lld head=%s",
+			       (long long)r->id, head);
 	put_kv(line, sizeof(line), &off, "event", or_empty(r->event));
 	put_kv(line, sizeof(line), &off, "user", or_empty(r->user));
 	put_kv(line, sizeof(line), &off, "host", or_empty(r->host));

@@ -108,6 +108,7 @@ static const struct key keys[] = {
 	{ "audit", "alert_command", K_FILE, 0, 0, FIELD(alert_command) },
 	{ "audit", "alert_interval", K_DURATION, 1, 3600,
 	  FIELD(alert_interval) },
+	{ "audit", "seal_key_file", K_FILE, 0, 0, FIELD(seal_key_file) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -28,7 +30,9 @@
 #include "cost.h"
 #include "hash.h"
 #include "log.h"
+#include "proto.h"
 #include "seal.h"
+#include "sealing.h"
 #include "server.h"
 #include "state.h"
 #include "stats.h"
@@ -51,16 +55,19 @@ struct identity {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init] "
-		    "[--version]\n"
+	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init | "
+		    "--setup-seal] [--version]\n"
 		    "  -f         stay in the foreground, log to stderr\n"
 		    "  -d         log debug messages\n"
 		    "  -c FILE    configuration file (default " CFG_DEFAULT_PATH
 		    ")\n"
 		    "  -t         check the configuration (and the key against "
 		    "the store) and exit\n"
-		    "  --init     create the store and its key file, then "
-		    "exit\n");
+		    "  --init     create the store, its key file and the "
+		    "audit seal, then exit\n"
+		    "  --setup-seal  seal an existing store's audit trail "
+		    "from now on\n"
+		    "             (the daemon stopped), then exit\n");
 }
 
 static int
@@ -383,7 +390,7 @@ block_signals(void)
 
 struct options {
 	const char *cfg_path;
-	int foreground, debug, test, init;
+	int foreground, debug, test, init, setup_seal;
 };
 
 static int
@@ -393,6 +400,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "init", no_argument, NULL, 'I' },
+		{ "setup-seal", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -415,6 +423,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'I':
 			o->init = 1;
 			break;
+		case 'S':
+			o->setup_seal = 1;
+			break;
 		case 'V':
 			printf("policyd %s\n", POLICYD_VERSION);
 			exit(0);
@@ -426,7 +437,7 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind != argc || (o->test && o->init)) {
+	if (optind != argc || o->test + o->init + o->setup_seal > 1) {
 		usage(stderr);
 		return -1;
 	}
@@ -562,6 +573,8 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot make the dummy argon2id hash");
 		return 1;
 	}
+	if (sealing_start(&d->cfg, d->store, id.uid, err, errsz) != 0)
+		return 1;
 	if (server_open(d, id.uid, id.admin_gid, id.have_admin_gid, srv, err,
 			errsz) != 0)
 		return 1;
@@ -656,6 +669,9 @@ init_only(const struct options *o, const struct cfg *c)
 		rc = open_state(c, 1, created, &id, &st, key, &made, err,
 				sizeof(err));
 	WIPE_OBJ(key);
+	if (rc == 0 && made.store)
+		rc = sealing_setup(c, st, id.uid, id.gid, stdout, err,
+				   sizeof(err));
 	store_close(st);
 	if (rc != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
@@ -665,6 +681,64 @@ init_only(const struct options *o, const struct cfg *c)
 		state_give(c->database, created, id.uid, id.gid);
 	describe_made(c, &made, what, sizeof(what));
 	printf("policyd: %s\n", what);
+	return 0;
+}
+
+/* Whether a daemon answers on the configured pam.sock. */
+static int
+daemon_running(const struct cfg *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, up;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" PAM_SOCKET_NAME,
+		     c->runtime_dir) >= (int)sizeof(sa.sun_path))
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	up = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return up;
+}
+
+/* --setup-seal: seals an existing store's trail from its next record,
+ * printing the verification key; the daemon must be stopped, or it
+ * would go on appending records it does not seal. */
+static int
+setup_seal_only(const struct options *o, const struct cfg *c)
+{
+	char err[PATH_MAX + 256];
+	uint8_t key[SEAL_KEY_LEN];
+	struct state_made made;
+	struct store *st = NULL;
+	struct identity id;
+	int rc;
+
+	log_init(1, o->debug);
+	if (resolve_identity(c, &id, err, sizeof(err)) != 0 ||
+	    paths_checked(c, id.uid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policyd: %s: %s\n", o->cfg_path, err);
+		return EX_CONFIG;
+	}
+	if (daemon_running(c)) {
+		fprintf(stderr, "policyd: a daemon answers on %s/"
+			PAM_SOCKET_NAME ": stop it first (nothing changed)\n",
+			c->runtime_dir);
+		return 1;
+	}
+	rc = open_state(c, 0, 0, &id, &st, key, &made, err, sizeof(err));
+	WIPE_OBJ(key);
+	if (rc == 0)
+		rc = sealing_setup(c, st, id.uid, id.gid, stdout, err,
+				   sizeof(err));
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "policyd: %s\n", err);
+		return 1;
+	}
+	if (id.switch_user)
+		state_give(c->database, 0, id.uid, id.gid);
 	return 0;
 }
 
@@ -697,6 +771,10 @@ main(int argc, char **argv)
 	if (o.init) {
 		umask(077);
 		return init_only(&o, &d.cfg);
+	}
+	if (o.setup_seal) {
+		umask(077);
+		return setup_seal_only(&o, &d.cfg);
 	}
 	/* SIGHUP re-reads the file after a detached start's chdir("/"). */
 	abs_path = realpath(o.cfg_path, NULL);

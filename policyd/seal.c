@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include "seal.h"
+#include "sealkey.h"
 #include "wipe.h"
 
 #define SEAL_VERSION 1
@@ -187,32 +188,6 @@ say_errno(char *err, size_t errsz, const char *path, const char *what)
 		   strerror_r(errno, buf, sizeof(buf)));
 }
 
-/* The reason the key file fails the checks, or NULL.  Root may own it
- * because an operator may have made it by hand. */
-static const char *
-key_file_fault(const struct stat *st, uid_t owner, char *why, size_t whysz)
-{
-	if (!S_ISREG(st->st_mode))
-		return "not a regular file";
-	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(why, whysz, "mode %04o: must not be readable or "
-			 "writable by group or others",
-			 (unsigned)(st->st_mode & 0777));
-		return why;
-	}
-	if (st->st_uid != owner && st->st_uid != 0) {
-		snprintf(why, whysz, "owned by uid %u: must be owned by uid "
-			 "%u or root", (unsigned)st->st_uid, (unsigned)owner);
-		return why;
-	}
-	if (st->st_size != SEAL_KEY_LEN) {
-		snprintf(why, whysz, "size %jd bytes: must be exactly %d",
-			 (intmax_t)st->st_size, SEAL_KEY_LEN);
-		return why;
-	}
-	return NULL;
-}
-
 /* Reads the key from fd once it passes the checks.  One byte more is
  * asked for so that a file grown since fstat is caught. */
 static int
@@ -228,7 +203,8 @@ read_key(int fd, const char *path, uid_t owner, uint8_t key[SEAL_KEY_LEN],
 
 	if (fstat(fd, &st) != 0)
 		return say_errno(err, errsz, path, "cannot stat");
-	if ((bad = key_file_fault(&st, owner, why, sizeof(why))) != NULL)
+	if ((bad = seal_file_fault(&st, owner, SEAL_KEY_LEN, why,
+				   sizeof(why))) != NULL)
 		return say(err, errsz, path, "%s", bad);
 	while (off < sizeof(buf) && r != 0) {
 		r = read(fd, buf + off, sizeof(buf) - off);
@@ -245,32 +221,6 @@ read_key(int fd, const char *path, uid_t owner, uint8_t key[SEAL_KEY_LEN],
 	if (off != SEAL_KEY_LEN)
 		return say(err, errsz, path, "changed size while being read");
 	return 0;
-}
-
-/* Makes the new file's name durable: without it a crash could lose the
- * key after secrets were sealed under it. */
-static int
-sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, rc;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		slash[slash == dir] = '\0';	/* keeps "/" for the root */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 /* Fills a freshly created key file.  Mode set again in case the umask
@@ -312,7 +262,7 @@ create_key(const char *path, uid_t owner, gid_t group, char *err,
 		rc = -1;
 		saved = errno;
 	}
-	if (rc == 0 && sync_dir(path) != 0) {
+	if (rc == 0 && seal_sync_dir(path) != 0) {
 		rc = -1;
 		saved = errno;
 	}

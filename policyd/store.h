@@ -40,9 +40,13 @@ struct audit_rec {
 	int64_t actor_uid;	/* -1 when no one acted (the daemon) */
 	char actor[33];		/* the actor's user name, if known */
 	int64_t time;		/* set when appended, if 0 */
-	/* Set by the store when the record is appended. */
+	/* Set by the store when the record is appended (or read). */
 	int64_t id;
 	int committed;
+	uint8_t prev[AUDIT_HASH_LEN];	/* the chain: the hash before */
+	uint8_t hash[AUDIT_HASH_LEN];	/* and this record's */
+	uint8_t seal[AUDIT_HASH_LEN];	/* its seal, if sealed */
+	int sealed;
 	/* If not NULL, set to 1 by audit_done once the record is in. */
 	int *recorded;
 };
@@ -239,6 +243,24 @@ void store_health(struct store *st, struct store_health *h);
 /* Keeps the store's files in shape, called every second or so (SQLite:
  * copies the WAL into the database once it is long and on disk). */
 void store_maintain(struct store *st);
+
+/* The id the next record will have. */
+int store_audit_next_id(struct store *st, int64_t *id);
+/* Where the chain starts: the checkpoint a purge left (id, hash, seal),
+ * or id 0. */
+int store_audit_checkpoint(struct store *st, struct audit_rec *cp);
+/*
+ * Seals every record appended from now on (auditseal.h).  key is the
+ * key file's, for the position after the last durable record, and
+ * key_fd the file, which the store keeps and rewrites in place as
+ * records become durable.  Checks first that the trail does not end
+ * before key (records removed) and that the records from key on are
+ * sealed with it (a key file that lagged behind, which then catches up).
+ * STORE_OK, or STORE_ERROR with why in err.
+ */
+struct audit_key;
+int store_seal_start(struct store *st, const struct audit_key *key,
+		     int key_fd, char *err, size_t errsz);
 
 /* --- TOTP -------------------------------------------------------------- */
 

@@ -42,6 +42,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "sealkey.h"
 #include "stats.h"
 #include "store.h"
 #include "store_sqlite.h"
@@ -133,23 +134,26 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT_LAST] = "SELECT id, hash FROM audit UNION ALL"
 			 " SELECT id, hash FROM audit_checkpoint"
 			 " ORDER BY id DESC LIMIT 1",
-	[S_AUDIT_CHECKPOINT] = "SELECT id, hash FROM audit_checkpoint",
-	[S_AUDIT_OLD_END] = "SELECT id, hash FROM audit WHERE time < ?1"
+	[S_AUDIT_CHECKPOINT] = "SELECT id, hash, seal FROM audit_checkpoint",
+	[S_AUDIT_OLD_END] = "SELECT id, hash, seal FROM audit WHERE time < ?1"
 			    " ORDER BY id DESC LIMIT 1",
 	[S_AUDIT_SET_CHECKPOINT] = "INSERT OR REPLACE INTO audit_checkpoint"
-				   " (k, id, hash) VALUES (1, ?1, ?2)",
+				   " (k, id, hash, seal) VALUES (1, ?1, ?2, ?3)",
 	[S_AUDIT_PURGE] = "DELETE FROM audit WHERE id <= ?1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, event, actor_uid, actor,"
-			" user, host, service, tty, result, reason, prev, hash)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-			" ?12, ?13)",
+			" user, host, service, tty, result, reason, prev, hash,"
+			" seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			" ?11, ?12, ?13, ?14)",
 	[S_AUDIT_ALL] = "SELECT id, time, event, actor_uid, actor, user, host,"
-			" service, tty, result, reason, prev, hash FROM audit"
-			" ORDER BY id",
+			" service, tty, result, reason, prev, hash, seal"
+			" FROM audit ORDER BY id",
 	[S_KEY_CHECK_GET] = "SELECT value FROM key_check WHERE k = 1",
 	[S_KEY_CHECK_ADD] = "INSERT INTO key_check (k, value) VALUES (1, ?1)",
+	[S_AUDIT_FROM] = "SELECT id, hash, seal FROM audit WHERE id >= ?1"
+			 " ORDER BY id",
 	[S_AUDIT_QUERY] = "SELECT id, time, event, actor_uid, actor, user,"
-			  " host, service, tty, result, reason, prev, hash"
+			  " host, service, tty, result, reason, prev, hash,"
+			  " seal"
 			  " FROM audit WHERE (?1 = '' OR user = ?1)"
 			  " AND (?2 = '' OR event = ?2)"
 			  " AND (?3 = '' OR host = ?3)"
@@ -376,6 +380,13 @@ sq_lock(struct store *st)
 	return -1;
 }
 
+void
+sq_seal_abort(struct store *st)
+{
+	audit_key_wipe(&st->seal_txn);
+	st->seal_txn_used = 0;
+}
+
 int
 sq_commit(struct store *st, uint64_t *seq)
 {
@@ -388,8 +399,13 @@ sq_commit(struct store *st, uint64_t *seq)
 	rc = sq_run(st->stmt[S_COMMIT]);
 	if (rc != SQLITE_DONE)
 		return rc;
+	if (st->seal_txn_used) {
+		st->seal_next = st->seal_txn;
+		sq_seal_abort(st);
+	}
 	if (wal_mark_now(st, &m) != 0)
 		m.version = -1;		/* never matches: no cut */
+	m.seal_next = st->seal_next.pos;
 	pthread_mutex_lock(&st->sync_lock);
 	*seq = m.seq = ++st->committed;
 	st->last = m;
@@ -462,6 +478,34 @@ sq_durable(struct store *st, uint64_t seq)
 	return durable(st, seq, 0);
 }
 
+/* Moves the key file to the position after the last durable record (a
+ * record not yet on disk may still be cut from the WAL, and its position
+ * sealed again), wiping the keys before it from the disk.  With the
+ * lock. */
+static void
+seal_persist(struct store *st)
+{
+	static int64_t said;
+	uint64_t pos;
+
+	if (!st->seal_on)
+		return;
+	pthread_mutex_lock(&st->sync_lock);
+	pos = st->durable.seal_next;
+	pthread_mutex_unlock(&st->sync_lock);
+	if (pos <= st->seal_disk.pos ||
+	    audit_key_seek(&st->seal_disk, pos) != 0)
+		return;
+	if (sealkey_save(st->seal_fd, &st->seal_disk) != 0 &&
+	    time(NULL) - said >= 60) {
+		said = time(NULL);
+		note_error("the audit seal's key file: %s", strerror(errno));
+		log_err("store: writing the audit seal's key file: %s; the "
+			"keys of records since are still on the disk (said "
+			"once a minute)", strerror(errno));
+	}
+}
+
 /* WAL frames after which store_maintain copies the WAL into the
  * database: SQLite's own default. */
 #define CHECKPOINT_FRAMES 1000
@@ -474,6 +518,7 @@ store_maintain(struct store *st)
 
 	if (sq_lock(st) != 0)
 		return;
+	seal_persist(st);
 	if (st->wal_frames < CHECKPOINT_FRAMES) {
 		pthread_mutex_unlock(&st->lock);
 		return;
@@ -658,6 +703,20 @@ store_close(struct store *st)
 		return;
 	/* The writer closes last: SQLite then checkpoints the WAL. */
 	store_close(st->reader);
+	if (st->seal_on) {
+		/* Every commit was waited for: all are on disk, unless a
+		 * sync failed (then only up to the durable mark). */
+		if (!__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_lock(&st->sync_lock);
+			st->durable.seal_next = st->seal_next.pos;
+			pthread_mutex_unlock(&st->sync_lock);
+		}
+		seal_persist(st);
+		close(st->seal_fd);
+		audit_key_wipe(&st->seal_next);
+		audit_key_wipe(&st->seal_disk);
+		sq_seal_abort(st);
+	}
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);

@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include "auditseal.h"
+
 /* How long a write waits for another process's write lock (outside the
  * store's lock); SQLite's own busy handler, under the lock, waits only
  * STORE_BUSY_STEP_MS at a time. */
@@ -68,6 +70,7 @@ enum stmt {
 	S_AUDIT_PURGE,
 	S_AUDIT_ADD,
 	S_AUDIT_ALL,
+	S_AUDIT_FROM,
 	S_AUDIT_QUERY,
 	S_KEY_CHECK_GET,
 	S_KEY_CHECK_ADD,
@@ -81,6 +84,7 @@ struct wal_mark {
 	uint64_t frames;		/* frames in the WAL after it */
 	int64_t version;		/* PRAGMA data_version after it */
 	unsigned char salt[8];		/* the WAL header's salts */
+	uint64_t seal_next;		/* the audit seal's next position */
 };
 
 struct store {
@@ -101,6 +105,16 @@ struct store {
 	int sync_failed;		/* fdatasync failed: no more */
 	int broken;			/* atomic: the same, for every call */
 	struct store *reader;		/* reads' connection; see sq_reader */
+	/* The audit seal (store_seal_start), under lock: the key of the
+	 * next record once committed, the same inside the open
+	 * transaction, and what the key file holds (the position after
+	 * the last durable record). */
+	int seal_on;
+	int seal_fd;
+	struct audit_key seal_next;
+	struct audit_key seal_txn;
+	int seal_txn_used;
+	struct audit_key seal_disk;
 };
 
 /* Everything between opening the file and preparing the statements
@@ -150,6 +164,8 @@ int sq_audit_add(struct store *st, struct audit_rec *rec);
  * answers anyone.
  */
 int sq_commit(struct store *st, uint64_t *seq);
+/* Forgets the open transaction's seal key (a rollback). */
+void sq_seal_abort(struct store *st);
 /*
  * Returns once commit seq and every one before it are on disk: 0, or -1
  * when fdatasync failed.  Then the WAL is cut back to the end of the

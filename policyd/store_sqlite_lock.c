@@ -225,6 +225,7 @@ sq_transaction(struct store *st, int (*body)(struct store *, void *),
 		rc = SQ_ROLLBACK;
 	if (rc == SQ_ROLLBACK) {
 		sq_run(st->stmt[S_ROLLBACK]);
+		sq_seal_abort(st);
 		if (ev != NULL)
 			ev->committed = 0;
 	}

@@ -102,6 +102,10 @@ static const char *const migrations[] = {
 	" k INTEGER PRIMARY KEY CHECK (k = 1),"
 	" value BLOB NOT NULL"
 	");",
+	/* 9: each record's forward-secure seal (auditseal.h), NULL before
+	 * sealing began; the checkpoint keeps the last purged one's. */
+	"ALTER TABLE audit ADD COLUMN seal BLOB;"
+	"ALTER TABLE audit_checkpoint ADD COLUMN seal BLOB;",
 };
 /* The first version with table key_check. */
 #define KEY_CHECK_VERSION 8

@@ -17,7 +17,8 @@
  * host, service, tty, result, reason, prev, hash), each a type byte and
  * a value (8 bytes for an integer or a real; a 1-byte length and bytes
  * for text or a blob).  A first row whose id column is NULL is the
- * checkpoint (its time column is its id, its prev its hash).
+ * checkpoint (its time column is its id, its prev its hash).  The seal
+ * column gets the hash column's value (the checkpoint's, its hash's).
  *
  * Built with -DPOLICYD_LIBFUZZER for libFuzzer; otherwise linked with
  * fuzz_main.c, which replays files.
@@ -84,12 +85,16 @@ set_up(void)
 	      STORE_OK);
 	atexit(clean_up);
 	check(sqlite3_prepare_v2(fz.st->db,
-				 "INSERT INTO audit VALUES (?1, ?2, ?3, ?4, ?5,"
-				 " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+				 "INSERT INTO audit (id, time, event, actor_uid,"
+				 " actor, user, host, service, tty, result,"
+				 " reason, prev, hash, seal) VALUES (?1, ?2, ?3,"
+				 " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+				 " ?13)",
 				 -1, &fz.ins, NULL) == SQLITE_OK);
 	check(sqlite3_prepare_v2(fz.st->db,
-				 "INSERT INTO audit_checkpoint VALUES (1, ?2,"
-				 " ?12)", -1, &fz.cp, NULL) == SQLITE_OK);
+				 "INSERT INTO audit_checkpoint (k, id, hash, seal)"
+				 " VALUES (1, ?2, ?12, ?12)", -1, &fz.cp,
+				 NULL) == SQLITE_OK);
 }
 
 static uint64_t

@@ -95,6 +95,7 @@ step audit "$BUILD/tests/test_audit"
 step verbs "$BUILD/tests/test_verbs"
 step stress "$BUILD/tests/test_stress"
 step faults "$BUILD/tests/test_faults"
+step sealing "$BUILD/tests/test_sealing"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 

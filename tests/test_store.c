@@ -29,7 +29,7 @@
 #define PW "Correct-horse-42"
 /* PRAGMA application_id of a policyd store: "PLCY" in ASCII. */
 #define APP_ID 0x504c4359L
-#define VERSION 8
+#define VERSION 9
 
 /* A store a daemon made and left: started in t_dir()/name, one user,
  * stopped. */
@@ -97,7 +97,9 @@ test_older_store_migrated(void **state)
 
 	(void)state;
 	made_store(&t, "older");
-	shell_sql(&t, "DROP TABLE key_check; PRAGMA application_id = 0;"
+	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " PRAGMA application_id = 0;"
 		      " PRAGMA user_version = 6;");
 	assert_int_equal(td_start(&t), 0);
 	assert_int_equal(td_stop(&t), 0);
@@ -192,7 +194,9 @@ test_tampered_older_store_untouched(void **state)
 
 	(void)state;
 	made_store(&t, "older-tampered");
-	shell_sql(&t, "DROP TABLE key_check; PRAGMA application_id = 0;"
+	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " PRAGMA application_id = 0;"
 		      " PRAGMA user_version = 6;"
 		      "CREATE TRIGGER t AFTER INSERT ON failures"
 		      " BEGIN DELETE FROM failures; END;");
@@ -557,7 +561,9 @@ test_older_store_gets_key_check(void **state)
 	(void)state;
 	made_store(&t, "older-key");
 	key_path(&t, key, sizeof(key));
-	shell_sql(&t, "DROP TABLE key_check; PRAGMA user_version = 7;");
+	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " PRAGMA user_version = 7;");
 	assert_int_equal(t_sh("%s/policyd -t -c %s | grep -qF 'no check "
 			      "value of its key yet'", t_build(), t.conf), 0);
 	assert_int_equal(td_start(&t), 0);

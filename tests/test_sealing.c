@@ -1,0 +1,500 @@
+/*
+ * test_sealing.c - the forward-secure seal of the audit trail, against a
+ * real daemon and its real store, attacked as an intruder who became
+ * root would: with the sqlite3 library on the stopped daemon's file,
+ * recomputing the SHA-256 chain after each change, and with the key
+ * file's current key in hand.  policyctl audit verify --key, with the
+ * verification key that policyd --init printed, names every change; the
+ * chain alone, recomputed, does not.  Also: --setup-seal on a store that
+ * exists, a key file that lagged behind a crash, an anchor from the
+ * syslog line, and no earlier key left anywhere on the disk (root: an
+ * ext4 image on a loop device).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "auditseal.h"
+#include "proto.h"
+#include "store.h"
+#include "testlib.h"
+
+#define PW "Kq7#vX2mPz9!"
+
+static struct tdaemon d;
+static char vkey[AUDIT_SEAL_TEXT_MAX];	/* the verification key */
+static char out[8192];
+
+/* The verification key that policyd --init printed. */
+static void
+read_vkey(const struct tdaemon *t, char key[AUDIT_SEAL_TEXT_MAX])
+{
+	char path[PATH_MAX + 32], line[512];
+	FILE *fp;
+
+	key[0] = '\0';
+	t_fmt(path, "%s/init.out", t->dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *p = strstr(line, "psk1-");
+
+		if (p != NULL) {
+			p[strcspn(p, " \n")] = '\0';
+			snprintf(key, AUDIT_SEAL_TEXT_MAX, "%s", p);
+		}
+	}
+	fclose(fp);
+	assert_true(key[0] != '\0');
+}
+
+static void
+events(int n)
+{
+	static int next;
+	char args[64];
+
+	if (n < 0) {
+		next = 0;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		t_fmt(args, "user add u%d --password-stdin", next++);
+		assert_int_equal(td_ctl(&d, PW "\n" PW "\n", NULL, 0, NULL, 0,
+					args), 0);
+	}
+}
+
+/* audit verify ARGS: its exit status, its output in out. */
+static int
+verify(const char *fmt, ...)
+{
+	char args[1024], cmd[1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	t_fmt(cmd, "audit verify %s", args);
+	out[0] = '\0';
+	return td_ctl(&d, NULL, out, sizeof(out), NULL, 0, cmd);
+}
+
+static void
+assert_broken(const char *why)
+{
+	assert_int_equal(verify("--key %s", vkey), 1);
+	if (strstr(out, why) == NULL)
+		fail_msg("'%s' not in '%s'", why, out);
+}
+
+/* SQL on the stopped daemon's store, as an intruder with root would. */
+static void
+tamper(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static const char *
+col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* Recomputes every record's prev and hash, as the chain would hold them
+ * had the file always been as it is: what an intruder does after a
+ * change, so that the chain alone verifies again. */
+static void
+rechain(void)
+{
+	uint8_t prev[AUDIT_HASH_LEN] = { 0 }, hash[AUDIT_HASH_LEN];
+	sqlite3_stmt *s, *u;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, time, event, "
+					    "actor_uid, actor, user, host, "
+					    "service, tty, result, reason "
+					    "FROM audit ORDER BY id", -1, &s,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET prev = ?1,"
+					    " hash = ?2 WHERE id = ?3", -1,
+					    &u, NULL), SQLITE_OK);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct audit_rec r;
+
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(s, 0);
+		r.time = sqlite3_column_int64(s, 1);
+		r.event = col(s, 2);
+		r.actor_uid = sqlite3_column_int64(s, 3);
+		snprintf(r.actor, sizeof(r.actor), "%s", col(s, 4));
+		r.user = col(s, 5);
+		r.host = col(s, 6);
+		r.service = col(s, 7);
+		r.tty = col(s, 8);
+		r.result = col(s, 9);
+		r.reason = col(s, 10);
+		store_record_hash(prev, &r, hash);
+		sqlite3_bind_blob(u, 1, prev, AUDIT_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(u, 2, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(u, 3, r.id);
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		sqlite3_reset(u);
+		memcpy(prev, hash, AUDIT_HASH_LEN);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	sqlite3_close(db);
+}
+
+/* A fresh sealed store with a few records, the daemon stopped. */
+static int
+fresh(void **state)
+{
+	static int n;
+	char dir[PATH_MAX];
+
+	(void)state;
+	events(-1000);	/* names from u0 again */
+	t_fmt(dir, "%s/s%d", t_dir(), n++);
+	td_init(&d, dir, NULL);
+	if (td_init_store(&d) != 0)
+		return -1;
+	read_vkey(&d, vkey);
+	if (td_start(&d) != 0)
+		return -1;
+	events(6);
+	return td_stop(&d) == 0 ? 0 : -1;
+}
+
+static int
+stop(void **state)
+{
+	(void)state;
+	td_stop(&d);
+	return 0;
+}
+
+/* Untouched, the trail verifies, chain and seals, and the daemon's own
+ * chain check agrees; the record before sealing began is said. */
+static void
+test_untouched(void **state)
+{
+	(void)state;
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify("--key %s", vkey), 0);
+	assert_non_null(strstr(out, "sealed with the key of their position"));
+	assert_int_equal(verify(""), 0);
+	assert_non_null(strstr(out, "the seal was not checked (no --key)"));
+	/* Another key is not this trail's. */
+	assert_int_equal(verify("--key psk1-2-%064d", 0), 1);
+	assert_int_equal(verify("--key not-a-key"), 2);
+}
+
+/* A field changed and the chain recomputed: the chain verifies, the
+ * seal does not. */
+static void
+test_changed(void **state)
+{
+	(void)state;
+	tamper("UPDATE audit SET user = 'mallory' WHERE user = 'u2'");
+	rechain();
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify(""), 0);
+	assert_broken("its seal is not the one of its position's key");
+}
+
+/* A record deleted, the ids after it moved down and the chain
+ * recomputed. */
+static void
+test_deleted(void **state)
+{
+	(void)state;
+	tamper("DELETE FROM audit WHERE user = 'u1';"
+	       "UPDATE audit SET id = id - 1 WHERE id > (SELECT min(id) FROM "
+	       "audit WHERE user = 'u2') - 1");
+	rechain();
+	/* The host's own key is past the trail's end now. */
+	assert_int_not_equal(td_start(&d), 0);
+	assert_true(td_log_has(&d, "records were removed from its end"));
+	/* And with that key file gone too, the verification key finds
+	 * the first record moved. */
+	t_sh("rm -f %s/db/seal.key", d.dir);
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify(""), 0);
+	assert_broken("its seal is not the one of its position's key");
+}
+
+/* A record deleted and nothing else: a gap. */
+static void
+test_gap(void **state)
+{
+	(void)state;
+	tamper("DELETE FROM audit WHERE user = 'u3'");
+	assert_int_equal(td_start(&d), 0);
+	assert_broken("are missing (removed)");
+}
+
+/* Two records swapped, the chain recomputed. */
+static void
+test_reordered(void **state)
+{
+	(void)state;
+	tamper("UPDATE audit SET id = -1 WHERE user = 'u1';"
+	       "UPDATE audit SET id = id - 1 WHERE user = 'u2';"
+	       "UPDATE audit SET id = (SELECT id FROM audit WHERE user = 'u2')"
+	       " + 1 WHERE id = -1");
+	rechain();
+	assert_int_equal(td_start(&d), 0);
+	assert_broken("its seal is not the one of its position's key");
+}
+
+/* An old record changed and sealed again with the key the host holds
+ * now (read from the key file, as root can): the verifier knows each
+ * position's own key. */
+static void
+test_resealed_with_later_key(void **state)
+{
+	uint8_t buf[8 + AUDIT_SEAL_KEY_LEN], seal[AUDIT_SEAL_LEN];
+	uint8_t hash[AUDIT_HASH_LEN];
+	struct audit_key now;
+	char path[PATH_MAX + 32], sql[512], hex[2 * AUDIT_SEAL_LEN + 1];
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	FILE *fp;
+
+	(void)state;
+	tamper("UPDATE audit SET user = 'mallory' WHERE user = 'u2'");
+	rechain();
+	t_fmt(path, "%s/db/seal.key", d.dir);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(buf, 1, sizeof(buf), fp), sizeof(buf));
+	fclose(fp);
+	now.pos = 0;
+	for (int i = 0; i < 8; i++)
+		now.pos = now.pos << 8 | buf[i];
+	memcpy(now.k, buf + 8, AUDIT_SEAL_KEY_LEN);
+	assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit "
+					    "WHERE user = 'mallory'", -1, &s,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	memcpy(hash, sqlite3_column_blob(s, 0), AUDIT_HASH_LEN);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	audit_key_seal(&now, hash, seal);
+	sodium_bin2hex(hex, sizeof(hex), seal, sizeof(seal));
+	t_fmt(sql, "UPDATE audit SET seal = x'%s' WHERE user = 'mallory'",
+	      hex);
+	tamper(sql);
+	assert_int_equal(td_start(&d), 0);
+	assert_broken("sealed again with a later key");
+}
+
+/* The last records removed: the daemon refuses to start (its key is
+ * past the end), and an anchor from syslog proves it elsewhere. */
+static void
+test_truncated(void **state)
+{
+	char anchor[256], hex[2 * AUDIT_HASH_LEN + 1];
+	long last;
+
+	(void)state;
+	last = td_sql(&d, "SELECT max(id) FROM audit");
+	t_fmt(anchor, "%s", "");
+	assert_int_equal(td_start(&d), 0);
+	{
+		char sql[128];
+		sqlite3_stmt *s;
+		sqlite3 *db;
+
+		t_fmt(sql, "SELECT hash FROM audit WHERE id = %ld", last);
+		assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(s, 0),
+			       AUDIT_HASH_LEN);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	t_fmt(anchor, "'seq=%ld head=%s'", last, hex);
+	assert_int_equal(verify("--key %s --anchor %s", vkey, anchor), 0);
+	assert_non_null(strstr(out, "the anchor's record"));
+	assert_int_equal(td_stop(&d), 0);
+	tamper("DELETE FROM audit WHERE id >= (SELECT max(id) - 2 FROM "
+	       "audit)");
+	assert_int_not_equal(td_start(&d), 0);
+	assert_true(td_log_has(&d, "records were removed from its end"));
+	/* Without the host's key file, the chain alone still looks whole
+	 * (and grows again from the cut: each verify is a record too); the
+	 * anchor does not. */
+	t_sh("rm -f %s/db/seal.key", d.dir);
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify(""), 0);
+	events(3);
+	assert_int_equal(verify("--anchor %s", anchor), 1);
+	if (strstr(out, "not the record the anchor saw") == NULL)
+		fail_msg("%s", out);
+}
+
+/* Killed before the key file caught up with the last records: the
+ * next start moves it on, and everything still verifies. */
+static void
+test_key_lags_after_crash(void **state)
+{
+	(void)state;
+	assert_int_equal(td_start(&d), 0);
+	events(3);
+	td_kill(&d);
+	assert_int_equal(td_start(&d), 0);
+	events(1);
+	assert_int_equal(verify("--key %s", vkey), 0);
+}
+
+/* --setup-seal on a store that exists: refused while the daemon runs,
+ * then sealed from the next record, the earlier ones said to be from
+ * before. */
+static void
+test_setup_later(void **state)
+{
+	char dir[PATH_MAX], key[AUDIT_SEAL_TEXT_MAX];
+
+	(void)state;
+	t_fmt(dir, "%s/later", t_dir());
+	td_init(&d, dir, NULL);
+	assert_int_equal(td_start(&d), 0);	/* a first start: no seal */
+	assert_true(td_log_has(&d, "the audit trail is not sealed"));
+	events(2);
+	assert_int_not_equal(t_sh("%s/policyd --setup-seal -c %s > "
+				  "%s/init.out 2>&1", t_build(), d.conf,
+				  d.dir), 0);
+	assert_int_equal(td_stop(&d), 0);
+	assert_int_equal(t_sh("%s/policyd --setup-seal -c %s > %s/init.out "
+			      "2>&1", t_build(), d.conf, d.dir), 0);
+	read_vkey(&d, key);
+	snprintf(vkey, sizeof(vkey), "%s", key);
+	/* Once is enough: a second setup changes nothing. */
+	assert_int_not_equal(t_sh("%s/policyd --setup-seal -c %s > /dev/null "
+				  "2>&1", t_build(), d.conf), 0);
+	assert_int_equal(td_start(&d), 0);
+	events(2);
+	assert_int_equal(verify("--key %s", vkey), 0);
+	assert_null(strstr(out, " 0 from before sealing began"));
+	tamper("UPDATE audit SET reason = 'x' WHERE id = (SELECT max(id) "
+	       "FROM audit)");
+	assert_broken("its fields were changed");
+}
+
+/* Whether the 32 bytes of k are anywhere in the file at path. */
+static int
+file_has(const char *path, const uint8_t k[AUDIT_SEAL_KEY_LEN])
+{
+	static uint8_t buf[1 << 20];
+	size_t n, keep = 0;
+	int found = 0;
+	FILE *fp = fopen(path, "rb");
+
+	assert_non_null(fp);
+	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep, fp)) >
+				 0) {
+		n += keep;
+		for (size_t i = 0; i + AUDIT_SEAL_KEY_LEN <= n && !found; i++)
+			found = memcmp(buf + i, k, AUDIT_SEAL_KEY_LEN) == 0;
+		keep = n >= AUDIT_SEAL_KEY_LEN ? AUDIT_SEAL_KEY_LEN - 1 : n;
+		memmove(buf, buf + n - keep, keep);
+	}
+	fclose(fp);
+	return found;
+}
+
+/* The keys of positions that are past are nowhere on the disk: not in
+ * the key file, the database, the WAL, free blocks or the journal.  The
+ * store on an ext4 image of its own, searched after unmounting it. */
+static void
+test_old_keys_gone_from_disk(void **state)
+{
+	char dir[PATH_MAX], img[PATH_MAX + 32], mnt[PATH_MAX + 32];
+	struct audit_key k;
+	uint64_t now;
+	int found = 0;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("old keys: skipped: a loop mount needs root\n");
+		skip();
+	}
+	t_fmt(dir, "%s/disk", t_dir());
+	td_init(&d, dir, NULL);
+	t_fmt(img, "%s/ext4.img", d.dir);
+	t_fmt(mnt, "%s/db", d.dir);
+	if (mkdir(mnt, 0700) != 0 ||
+	    t_sh("dd if=/dev/zero of=%s bs=1M count=16 2>/dev/null && "
+		 "mkfs.ext4 -q -F %s && mount -o loop %s %s && chmod 700 %s",
+		 img, img, img, mnt, mnt) != 0) {
+		print_message("old keys: skipped: no ext4 loop mount here\n");
+		skip();
+	}
+	assert_int_equal(td_init_store(&d), 0);
+	read_vkey(&d, vkey);
+	assert_int_equal(td_start(&d), 0);
+	events(40);
+	assert_int_equal(td_stop(&d), 0);
+	now = (uint64_t)td_sql(&d, "SELECT max(id) FROM audit") + 1;
+	assert_int_equal(t_sh("umount %s", mnt), 0);
+	assert_int_equal(audit_key_parse(vkey, &k), 0);
+	for (; k.pos < now; audit_key_seek(&k, k.pos + 1))
+		if (file_has(img, k.k)) {
+			print_message("the key of record %llu is on the disk\n",
+				      (unsigned long long)k.pos);
+			found++;
+		}
+	/* The search finds what is there: the current key. */
+	assert_true(file_has(img, k.k));
+	audit_key_wipe(&k);
+	assert_int_equal(found, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_untouched, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_changed, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_deleted, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_gap, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_reordered, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_resealed_with_later_key,
+						fresh, stop),
+		cmocka_unit_test_setup_teardown(test_truncated, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_key_lags_after_crash,
+						fresh, stop),
+		cmocka_unit_test_teardown(test_setup_later, stop),
+		cmocka_unit_test_teardown(test_old_keys_gone_from_disk, stop),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests_name("sealing", tests, NULL, NULL);
+}
