@@ -59,8 +59,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/normalize.c
 MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
-	policyctl/audit.c \
-	policyctl/qr.c
+	policyctl/audit.c policyctl/qr.c policyctl/doctor.c \
+	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -133,7 +133,8 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 		$(call pc_libs,$(DAEMON_PKGS)) $(ZXCVBN_LIBS) $(PASSWDQC_LIBS) \
 		$(UNISTRING_LIBS) -pthread
 
-CTL_PKGS := libqrencode libpng
+# inih: doctor reads the file names of policyd.conf as the daemon does.
+CTL_PKGS := libqrencode libpng inih
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))

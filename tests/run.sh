@@ -96,6 +96,7 @@ step stress "$BUILD/tests/test_stress"
 step faults "$BUILD/tests/test_faults"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
+step doctor sh "$TOP/tests/test_doctor.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }
