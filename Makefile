@@ -61,8 +61,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
-	common/auditseal.c \
-	policyctl/qr.c
+	common/auditseal.c policyctl/qr.c policyctl/doctor.c \
+	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -137,7 +137,8 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 		$(call pc_libs,$(DAEMON_PKGS) $(CTL_PKGS)) $(ZXCVBN_LIBS) \
 		$(PASSWDQC_LIBS) $(UNISTRING_LIBS) -pthread
 
-CTL_PKGS := libqrencode libpng libsodium
+# inih: doctor reads the file names of policyd.conf as the daemon does.
+CTL_PKGS := libqrencode libpng libsodium inih
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))

@@ -78,6 +78,10 @@ int export_audit(struct ctl *c, const char *user);
 /* Adds the audit filters of c to a request being built. */
 void audit_put_filters(const struct ctl *c, struct wwriter *w);
 
+/* doctor.c: policyctl doctor [--root DIR] [-c FILE] [--json]; 0 no
+ * error, 1 an error found, 2 (EXIT_USAGE) bad --root; -1 usage. */
+int run_doctor(struct ctl *c, int argc, char **argv);
+
 /* totp.c: enrolment, by an administrator or (self) by the user. */
 int run_totp(struct ctl *c, const char *verb, const char *name);
 int run_self_totp(struct ctl *c, const char *dir, const char *verb);

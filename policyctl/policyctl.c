@@ -64,6 +64,12 @@ usage(FILE *fp)
 		"                                     verification key, its "
 		"seals, here\n"
 		"  ping                               check that policyd answers\n"
+		"  doctor [--root DIR] [-c FILE] [--json]\n"
+		"                                     check the PAM stacks under "
+		"DIR/etc/pam.d\n"
+		"                                     and the modes of policyd's "
+		"files: exit 0\n"
+		"                                     no error, 1 errors found\n"
 		"RUNTIME_DIR defaults to " DEFAULT_RUNTIME_DIR "; NAME, the "
 		"user policyd runs as\n(trusted beside root), to "
 		"$POLICYD_DAEMON_USER or " CLIENT_DAEMON_USER ".\n");
@@ -400,6 +406,10 @@ run(struct ctl *c, int argc, char **argv)
 	if (strcmp(argv[0], "audit") == 0) {
 		c->verb = "audit";
 		return run_audit(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[0], "doctor") == 0) {
+		c->verb = "doctor";
+		return run_doctor(c, argc - 1, argv + 1);
 	}
 	n = take_flags(c, argc - 1, argv + 1, pos);
 	if (n < 0)

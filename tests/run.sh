@@ -98,6 +98,7 @@ step faults "$BUILD/tests/test_faults"
 step sealing "$BUILD/tests/test_sealing"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
+step doctor sh "$TOP/tests/test_doctor.sh"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }
