@@ -103,6 +103,7 @@ step stress "$BUILD/tests/test_stress"
 step faults "$BUILD/tests/test_faults"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
+step sshd sh "$TOP/tests/test_sshd.sh"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] || { echo "failed:$failures"; exit 1; }
