@@ -99,13 +99,16 @@ PY
 
 cleanup() {
 	if [ -n "$sshd_pid" ]; then
-		# A connection's sshd outlives the listener; none is left
-		# after a run that ends normally.
+		# A connection's sshd may still be closing after its client
+		# quit: give it 2 s to end and be reaped by the listener, then
+		# stop what is left; a connection's sshd outlives the listener.
+		i=0
+		while [ -n "$(children "$sshd_pid")" ] && [ $i -lt 100 ]; do
+			sleep 0.02
+			i=$((i + 1))
+		done
 		left=$(children "$sshd_pid")
 		for c in $left; do kill "$c" 2> /dev/null; done
-		kill "$sshd_pid" 2> /dev/null
-		wait "$sshd_pid" 2> /dev/null
-		sshd_pid=
 		i=0
 		for c in $left; do
 			while kill -0 "$c" 2> /dev/null && [ $i -lt 100 ]; do
@@ -113,6 +116,9 @@ cleanup() {
 				i=$((i + 1))
 			done
 		done
+		kill "$sshd_pid" 2> /dev/null
+		wait "$sshd_pid" 2> /dev/null
+		sshd_pid=
 	fi
 	stop_daemon
 	for u in $users; do userdel -r "$u" 2> /dev/null; done
