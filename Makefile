@@ -111,12 +111,18 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/fuzz_wire
 
 # Debian packages: build, test and demo dependencies, in one place.
+# openssh-server, openssh-client and python3-paramiko are for
+# tests/test_sshd.sh, which runs a private sshd on its own port.  Installing
+# openssh-server also starts and enables the system's sshd on port 22
+# (Debian's postinst); the test neither uses nor stops it.  To keep it from
+# starting, create /etc/ssh/sshd_not_to_be_run before `make deps` (Debian's
+# switch, read by ssh.service and /etc/init.d/ssh).
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
-	libunistring-dev
+	libunistring-dev openssh-server openssh-client python3-paramiko
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
