@@ -143,7 +143,8 @@ $(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
 		-Wl,--version-script=pam_module/pam_policyd.map \
 		-o $@ $(MODULE_OBJ) $(COMMON_PIC) $(call pc_libs,$(MODULE_PKGS))
 
-# Tests.  Each binary links the real code it exercises.
+# Tests.  Each binary links the real code it exercises; testlib.o (the
+# private daemon and its store queries) needs sqlite3.
 TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl -Itests \
 	$(call pc_cflags,$(TEST_PKGS) $(DAEMON_PKGS) $(CTL_PKGS)) \
 	-DPAM_WRAPPER_MODULES='"$(shell $(PKG_CONFIG) --variable=modules \
@@ -244,17 +245,19 @@ $(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
 $(BUILD)/tests/test_verbs: $(BUILD)/pie/tests/test_verbs.o $(TEST_LIB) \
 		$(BUILD)/pie/policyd/pending.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libsodium) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka libsodium sqlite3) -pthread
 
 $(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka sqlite3) -pthread
 
 $(BUILD)/tests/test_stress: $(BUILD)/pie/tests/test_stress.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka liboath) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka liboath sqlite3) -pthread
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -299,7 +302,7 @@ demo: deps
 $(BUILD)/bench/bench_password: $(BUILD)/pie/bench/bench_password.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium sqlite3) -pthread
 
 $(BUILD)/bench/bench_pam: $(BUILD)/pie/bench/bench_pam.o $(TEST_LIB) \
 		$(PAM_TEST_LIB) $(COMMON_PIE)
