@@ -405,6 +405,80 @@ fuzz-run-%:
 		$(FUZZ_OPTS_$*) \
 		$(BUILD)/fuzz/corpus-$* tests/corpus/$*
 
+# Installing.  `make install` (as root, or with DESTDIR for a package)
+# copies the three programs, the man pages, the example configuration and
+# the systemd files; `make uninstall` removes them again.  PREFIX holds the
+# programs and man pages; the PAM module, the units and the configuration
+# go where the system looks for them whatever PREFIX is:
+# - PAMDIR: libpam loads modules named without a path from the directory
+#   compiled into it, on Debian /lib/<multiarch triplet>/security (the
+#   directory of libpam-modules' pam_unix.so and of pam.pc's libdir; on a
+#   merged /usr it is the same directory as /usr/lib/<triplet>/security).
+#   The triplet is the build's host (dpkg-architecture), else the
+#   compiler's.
+# - UNITDIR, SYSUSERSDIR, TMPFILESDIR: as systemd.pc says, else Debian 12's.
+# - SYSCONFDIR/policyd/policyd.conf is policyd's compiled-in default; an
+#   existing file is never overwritten, and uninstall removes it only if it
+#   is still the example.
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+	$(CC) -print-multiarch)
+PAMDIR ?= /lib/$(MULTIARCH)/security
+systemd_dir = $(or $(shell $(PKG_CONFIG) --variable=$(1) systemd \
+	2>/dev/null),$(2))
+UNITDIR ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system)
+SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,/usr/lib/tmpfiles.d)
+MAN8 := man/policyd.8 man/policyctl.8 man/pam_policyd.8
+MAN5 := man/policyd.conf.5
+CONF_DEST = $(DESTDIR)$(SYSCONFDIR)/policyd/policyd.conf
+
+.PHONY: install uninstall
+install: $(PROGRAMS)
+	@[ -n "$(MULTIARCH)" ] || { echo "make install: no multiarch" \
+		"triplet from dpkg-architecture or $(CC); set PAMDIR" >&2; \
+		exit 1; }
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/policyd \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
+	install -m 0644 $(BUILD)/pam_policyd.so $(DESTDIR)$(PAMDIR)/
+	install -m 0755 $(BUILD)/policyd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/policyctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	@if [ -e $(CONF_DEST) ]; then \
+		echo "keeping $(CONF_DEST)"; \
+	else \
+		echo install -m 0644 conf/policyd.conf $(CONF_DEST); \
+		install -m 0644 conf/policyd.conf $(CONF_DEST); \
+	fi
+	sed 's|/usr/sbin/policyd|$(SBINDIR)/policyd|g' conf/policyd.service \
+		> $(DESTDIR)$(UNITDIR)/policyd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/policyd.service
+	install -m 0644 conf/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/policyd.conf
+	install -m 0644 conf/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/policyd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_policyd.so $(DESTDIR)$(SBINDIR)/policyd \
+		$(DESTDIR)$(BINDIR)/policyctl \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8)) \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(MAN5)) \
+		$(DESTDIR)$(UNITDIR)/policyd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/policyd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/policyd.conf
+	@if cmp -s conf/policyd.conf $(CONF_DEST); then \
+		echo rm -f $(CONF_DEST); rm -f $(CONF_DEST); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/policyd 2>/dev/null || :; \
+	elif [ -e $(CONF_DEST) ]; then \
+		echo "keeping $(CONF_DEST): changed since installed"; \
+	fi
+
 clean:
 	rm -rf build
 

@@ -93,6 +93,7 @@ step totp "$BUILD/tests/test_totp"
 step audit "$BUILD/tests/test_audit"
 step verbs "$BUILD/tests/test_verbs"
 step stress "$BUILD/tests/test_stress"
+step install sh "$TOP/tests/test_install.sh"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
