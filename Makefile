@@ -31,7 +31,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) \
 LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 
 # Libraries, each through pkg-config.
-DAEMON_PKGS := sqlite3 libsodium libargon2 inih liboath libcrypto
+DAEMON_PKGS := sqlite3 libsodium libargon2 inih liboath libcrypto libsystemd
 MODULE_PKGS := pam
 TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
 # libzxcvbn and libpasswdqc (Debian's -dev packages) ship no pkg-config
@@ -103,7 +103,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_password $(BUILD)/tests/test_lockout \
 	$(BUILD)/tests/test_totp $(BUILD)/tests/test_audit \
 	$(BUILD)/tests/test_verbs $(BUILD)/tests/test_stress \
-	$(BUILD)/tests/fuzz_wire
+	$(BUILD)/tests/fuzz_wire $(BUILD)/tests/notify_sink
 
 # Debian packages: build, test and demo dependencies, in one place.
 DEPS := gcc make pkg-config libc6-dev binutils \
@@ -111,7 +111,7 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
-	libunistring-dev
+	libunistring-dev libsystemd-dev systemd
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
@@ -258,6 +258,10 @@ $(BUILD)/tests/test_stress: $(BUILD)/pie/tests/test_stress.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
 		$(call pc_libs,cmocka liboath sqlite3) -pthread
+
+$(BUILD)/tests/notify_sink: $(BUILD)/pie/tests/notify_sink.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^
 
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -17,10 +17,12 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "alert.h"
 #include "audit.h"
@@ -395,7 +397,7 @@ log_warning(void *arg, const char *msg)
  * settings bound at start (paths, user, group, workers) wait for a
  * restart. */
 static void
-reload(struct daemon *d)
+reload_config(struct daemon *d)
 {
 	struct cfg next;
 	struct words *words;
@@ -451,6 +453,26 @@ reload(struct daemon *d)
 	log_notice("configuration reloaded from %s", d->cfg_path);
 	daemon_event(d, "config-reload", "ok");
 	housekeeping_soon();	/* the new retention and windows */
+}
+
+/*
+ * Under systemd (Type=notify) the daemon says when it serves, reloads and
+ * stops; without NOTIFY_SOCKET in the environment, as in any start
+ * outside systemd, sd_notify does nothing.  systemd 253 and later match a
+ * reload to its READY=1 by MONOTONIC_USEC (Type=notify-reload); 252
+ * ignores the field.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)now.tv_sec * 1000000ULL +
+			   (unsigned long long)now.tv_nsec / 1000);
+	reload_config(d);
+	sd_notify(0, "READY=1");
 }
 
 static int
@@ -728,9 +750,11 @@ main(int argc, char **argv)
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, 0, "");
+	sd_notify(0, "READY=1");
 	stats_start();
 	daemon_event(&d, "daemon-start", "ok");
 	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;
+	sd_notify(0, "STOPPING=1");
 	server_close(srv);	/* every request finished first */
 	srv = NULL;
 	daemon_event(&d, "daemon-stop", "ok");

@@ -94,6 +94,7 @@ step audit "$BUILD/tests/test_audit"
 step verbs "$BUILD/tests/test_verbs"
 step stress "$BUILD/tests/test_stress"
 step install sh "$TOP/tests/test_install.sh"
+step service sh "$TOP/tests/test_service.sh"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 

@@ -10,19 +10,15 @@ T=$POLICYD_TEST_DIR
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 fails=0
 
+. "$TOP/tests/lib.sh"
+
 fail() {
 	echo "FAIL: $*"
 	fails=$((fails + 1))
 }
 ok() { echo "ok: $*"; }
 
-# mk ARGS...: make in the source tree on the build under test, without
-# what the suite's own make passed down (jobserver, TSAN=1, SANITIZE=1).
-mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TSAN -u SANITIZE \
-		make -s -C "$TOP" BUILD="$B" -o "$B/policyd" -o "$B/policyctl" \
-		-o "$B/pam_policyd.so" "$@"
-}
+mk() { src_make "$@"; }
 
 # listing DIR: every entry but directories, with its mode, sorted.
 listing() {
