@@ -1,6 +1,8 @@
 # policyd - GNU Makefile.  `make` builds the three programs; `make check`
 # runs every test; `make SANITIZE=1 check` does so under ASan + UBSan,
 # `make check TSAN=1` with policyd under ThreadSanitizer;
+# `make install` / `make uninstall` (DESTDIR, PREFIX) put them in place;
+# `make deb` builds the Debian package in build/deb/;
 # `make deps` installs the Debian packages the build and tests need.
 
 VERSION := 0.1.0
@@ -112,6 +114,8 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
 	libunistring-dev libsystemd-dev systemd
+# Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
+DEB_DEPS := debhelper dpkg-dev lintian
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
@@ -271,7 +275,7 @@ $(BUILD)/pie/tests/%.o: tests/%.c
 FUZZ_DEPS := clang libclang-rt-14-dev
 
 deps:
-	@$(MAKE) -s install-packages PACKAGES="$(DEPS)"
+	@$(MAKE) -s install-packages PACKAGES="$(DEPS) $(DEB_DEPS)"
 
 deps-fuzz:
 	@$(MAKE) -s install-packages PACKAGES="$(FUZZ_DEPS)"
@@ -483,7 +487,34 @@ uninstall:
 		echo "keeping $(CONF_DEST): changed since installed"; \
 	fi
 
+# The Debian package: `make deb` builds it with dpkg-buildpackage from a
+# copy of the tree in build/deb/policyd-VERSION (so that the package's own
+# clean never touches this tree's build/), leaves policyd_VERSION_ARCH.deb
+# (and its -dbgsym) in build/deb/ and checks it with lintian (an error or
+# a warning fails).  deb-build is that without `make deps` (DEB_DIR= puts
+# it elsewhere: tests/test_deb.sh).
+DEB_DIR := build/deb
+
+.PHONY: deb deb-build deps-deb
+deps-deb:
+	@$(MAKE) -s install-packages PACKAGES="$(DEB_DEPS)"
+
+deb: deps
+	$(MAKE) deb-build
+
+deb-build:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/policyd-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude=./debian/policyd \
+		--exclude=./debian/.debhelper --exclude=./debian/files \
+		--exclude='./debian/*.substvars' \
+		--exclude=./debian/debhelper-build-stamp . | \
+		tar -x -C $(DEB_DIR)/policyd-$(VERSION)
+	cd $(DEB_DIR)/policyd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/policyd_$(VERSION)_*.changes
+	@ls $(DEB_DIR)/*.deb
+
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

@@ -95,6 +95,8 @@ step verbs "$BUILD/tests/test_verbs"
 step stress "$BUILD/tests/test_stress"
 step install sh "$TOP/tests/test_install.sh"
 step service sh "$TOP/tests/test_service.sh"
+step deb sh "$TOP/tests/test_deb.sh"
+step pam-profile sh "$TOP/tests/test_pam_profile.sh"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
 
