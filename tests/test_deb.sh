@@ -98,7 +98,7 @@ P=$T/pkg
 dpkg-deb -x "$deb" "$P"
 profile=$P/usr/share/pam-configs/policyd
 if grep -qx 'Default: no' "$profile" &&
-	! grep -v 'pam_succeed_if\|pam_policyd' "$profile" | grep -q '^	'; then
+	! grep -v 'pam_succeed_if\|pam_policyd\|pam_unix' "$profile" | grep -q '^	'; then
 	ok "the pam-auth-update profile is off until enabled"
 else
 	fail "the pam-auth-update profile:"

@@ -7,8 +7,9 @@
 # fall-through would let the login in.  A member of the routing group
 # (nobody, through its primary group nogroup, for policyd-users) is
 # decided by policyd alone: a wrong password, a locked account and a
-# daemon that is down are refused.  Anyone else (daemon) never reaches
-# pam_policyd.so.
+# daemon that is down are refused, and a password change goes to policyd.
+# Anyone else (daemon) never reaches pam_policyd.so.  (pam-auth-update
+# itself, on a Debian root, writes the same stacks.)
 set -u
 B=$POLICYD_BUILD
 T=$POLICYD_TEST_DIR
@@ -41,6 +42,7 @@ block() {
 		j = n - NR + 1
 		gsub(/=end/, "=" j)
 		sub(/pam_policyd\.so/, m " " s)
+		sub(/pam_unix\.so.*/, "pam_permit.so")
 		sub(/ingroup policyd-users/, "ingroup " g)
 		print t "\t" $0
 	}' "$T/block"
@@ -50,9 +52,9 @@ block() {
 
 write_conf 8192 1
 mkdir "$T/pam.d"
-{ block Auth-Initial; block Account-Initial; } > "$T/pam.d/policyd-profile"
-printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
-	> "$T/pam.d/other"
+{ block Auth-Initial; block Account-Initial; block Password-Initial; } \
+	> "$T/pam.d/policyd-profile"
+printf '%s required pam_deny.so\n' auth account password > "$T/pam.d/other"
 grep -q 'ingroup' "$T/pam.d/policyd-profile" &&
 	grep -q "$B/pam_policyd.so" "$T/pam.d/policyd-profile" ||
 	{ echo "FAIL: no stack from $PROFILE:"; cat "$T/pam.d/policyd-profile"; exit 1; }
@@ -92,8 +94,40 @@ done
 pt 1 "a locked member, right password: refused" "$PW" "$ROUTED" authenticate
 "$B/policyctl" -S "$T/run" unlock "$ROUTED" > /dev/null 2>&1
 pt 0 "unlocked, the right password again" "$PW" "$ROUTED" authenticate
+# Password changes (pamtester runs as root: new password, twice).  A
+# non-member is changed by the profile's own pam_unix line (here
+# pam_permit): when the profile is first, the unix profile's line after
+# it has use_authtok and would find no new password.
+NEW='Profile-new-pass-8y'
+printf '%s\n%s\n' "$NEW" "$NEW" > "$T/newpw"
+STDIN=$T/newpw
+pt_stdin() {
+	want=$1 what=$2
+	shift 2
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
+		PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
+		pamtester -v policyd-profile "$@" < "$STDIN" > "$T/out" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $what: pamtester $*: exit $got, expected $want"
+		sed 's/^/    /' "$T/out"
+		fails=$((fails + 1))
+	else
+		echo "ok: $what"
+	fi
+}
+pt_stdin 0 "a member's password changed by policyd" "$ROUTED" chauthtok
+pt 0 "the member logs in with the new password" "$NEW" "$ROUTED" authenticate
+pt 1 "and not with the old one" "$PW" "$ROUTED" authenticate
+pt_stdin 0 "anyone else's by the profile's pam_unix line" "$OTHER" chauthtok
+grep -q 'Password-Initial:' "$PROFILE" &&
+	awk '/^Password-Initial:/ { on = 1; next } on && /^\t/ { print; next }
+		{ on = 0 }' "$PROFILE" | grep 'pam_unix' | grep -qv use_authtok ||
+	{ echo "FAIL: Password-Initial has no pam_unix line of its own"; fails=$((fails + 1)); }
+
 stop_daemon
-pt 1 "daemon down: a member is refused" "$PW" "$ROUTED" authenticate
+pt 1 "daemon down: a member is refused" "$NEW" "$ROUTED" authenticate
 pt 0 "daemon down: anyone else is not affected" x "$OTHER" authenticate
 
 [ "$fails" -eq 0 ] || exit 1
