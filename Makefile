@@ -514,6 +514,17 @@ deb-build:
 	lintian --fail-on error,warning $(DEB_DIR)/policyd_$(VERSION)_*.changes
 	@ls $(DEB_DIR)/*.deb
 
+# The package installed in a throwaway Debian 12 root (debootstrap; its
+# packages cached in build/debootstrap/): users, key, store, the unit's
+# start, pam-auth-update, reinstall, remove, purge.  It downloads from the
+# Debian archive, so it is not part of `make check`.
+.PHONY: check-deb-root
+check-deb-root: deb
+	@$(MAKE) -s install-packages PACKAGES=debootstrap
+	sh tests/test_deb_root.sh $(DEB_DIR)/policyd_$(VERSION)_$(shell \
+		dpkg-architecture -qDEB_HOST_ARCH).deb \
+		build/debootstrap/bookworm-minbase.tar.gz
+
 clean:
 	rm -rf build
 
