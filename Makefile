@@ -1,6 +1,8 @@
 # policyd - GNU Makefile.  `make` builds the three programs; `make check`
 # runs every test; `make SANITIZE=1 check` does so under ASan + UBSan,
 # `make check TSAN=1` with policyd under ThreadSanitizer;
+# `make install` / `make uninstall` (DESTDIR, PREFIX) put them in place;
+# `make deb` builds the Debian package in build/deb/;
 # `make deps` installs the Debian packages the build and tests need.
 
 VERSION := 0.1.0
@@ -31,7 +33,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) \
 LDHARD := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 
 # Libraries, each through pkg-config.
-DAEMON_PKGS := sqlite3 libsodium libargon2 inih liboath libcrypto
+DAEMON_PKGS := sqlite3 libsodium libargon2 inih liboath libcrypto libsystemd
 MODULE_PKGS := pam
 TEST_PKGS := cmocka libpamtest pam sqlite3 libargon2
 # libzxcvbn and libpasswdqc (Debian's -dev packages) ship no pkg-config
@@ -108,7 +110,7 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 	$(BUILD)/tests/test_verbs $(BUILD)/tests/test_stress \
 	$(BUILD)/tests/test_faults $(BUILD)/tests/failsync.so \
 	$(BUILD)/tests/test_sealing \
-	$(BUILD)/tests/fuzz_wire
+	$(BUILD)/tests/fuzz_wire $(BUILD)/tests/notify_sink
 
 # Debian packages: build, test and demo dependencies, in one place.
 # openssh-server, openssh-client and python3-paramiko are for
@@ -122,7 +124,10 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
-	libunistring-dev openssh-server openssh-client python3-paramiko
+	libunistring-dev openssh-server openssh-client python3-paramiko \
+	libsystemd-dev systemd
+# Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
+DEB_DEPS := debhelper dpkg-dev lintian
 
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
@@ -155,7 +160,8 @@ $(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
 		-Wl,--version-script=pam_module/pam_policyd.map \
 		-o $@ $(MODULE_OBJ) $(COMMON_PIC) $(call pc_libs,$(MODULE_PKGS))
 
-# Tests.  Each binary links the real code it exercises.
+# Tests.  Each binary links the real code it exercises; testlib.o (the
+# private daemon and its store queries) needs sqlite3.
 TEST_CFLAGS = $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl -Itests \
 	$(call pc_cflags,$(TEST_PKGS) $(DAEMON_PKGS) $(CTL_PKGS)) \
 	-DPAM_WRAPPER_MODULES='"$(shell $(PKG_CONFIG) --variable=modules \
@@ -263,7 +269,8 @@ $(BUILD)/tests/test_totp: $(BUILD)/pie/tests/test_totp.o \
 $(BUILD)/tests/test_verbs: $(BUILD)/pie/tests/test_verbs.o $(TEST_LIB) \
 		$(BUILD)/pie/policyd/pending.o $(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka libsodium sqlite3) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka libsodium sqlite3) -pthread
 
 $(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
 		$(COMMON_PIE)
@@ -273,7 +280,8 @@ $(BUILD)/tests/test_audit: $(BUILD)/pie/tests/test_audit.o $(TEST_LIB) \
 $(BUILD)/tests/test_stress: $(BUILD)/pie/tests/test_stress.o $(TEST_LIB) \
 		$(COMMON_PIE)
 	@mkdir -p $(dir $@)
-	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka liboath sqlite3) -pthread
+	$(CC) -pie $(LDHARD) -o $@ $^ \
+		$(call pc_libs,cmocka liboath sqlite3) -pthread
 
 $(BUILD)/tests/test_faults: $(BUILD)/pie/tests/test_faults.o $(TEST_LIB) \
 		$(STORE_TEST_OBJ) $(COMMON_PIE)
@@ -293,6 +301,10 @@ $(BUILD)/tests/failsync.so: tests/failsync.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
+$(BUILD)/tests/notify_sink: $(BUILD)/pie/tests/notify_sink.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^
+
 $(BUILD)/pie/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -301,7 +313,7 @@ $(BUILD)/pie/tests/%.o: tests/%.c
 FUZZ_DEPS := clang libclang-rt-14-dev
 
 deps:
-	@$(MAKE) -s install-packages PACKAGES="$(DEPS)"
+	@$(MAKE) -s install-packages PACKAGES="$(DEPS) $(DEB_DEPS)"
 
 deps-fuzz:
 	@$(MAKE) -s install-packages PACKAGES="$(FUZZ_DEPS)"
@@ -441,7 +453,119 @@ fuzz-run-%:
 		$(FUZZ_OPTS_$*) \
 		$(BUILD)/fuzz/corpus-$* tests/corpus/$*
 
+# Installing.  `make install` (as root, or with DESTDIR for a package)
+# copies the three programs, the man pages, the example configuration and
+# the systemd files; `make uninstall` removes them again.  PREFIX holds the
+# programs and man pages; the PAM module, the units and the configuration
+# go where the system looks for them whatever PREFIX is:
+# - PAMDIR: libpam loads modules named without a path from the directory
+#   compiled into it, on Debian /lib/<multiarch triplet>/security (the
+#   directory of libpam-modules' pam_unix.so and of pam.pc's libdir; on a
+#   merged /usr it is the same directory as /usr/lib/<triplet>/security).
+#   The triplet is the build's host (dpkg-architecture), else the
+#   compiler's.
+# - UNITDIR, SYSUSERSDIR, TMPFILESDIR: as systemd.pc says, else Debian 12's.
+# - SYSCONFDIR/policyd/policyd.conf is policyd's compiled-in default; an
+#   existing file is never overwritten, and uninstall removes it only if it
+#   is still the example.
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+	$(CC) -print-multiarch)
+PAMDIR ?= /lib/$(MULTIARCH)/security
+systemd_dir = $(or $(shell $(PKG_CONFIG) --variable=$(1) systemd \
+	2>/dev/null),$(2))
+UNITDIR ?= $(call systemd_dir,systemdsystemunitdir,/lib/systemd/system)
+SYSUSERSDIR ?= $(call systemd_dir,sysusersdir,/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(call systemd_dir,tmpfilesdir,/usr/lib/tmpfiles.d)
+MAN8 := man/policyd.8 man/policyctl.8 man/pam_policyd.8
+MAN5 := man/policyd.conf.5
+CONF_DEST = $(DESTDIR)$(SYSCONFDIR)/policyd/policyd.conf
+
+.PHONY: install uninstall
+install: $(PROGRAMS)
+	@[ -n "$(MULTIARCH)" ] || { echo "make install: no multiarch" \
+		"triplet from dpkg-architecture or $(CC); set PAMDIR" >&2; \
+		exit 1; }
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/policyd \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
+	install -m 0644 $(BUILD)/pam_policyd.so $(DESTDIR)$(PAMDIR)/
+	install -m 0755 $(BUILD)/policyd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/policyctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	@if [ -e $(CONF_DEST) ]; then \
+		echo "keeping $(CONF_DEST)"; \
+	else \
+		echo install -m 0644 conf/policyd.conf $(CONF_DEST); \
+		install -m 0644 conf/policyd.conf $(CONF_DEST); \
+	fi
+	sed 's|/usr/sbin/policyd|$(SBINDIR)/policyd|g' conf/policyd.service \
+		> $(DESTDIR)$(UNITDIR)/policyd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/policyd.service
+	install -m 0644 conf/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/policyd.conf
+	install -m 0644 conf/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/policyd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_policyd.so $(DESTDIR)$(SBINDIR)/policyd \
+		$(DESTDIR)$(BINDIR)/policyctl \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8)) \
+		$(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(MAN5)) \
+		$(DESTDIR)$(UNITDIR)/policyd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/policyd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/policyd.conf
+	@if cmp -s conf/policyd.conf $(CONF_DEST); then \
+		echo rm -f $(CONF_DEST); rm -f $(CONF_DEST); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/policyd 2>/dev/null || :; \
+	elif [ -e $(CONF_DEST) ]; then \
+		echo "keeping $(CONF_DEST): changed since installed"; \
+	fi
+
+# The Debian package: `make deb` builds it with dpkg-buildpackage from a
+# copy of the tree in build/deb/policyd-VERSION (so that the package's own
+# clean never touches this tree's build/), leaves policyd_VERSION_ARCH.deb
+# (and its -dbgsym) in build/deb/ and checks it with lintian (an error or
+# a warning fails).  deb-build is that without `make deps` (DEB_DIR= puts
+# it elsewhere: tests/test_deb.sh).
+DEB_DIR := build/deb
+
+.PHONY: deb deb-build deps-deb
+deps-deb:
+	@$(MAKE) -s install-packages PACKAGES="$(DEB_DEPS)"
+
+deb: deps
+	$(MAKE) deb-build
+
+deb-build:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/policyd-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude=./debian/policyd \
+		--exclude=./debian/.debhelper --exclude=./debian/files \
+		--exclude='./debian/*.substvars' \
+		--exclude=./debian/debhelper-build-stamp . | \
+		tar -x -C $(DEB_DIR)/policyd-$(VERSION)
+	cd $(DEB_DIR)/policyd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(DEB_DIR)/policyd_$(VERSION)_*.changes
+	@ls $(DEB_DIR)/*.deb
+
+# The package installed in a throwaway Debian 12 root (debootstrap; its
+# packages cached in build/debootstrap/): users, key, store, the unit's
+# start, pam-auth-update, reinstall, remove, purge.  It downloads from the
+# Debian archive, so it is not part of `make check`.
+.PHONY: check-deb-root
+check-deb-root: deb
+	@$(MAKE) -s install-packages PACKAGES=debootstrap
+	sh tests/test_deb_root.sh $(DEB_DIR)/policyd_$(VERSION)_$(shell \
+		dpkg-architecture -qDEB_HOST_ARCH).deb \
+		build/debootstrap/bookworm-minbase.tar.gz
+
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

@@ -75,6 +75,7 @@ enum proto_type {
 	PROTO_AUDIT_QUERY = 32,	/* admin.sock: filters; reply: records, more */
 	PROTO_AUDIT_VERIFY = 33, /* admin.sock; reply: value (count), uid */
 	PROTO_STATUS = 34,	/* admin.sock; reply: records of name, text */
+	PROTO_RELOAD = 35,	/* admin.sock; reply: [text: why refused] */
 };
 #define PROTO_REPLY 0x80
 

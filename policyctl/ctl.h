@@ -62,6 +62,7 @@ int cmd_show(struct ctl *c, const char *name);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
 int cmd_status(struct ctl *c);
+int cmd_reload(struct ctl *c);
 /* Each record of the whole audit trail, in id order, to cb (0 goes on):
  * 0, -1 when cb stopped, or the exchange's status. */
 int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),

@@ -56,6 +56,8 @@ usage(FILE *fp)
 		"gauges\n"
 		"  status [--json]                    what runs, its files, "
 		"the store's health\n"
+		"  reload                             re-read policyd.conf "
+		"(this daemon only)\n"
 		"  audit [--user U] [--event E] [--source HOST] [--since T]\n"
 		"        [--until T] [--limit N] [--json]   the audit trail\n"
 		"  audit verify [--key KEY] [--anchor 'seq=N head=H']\n"
@@ -437,6 +439,8 @@ run(struct ctl *c, int argc, char **argv)
 		return cmd_stats(c, c->prometheus, c->textfile_dir);
 	if (strcmp(argv[0], "status") == 0 && n == 0)
 		return cmd_status(c);
+	if (strcmp(argv[0], "reload") == 0 && n == 0)
+		return cmd_reload(c);
 	if (strcmp(argv[0], "passwd") == 0 && n == 1 && c->expire)
 		return cmd_simple(c, PROTO_EXPIRE, pos[0], 0,
 				  "must change password at next login");

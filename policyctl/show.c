@@ -564,3 +564,25 @@ cmd_status(struct ctl *c)
 		printf(first ? "{}\n" : "}\n");
 	return 0;
 }
+
+/* policyctl reload: this daemon re-reads its file; a refusal says why
+ * and the old configuration stays. */
+int
+cmd_reload(struct ctl *c)
+{
+	char why[PROTO_MAX_TEXT + 1] = "", vw[VIS_TEXT];
+	int rc = call(c, PROTO_RELOAD, NULL, NULL, NULL, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (c->msg.status == PROTO_OK) {
+		printf("policyctl: reloaded\n");
+		return 0;
+	}
+	if (c->msg.status != PROTO_BAD_REQUEST ||
+	    wire_get_str(&c->msg, PROTO_T_TEXT, why, sizeof(why)) != 0)
+		return refused(c, "");
+	fprintf(stderr, "policyctl: reload refused, the old configuration "
+		"stays: %s\n", vis(vw, sizeof(vw), why));
+	return EXIT_REFUSED;
+}

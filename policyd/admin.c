@@ -566,6 +566,26 @@ admin_status(struct request *rq)
 
 /* Counters since start, then the gauges of now: locks, the hash queue,
  * and the costliest cost every hidden answer takes (cost.h). */
+/* policyctl reload: this instance re-reads its file, as on SIGHUP, and
+ * the answer says whether it took it. */
+int
+admin_reload(struct request *rq)
+{
+	char why[512] = "";
+	int rc;
+
+	log_notice("reload asked by uid %u", actor(rq));
+	rc = daemon_reload(rq->d, 10000, why, sizeof(why));
+	if (rc < 0)
+		return PROTO_UNAVAILABLE;
+	if (rc == 0) {
+		wire_put_str(rq->out, PROTO_T_TEXT, why);
+		rq->keep_fields = 1;
+		return PROTO_BAD_REQUEST;
+	}
+	return PROTO_OK;
+}
+
 int
 admin_stats(struct request *rq)
 {

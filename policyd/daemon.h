@@ -34,7 +34,18 @@ struct daemon {
 	struct words *words;	/* guarded by cfg_lock */
 	gid_t admin_gid;	/* guarded by cfg_lock */
 	int have_admin_gid;	/* guarded by cfg_lock */
+	/* The last reload's outcome, for policyctl reload. */
+	pthread_mutex_t reload_lock;
+	pthread_cond_t reload_done;
+	uint64_t reloads;	/* reloads so far, refused or not */
+	int reload_ok;
+	char reload_why[512];	/* why it was refused */
 };
+
+/* Asks for a reload of this instance (SIGHUP to itself) and waits up to
+ * timeout_ms for its outcome: 1 reloaded, 0 refused (why in why), -1
+ * no outcome in time. */
+int daemon_reload(struct daemon *d, int timeout_ms, char *why, size_t whysz);
 
 /* The settings a request needs, copied under the lock; words is held
  * until settings_release. */

@@ -87,6 +87,8 @@ static const struct route routes[] = {
 	{ PROTO_LOCKS, "locks", ON_ADMIN, WHO_ADMIN, 0, admin_locks, NULL },
 	{ PROTO_STATS, "stats", ON_ADMIN, WHO_ADMIN, 0, admin_stats, NULL },
 	{ PROTO_STATUS, "status", ON_ADMIN, WHO_ADMIN, 0, admin_status, NULL },
+	{ PROTO_RELOAD, "reload", ON_ADMIN, WHO_ADMIN, 0, admin_reload,
+	  NULL },
 	{ PROTO_TOTP_ENROLL, "totp-enroll", ON_ADMIN, WHO_ADMIN, 1,
 	  admin_totp_enroll, "totp-enroll" },
 	{ PROTO_TOTP_CONFIRM, "totp-confirm", ON_ADMIN, WHO_ADMIN, 1,

@@ -93,6 +93,7 @@ int admin_unlock(struct request *rq);
 int admin_locks(struct request *rq);
 int admin_stats(struct request *rq);
 int admin_status(struct request *rq);
+int admin_reload(struct request *rq);
 int admin_totp_enroll(struct request *rq);
 int admin_totp_confirm(struct request *rq);
 int admin_totp_recovery(struct request *rq);

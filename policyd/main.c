@@ -19,10 +19,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "alert.h"
 #include "audit.h"
@@ -55,8 +57,8 @@ struct identity {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init | "
-		    "--setup-seal] [--version]\n"
+	fprintf(fp, "usage: policyd [-f] [-d] [-c FILE] [-t | --init "
+		    "[--no-seal] | --setup-seal] [--version]\n"
 		    "  -f         stay in the foreground, log to stderr\n"
 		    "  -d         log debug messages\n"
 		    "  -c FILE    configuration file (default " CFG_DEFAULT_PATH
@@ -65,6 +67,8 @@ usage(FILE *fp)
 		    "the store) and exit\n"
 		    "  --init     create the store, its key file and the "
 		    "audit seal, then exit\n"
+		    "  --no-seal  with --init: leave the seal for "
+		    "--setup-seal\n"
 		    "  --setup-seal  seal an existing store's audit trail "
 		    "from now on\n"
 		    "             (the daemon stopped), then exit\n");
@@ -280,12 +284,55 @@ daemon_event(struct daemon *d, const char *event, const char *result,
 	audit_now(d->store, &ev);
 }
 
+/* A reload is over: tells whoever waits in daemon_reload. */
+static void
+reload_over(struct daemon *d, int ok, const char *why)
+{
+	pthread_mutex_lock(&d->reload_lock);
+	d->reloads++;
+	d->reload_ok = ok;
+	snprintf(d->reload_why, sizeof(d->reload_why), "%s", why);
+	pthread_cond_broadcast(&d->reload_done);
+	pthread_mutex_unlock(&d->reload_lock);
+}
+
 /* A reload refused: the log and the trail say why. */
 static void
 reload_refused(struct daemon *d, const char *why)
 {
 	log_err("reload refused, old configuration kept: %s", why);
 	daemon_event(d, "config-reload", "refused", why);
+	reload_over(d, 0, why);
+}
+
+int
+daemon_reload(struct daemon *d, int timeout_ms, char *why, size_t whysz)
+{
+	struct timespec by;
+	uint64_t before;
+	int rc = -1;
+
+	clock_gettime(CLOCK_REALTIME, &by);
+	by.tv_sec += timeout_ms / 1000;
+	by.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (by.tv_nsec >= 1000000000L) {
+		by.tv_sec++;
+		by.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&d->reload_lock);
+	before = d->reloads;
+	/* The server loop reads SIGHUP from its signalfd, as from kill. */
+	kill(getpid(), SIGHUP);
+	while (d->reloads == before &&
+	       pthread_cond_timedwait(&d->reload_done, &d->reload_lock,
+				      &by) == 0)
+		;
+	if (d->reloads != before) {
+		rc = d->reload_ok;
+		snprintf(why, whysz, "%s", d->reload_why);
+	}
+	pthread_mutex_unlock(&d->reload_lock);
+	return rc;
 }
 
 /* The warnings of the file read at start (cfg_warn_fn), kept until
@@ -315,7 +362,7 @@ log_warning(void *arg, const char *msg)
  * settings bound at start (paths, user, group, workers) wait for a
  * restart. */
 static void
-reload(struct daemon *d)
+reload_config(struct daemon *d)
 {
 	struct cfg next;
 	struct words *words;
@@ -370,6 +417,27 @@ reload(struct daemon *d)
 	log_notice("configuration reloaded from %s", d->cfg_path);
 	daemon_event(d, "config-reload", "ok", d->cfg_path);
 	housekeeping_soon();	/* the new retention and windows */
+	reload_over(d, 1, "");
+}
+
+/*
+ * Under systemd (Type=notify) the daemon says when it serves, reloads and
+ * stops; without NOTIFY_SOCKET in the environment, as in any start
+ * outside systemd, sd_notify does nothing.  systemd 253 and later match a
+ * reload to its READY=1 by MONOTONIC_USEC (Type=notify-reload); 252
+ * ignores the field.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)now.tv_sec * 1000000ULL +
+			   (unsigned long long)now.tv_nsec / 1000);
+	reload_config(d);
+	sd_notify(0, "READY=1");
 }
 
 static int
@@ -390,7 +458,7 @@ block_signals(void)
 
 struct options {
 	const char *cfg_path;
-	int foreground, debug, test, init, setup_seal;
+	int foreground, debug, test, init, setup_seal, no_seal;
 };
 
 static int
@@ -401,6 +469,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "init", no_argument, NULL, 'I' },
 		{ "setup-seal", no_argument, NULL, 'S' },
+		{ "no-seal", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -426,6 +495,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'S':
 			o->setup_seal = 1;
 			break;
+		case 'N':
+			o->no_seal = 1;
+			break;
 		case 'V':
 			printf("policyd %s\n", POLICYD_VERSION);
 			exit(0);
@@ -437,7 +509,8 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (optind != argc || o->test + o->init + o->setup_seal > 1) {
+	if (optind != argc || o->test + o->init + o->setup_seal > 1 ||
+	    (o->no_seal && !o->init)) {
 		usage(stderr);
 		return -1;
 	}
@@ -669,9 +742,13 @@ init_only(const struct options *o, const struct cfg *c)
 		rc = open_state(c, 1, created, &id, &st, key, &made, err,
 				sizeof(err));
 	WIPE_OBJ(key);
-	if (rc == 0 && made.store)
+	if (rc == 0 && made.store && !o->no_seal)
 		rc = sealing_setup(c, st, id.uid, id.gid, stdout, err,
 				   sizeof(err));
+	else if (rc == 0 && made.store)
+		printf("policyd: the audit trail is not sealed: run policyd "
+		       "--setup-seal, the daemon stopped, on a terminal that "
+		       "is not logged\n");
 	store_close(st);
 	if (rc != 0) {
 		fprintf(stderr, "policyd: %s\n", err);
@@ -745,7 +822,9 @@ setup_seal_only(const struct options *o, const struct cfg *c)
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct daemon d = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER,
+			    .reload_lock = PTHREAD_MUTEX_INITIALIZER,
+			    .reload_done = PTHREAD_COND_INITIALIZER };
 	struct server *srv = NULL;
 	struct options o = { 0 };
 	char err[PATH_MAX + 256], *abs_path;
@@ -809,9 +888,11 @@ main(int argc, char **argv)
 	log_notice("policyd %s ready on %s (%u hash workers)", POLICYD_VERSION,
 		   d.cfg.runtime_dir, hash_workers());
 	report_start(&report, 0, "");
+	sd_notify(0, "READY=1");
 	stats_start();
 	daemon_event(&d, "daemon-start", "ok", "policyd " POLICYD_VERSION);
 	rc = server_run(srv, sigfd, reload, housekeeping) == 0 ? 0 : 1;
+	sd_notify(0, "STOPPING=1");
 	server_close(srv);	/* every request finished first */
 	srv = NULL;
 	daemon_event(&d, "daemon-stop", "ok", "");

@@ -165,6 +165,26 @@ give_socket(const char *path, uid_t owner, gid_t group)
 	return rc;
 }
 
+/* Root gives the socket to the daemon user (and admin.sock to the admin
+ * group).  A daemon started as its user (policyd.service) owns it
+ * already and can give it only a group it is a member of
+ * (SupplementaryGroups=). */
+static int
+own_socket(const char *path, uid_t owner, gid_t group, char *err,
+	   size_t errsz)
+{
+	if (geteuid() == 0 ? give_socket(path, owner, group) == 0
+			   : group == (gid_t)-1 ||
+				     give_socket(path, (uid_t)-1, group) == 0)
+		return 0;
+	if (geteuid() != 0 && errno == EPERM)
+		snprintf(err, errsz, "%s: cannot give it admin_group: the "
+			 "daemon's user is not a member of it", path);
+	else
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
 static int
 listen_at(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 	  size_t errsz)
@@ -183,12 +203,17 @@ listen_at(const char *path, mode_t mode, uid_t owner, gid_t group, char *err,
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind_with_mode(fd, &sa, mode) != 0 ||
-	    (geteuid() == 0 && give_socket(path, owner, group) != 0) ||
-	    listen(fd, 128) != 0) {
+	if (fd < 0 || bind_with_mode(fd, &sa, mode) != 0) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (own_socket(path, owner, group, err, errsz) != 0 ||
+	    listen(fd, 128) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	return fd;

@@ -44,3 +44,12 @@ stop_daemon() {
 	pid=
 	return $st
 }
+
+# src_make ARGS...: make in the source tree ($TOP) on the build under test,
+# which it never remakes (make -o), without what the suite's own make
+# passed down (jobserver, TSAN=1, SANITIZE=1).
+src_make() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u TSAN -u SANITIZE \
+		make -s -C "$TOP" BUILD="$B" -o "$B/policyd" -o "$B/policyctl" \
+		-o "$B/pam_policyd.so" "$@"
+}

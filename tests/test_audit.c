@@ -169,6 +169,21 @@ test_refusals_recorded(void **state)
 	assert_null(strstr(audit("--event config-reload"),
 			   "\"reason\":\"" POLICYD_VERSION "\""));
 	assert_non_null(strstr(audit("--event config-reload"), "deny"));
+	/* policyctl reload says the same, and waits for the outcome. */
+	assert_int_equal(t_sh("cp %s %s && printf '[lockout]\\ndeny = "
+			      "many\\n' >> %s", d.conf, bad, d.conf), 0);
+	{
+		char err[1024] = "";
+
+		assert_int_equal(td_ctl(&d, NULL, NULL, 0, err, sizeof(err),
+					"reload"), 1);
+		assert_non_null(strstr(err, "reload refused"));
+		assert_non_null(strstr(err, "deny"));
+		assert_int_equal(t_sh("mv %s %s", bad, d.conf), 0);
+		assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
+					"reload"), 0);
+		assert_non_null(strstr(out, "reloaded"));
+	}
 }
 
 static void
