@@ -350,6 +350,12 @@ $(BUILD)/bench/bench_password: $(BUILD)/pie/bench/bench_password.o $(TEST_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium sqlite3) -pthread
 
+$(BUILD)/bench/bench_seal: $(BUILD)/pie/bench/bench_seal.o $(TEST_LIB) \
+		$(BUILD)/pie/policyd/store_record.o \
+		$(BUILD)/pie/common/auditseal.o $(COMMON_PIE)
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,libsodium sqlite3) -pthread
+
 $(BUILD)/bench/bench_pam: $(BUILD)/pie/bench/bench_pam.o $(TEST_LIB) \
 		$(PAM_TEST_LIB) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
@@ -367,8 +373,8 @@ $(BUILD)/pie/bench/%.o: bench/%.c
 
 bench: deps
 	$(MAKE) all $(BUILD)/bench/bench_login $(BUILD)/bench/bench_password \
-		$(BUILD)/bench/bench_pam
-	@for b in bench_login bench_password bench_pam; do \
+		$(BUILD)/bench/bench_pam $(BUILD)/bench/bench_seal
+	@for b in bench_login bench_password bench_pam bench_seal; do \
 		dir=$$(mktemp -d); chmod 755 $$dir; \
 		QUICK=$(QUICK) POLICYD_BUILD=$$(pwd)/$(BUILD) \
 			POLICYD_TEST_DIR=$$dir $(BUILD)/bench/$$b; rc=$$?; \
