@@ -5,7 +5,10 @@
 # `make deb` builds the Debian package in build/deb/;
 # `make deps` installs the Debian packages the build and tests need.
 
-VERSION := 0.1.0
+# The one place the version is written: debian/changelog's first line.
+# It changes with the wire protocol and the schema (tests/test_version.sh).
+VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' \
+	debian/changelog)
 PKG_CONFIG ?= pkg-config
 
 ifeq ($(TSAN),1)

@@ -22,6 +22,10 @@
 #include "args.h"
 #include "client.h"
 #include "proto.h"
+
+#ifndef POLICYD_VERSION
+#define POLICYD_VERSION "unknown"
+#endif
 #include "text.h"
 #include "wipe.h"
 
@@ -167,7 +171,9 @@ ask_daemon_code(pam_handle_t *pamh, const struct args *a, uint8_t type,
 	wipe(req, sizeof(req));
 	client_close(&c);
 	if (a->debug)
-		pam_syslog(pamh, LOG_DEBUG, "request %u: %s", type,
+		pam_syslog(pamh, LOG_DEBUG, "pam_policyd " POLICYD_VERSION
+			   " (protocol %d): request %u: %s", PROTO_VERSION,
+			   type,
 			   status < 0 ? "no answer" : proto_status_name(status));
 	return status;
 }

@@ -18,6 +18,10 @@
 
 #include "client.h"
 #include "ctl.h"
+
+#ifndef POLICYD_VERSION
+#define POLICYD_VERSION "unknown"
+#endif
 #include "proto.h"
 #include "wipe.h"
 
@@ -487,6 +491,7 @@ main(int argc, char **argv)
 	static const struct option longs[] = {
 		{ "daemon-user", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct ctl c;
@@ -496,6 +501,10 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+S:h", longs, NULL)) != -1) {
 		if (ch == 'S') {
 			dir = optarg;
+		} else if (ch == 'V') {
+			printf("policyctl %s (protocol %d)\n", POLICYD_VERSION,
+			       PROTO_VERSION);
+			return 0;
 		} else if (ch == 'U') {
 			user = optarg;
 		} else {

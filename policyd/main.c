@@ -499,7 +499,9 @@ parse_args(int argc, char **argv, struct options *o)
 			o->no_seal = 1;
 			break;
 		case 'V':
-			printf("policyd %s\n", POLICYD_VERSION);
+			printf("policyd %s (protocol %d, schema %d)\n",
+			       POLICYD_VERSION, PROTO_VERSION,
+			       store_schema_version());
 			exit(0);
 		case 'h':
 			usage(stdout);

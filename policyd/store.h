@@ -94,6 +94,8 @@ int store_exists(const char *path, char *err, size_t errsz);
  * returns STORE_ERROR with a reason in err and leaves the file as it
  * was. */
 #define STORE_CREATE 1
+/* The schema version this build creates and migrates to. */
+int store_schema_version(void);
 int store_open(const char *path, int flags, struct store **out, char *err,
 	       size_t errsz);
 void store_close(struct store *st);

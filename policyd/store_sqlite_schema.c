@@ -111,6 +111,12 @@ static const char *const migrations[] = {
 #define KEY_CHECK_VERSION 8
 #define SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(migrations[0]))
 
+int
+store_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
 /* PRAGMA application_id of a policyd store, from version 7 on: "PLCY" in
  * ASCII (1347175257), at offset 68 of the file's header, where tools
  * that tell SQLite files apart look. */

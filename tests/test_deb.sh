@@ -29,7 +29,8 @@ src_make deb-build DEB_DIR="$T/deb" > "$T/deb.log" 2>&1 ||
 	{ tail -n 40 "$T/deb.log"; echo "FAIL: make deb-build"; exit 1; }
 ok "dpkg-buildpackage -b builds it, lintian reports no error or warning"
 
-version=$(sed -n 's/^VERSION := //p' "$TOP/Makefile")
+version=$(awk 'NR == 1 { gsub(/[()]/, "", $2); print $2 }' \
+	"$TOP/debian/changelog")
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 deb=$T/deb/policyd_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).deb
 [ -f "$deb" ] || { ls "$T/deb"; echo "FAIL: no $deb"; exit 1; }

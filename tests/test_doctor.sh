@@ -289,7 +289,7 @@ printf 'auth required pam_policyd.so socket=%s/run/pam.sock daemon_user=root\nac
 if command -v unshare > /dev/null 2>&1 &&
 	unshare -m --propagation private sh -c "mount --bind '$R/etc/pam.d' /etc/pam.d &&
 		'$CTL' doctor > '$T/out' 2> '$T/err'; exit 0" 2> /dev/null; then
-	has "sshd: ok: daemon: policyd $(sed -n 's/^VERSION := //p' "$TOP/Makefile") answers on $T/run/pam.sock (daemon user root)" \
+	has "sshd: ok: daemon: policyd $(awk 'NR == 1 { gsub(/[()]/, "", $2); print $2 }' "$TOP/debian/changelog") answers on $T/run/pam.sock (daemon user root)" \
 		"a reachable daemon is said to answer"
 	has "sshd: error: daemon: $T/run/nosuch.sock: No such file or directory; logins through this service fail" \
 		"an unreachable socket is an error"
