@@ -30,6 +30,9 @@ static struct {
 	pthread_mutex_t lock;
 	char command[PATH_MAX];
 	unsigned interval;		/* seconds between two of a kind */
+	unsigned burst;			/* unknown names a minute that alert */
+	time_t burst_start;		/* the minute being counted */
+	unsigned burst_seen;
 	struct {
 		char kind[16];
 		time_t last;		/* when one of the kind last ran */
@@ -39,12 +42,37 @@ static struct {
 } alerts = { .lock = PTHREAD_MUTEX_INITIALIZER, .interval = 60 };
 
 void
-alert_configure(const char *command, unsigned interval)
+alert_configure(const char *command, unsigned interval, unsigned burst)
 {
 	pthread_mutex_lock(&alerts.lock);
 	snprintf(alerts.command, sizeof(alerts.command), "%s", command);
 	alerts.interval = interval > 0 ? interval : 1;
+	alerts.burst = burst;
 	pthread_mutex_unlock(&alerts.lock);
+}
+
+void
+alert_unknown_name(const struct audit_rec *r)
+{
+	time_t now = time(NULL);
+	unsigned seen = 0, burst;
+
+	pthread_mutex_lock(&alerts.lock);
+	burst = alerts.burst;
+	if (burst > 0) {
+		if (now - alerts.burst_start >= 60) {
+			alerts.burst_start = now;
+			alerts.burst_seen = 0;
+		}
+		seen = ++alerts.burst_seen;
+	}
+	pthread_mutex_unlock(&alerts.lock);
+	if (seen == 0 || seen != burst)
+		return;
+	log_warn("%u failed logins of names that are not users within a "
+		 "minute: a password spray or a list of names being tried",
+		 seen);
+	alert_fire("unknown-burst", r);
 }
 
 static void

@@ -12,9 +12,16 @@
 
 #include "audit.h"
 
-/* The program to run ("" for none) and the seconds between two alerts
- * of a kind; at start and on SIGHUP. */
-void alert_configure(const char *command, unsigned interval);
+/* The program to run ("" for none), the seconds between two alerts of a
+ * kind, and how many failures of unknown names within a minute make an
+ * unknown-burst alert (0: none); at start and on SIGHUP. */
+void alert_configure(const char *command, unsigned interval,
+		     unsigned burst);
+
+/* A failed login of a name that is not a user (r, its record): the one
+ * that makes `burst` of them within a minute logs a warning and fires an
+ * unknown-burst alert. */
+void alert_unknown_name(const struct audit_rec *r);
 
 /* Runs the command for r, a committed record, as an alert of this kind
  * (lock, lock-source, admin); within alert_interval of the last one of

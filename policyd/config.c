@@ -109,6 +109,8 @@ static const struct key keys[] = {
 	{ "audit", "alert_interval", K_DURATION, 1, 3600,
 	  FIELD(alert_interval) },
 	{ "audit", "seal_key_file", K_FILE, 0, 0, FIELD(seal_key_file) },
+	{ "audit", "alert_unknown_burst", K_UINT, 0, 1000000,
+	  FIELD(alert_unknown_burst) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -194,6 +196,7 @@ cfg_defaults(struct cfg *c)
 		 "/etc/policyd/totp.key");
 	c->audit_retention = 365 * 86400;
 	c->alert_interval = 60;
+	c->alert_unknown_burst = 20;
 }
 
 __attribute__((format(printf, 3, 4))) static void

@@ -96,6 +96,7 @@ struct cfg {
 	uint32_t audit_retention;	/* seconds; 0 keeps every record */
 	char alert_command[PATH_MAX];	/* "" for none */
 	uint32_t alert_interval;	/* seconds between alerts of a kind */
+	uint32_t alert_unknown_burst;	/* unknown names a minute: alert */
 	char seal_key_file[PATH_MAX];	/* "": seal.key beside database */
 };
 

@@ -226,6 +226,8 @@ record_failure(struct store *st, const struct where *w,
 		return;
 	for (size_t i = 0; i < n; i++)
 		audit_done(recs[i]);
+	if (first != NULL && strcmp(w->user, "(unknown)") == 0)
+		alert_unknown_name(first);
 	if (t->newly_locked == 0)
 		return;
 	stats_add(STAT_LOCKOUTS, (uint64_t)t->newly_locked);

@@ -402,7 +402,8 @@ reload_config(struct daemon *d)
 		log_warn("totp key_file takes effect at the next start");
 	d->cfg.totp = next.totp;
 	d->cfg.audit_retention = next.audit_retention;
-	alert_configure(next.alert_command, next.alert_interval);
+	alert_configure(next.alert_command, next.alert_interval,
+			next.alert_unknown_burst);
 	if (strcmp(next.runtime_dir, d->cfg.runtime_dir) != 0 ||
 	    strcmp(next.database, d->cfg.database) != 0 ||
 	    strcmp(next.user, d->cfg.user) != 0 ||
@@ -620,7 +621,8 @@ start(struct daemon *d, struct server **srv, char *err, size_t errsz)
 	d->words = words_load(&d->cfg, err, errsz);
 	if (d->words == NULL || paths_checked(&d->cfg, id.uid, err, errsz))
 		return EX_CONFIG;
-	alert_configure(d->cfg.alert_command, d->cfg.alert_interval);
+	alert_configure(d->cfg.alert_command, d->cfg.alert_interval,
+			d->cfg.alert_unknown_burst);
 	d->admin_gid = id.admin_gid;
 	d->have_admin_gid = id.have_admin_gid;
 	if (hash_init(&d->cfg.argon2, d->cfg.hash_workers,

@@ -62,6 +62,7 @@ check_valid(const struct cfg *c)
 	check(c->blocklist[0] == '\0' || c->blocklist[0] == '/');
 	check(c->alert_command[0] == '\0' || c->alert_command[0] == '/');
 	check(c->alert_interval >= 1 && c->alert_interval <= 3600);
+	check(c->alert_unknown_burst <= 1000000);
 	check(c->max_connections >= 1 && c->request_timeout >= 1);
 	check(a->parallelism >= 1 && a->time >= 1);
 	check(a->memory_kib >= 8 * a->parallelism);

@@ -363,7 +363,7 @@ test_alert_command(void **state)
 			      "summary=$POLICYD_SUMMARY\" >> %s\\n' > %s && "
 			      "chmod 755 %s", log, script, script), 0);
 	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n"
-		 "alert_interval = 2s\n", script);
+		 "alert_interval = 2s\nalert_unknown_burst = 3\n", script);
 	assert_int_equal(td_restart(&d, extra), 0);
 	ctl(PW "\n", "user add alerted --password-stdin", 0);
 	ctl(PW "\n", "user add alerted2 --password-stdin", 0);
@@ -391,6 +391,14 @@ test_alert_command(void **state)
 	assert_int_equal(t_sh("test $(grep -c '^lock ' %s) -eq 2 && "
 			      "test $(grep -c '^admin ' %s) -eq 2 && "
 			      "! grep 'time=0 ' %s", log, log, log), 0);
+	/* A third failure of names that are not users within a minute: a
+	 * spray, alerted and logged as a warning. */
+	for (int i = 0; i < 3; i++)
+		t_request(d.pam_sock, PROTO_AUTH, "no-such-name", "Wrong-1");
+	assert_true(lines_with(log, "unknown-burst unknown-burst auth "
+			       "(unknown) ", 1));
+	assert_true(td_log_has(&d, "[warning] alert_unknown_name: 3 failed "
+			       "logins of names that are not users"));
 	assert_int_equal(td_restart(&d, NULL), 0);
 }
 
