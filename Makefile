@@ -232,7 +232,7 @@ $(BUILD)/tests/test_store: $(BUILD)/pie/tests/test_store.o $(TEST_LIB) \
 		$(STORE_TEST_OBJ) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
-		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
+		$(call pc_libs,cmocka sqlite3 libsodium libsystemd) -pthread
 
 PAM_TEST_LIB := $(BUILD)/pie/tests/pamlib.o
 
@@ -290,7 +290,7 @@ $(BUILD)/tests/test_faults: $(BUILD)/pie/tests/test_faults.o $(TEST_LIB) \
 		$(STORE_TEST_OBJ) $(COMMON_PIE)
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ \
-		$(call pc_libs,cmocka sqlite3 libsodium) -pthread
+		$(call pc_libs,cmocka sqlite3 libsodium libsystemd) -pthread
 
 $(BUILD)/tests/test_sealing: $(BUILD)/pie/tests/test_sealing.o $(TEST_LIB) \
 		$(BUILD)/pie/policyd/store_record.o \
@@ -411,7 +411,7 @@ FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2
 FUZZ_SRC_auditrow := $(STORE_SQLITE_SRC) $(COMMON_SRC)
-FUZZ_PKGS_auditrow := sqlite3 libsodium
+FUZZ_PKGS_auditrow := sqlite3 libsodium libsystemd
 FUZZ_LIBS_auditrow := -pthread
 FUZZ_LEN_auditrow := 4096
 FUZZ_SRC_config := policyd/config.c policyd/trusted.c

@@ -1,12 +1,15 @@
 /* audit.c - see audit.h. */
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include <sodium.h>
+#include <systemd/sd-journal.h>
 
 #include "audit.h"
+#include "proto.h"
 #include "text.h"
 #include "store.h"
 
@@ -38,6 +41,61 @@ or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* Under systemd, whose journal reads the daemon's stderr (JOURNAL_STREAM
+ * is set then): records go to the journal with their fields apart. */
+static int
+under_journal(void)
+{
+	static int known, yes;
+
+	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+		const char *s = getenv("JOURNAL_STREAM");
+
+		__atomic_store_n(&yes, s != NULL && s[0] != '\0',
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&yes, __ATOMIC_RELAXED);
+}
+
+/* One field's value, cleaned as the line is: a control or invalid UTF-8
+ * would forge lines for whoever reads them as text. */
+static const char *
+clean(char *buf, size_t size, const char *v)
+{
+	snprintf(buf, size, "%s", or_empty(v));
+	text_clean(buf);
+	return buf;
+}
+
+/* The same record in the journal: MESSAGE is the syslog line, and each
+ * field is a POLICYD_* field of its own. */
+static void
+to_journal(const struct audit_rec *r, const char *line, const char *head)
+{
+	char f[7][PROTO_MAX_TEXT + 1], actor[sizeof(r->actor)];
+
+	sd_journal_send("MESSAGE=audit%s", line,
+			"PRIORITY=%d", LOG_NOTICE,
+			"SYSLOG_FACILITY=%d", LOG_AUTHPRIV >> 3,
+			"SYSLOG_IDENTIFIER=policyd",
+			"POLICYD_SEQ=%lld", (long long)r->id,
+			"POLICYD_HEAD=%s", head,
+			"POLICYD_EVENT=%s", clean(f[0], sizeof(f[0]), r->event),
+			"POLICYD_USER=%s", clean(f[1], sizeof(f[1]), r->user),
+			"POLICYD_HOST=%s", clean(f[2], sizeof(f[2]), r->host),
+			"POLICYD_SERVICE=%s",
+			clean(f[3], sizeof(f[3]), r->service),
+			"POLICYD_TTY=%s", clean(f[4], sizeof(f[4]), r->tty),
+			"POLICYD_RESULT=%s",
+			clean(f[5], sizeof(f[5]), r->result),
+			"POLICYD_REASON=%s",
+			clean(f[6], sizeof(f[6]), r->reason),
+			"POLICYD_ACTOR_UID=%lld", (long long)r->actor_uid,
+			"POLICYD_ACTOR=%s", clean(actor, sizeof(actor), r->actor),
+			NULL);
+}
+
 static void
 to_syslog(const struct audit_rec *r)
 {
@@ -61,7 +119,10 @@ to_syslog(const struct audit_rec *r)
 	put_kv(line, sizeof(line), &off, "actor_uid", uid);
 	put_kv(line, sizeof(line), &off, "actor", r->actor);
 	text_clean(line);	/* a control or invalid UTF-8 would forge lines */
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit%s", line);
+	if (under_journal())
+		to_journal(r, line, head);
+	else
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "audit%s", line);
 }
 
 int

@@ -546,6 +546,57 @@ group_teardown(void **state)
 	return td_stop(&d) == 0 ? 0 : -1;
 }
 
+/* Under systemd (JOURNAL_STREAM set), each record goes to the journal
+ * with its fields apart, the same as the syslog line: the daemon runs in
+ * a mount namespace of its own where the journal's socket is this
+ * test's (root only). */
+static void
+test_journal(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char prog[PATH_MAX + 16], script[4 * PATH_MAX];
+	char *argv[] = { "/usr/bin/unshare", "-m", "--propagation", "private",
+			 "/bin/sh", "-c", script, NULL };
+	pthread_t tid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	syslog_len = 0;
+	t_fmt(sa.sun_path, "%s/journal.sock", d.dir);
+	syslog_fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(syslog_fd, (struct sockaddr *)&sa, sizeof(sa)),
+			 0);
+	pthread_create(&tid, NULL, syslog_reader, NULL);
+	td_stop(&d);
+	t_fmt(prog, "%s/policyd", t_build());
+	t_fmt(script,
+	      "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal && "
+	      "touch /run/systemd/journal/socket && mount --bind %s "
+	      "/run/systemd/journal/socket && JOURNAL_STREAM=8:1 exec %s -f "
+	      "-c %s", sa.sun_path, prog, d.conf);
+	assert_int_equal(td_start_argv(&d, argv), 0);
+	ctl(PW "\n", "user add journaled --password-stdin", 0);
+	t_request(d.pam_sock, PROTO_AUTH, "journaled", "Wrong-Guess-82");
+	td_stop(&d);
+	shutdown(syslog_fd, SHUT_RDWR);
+	usleep(100000);
+	close(syslog_fd);
+	pthread_cancel(tid);
+	pthread_join(tid, NULL);
+	syslog_buf[syslog_len] = '\0';
+	assert_non_null(strstr(syslog_buf, "POLICYD_EVENT=user-add\n"));
+	assert_non_null(strstr(syslog_buf, "POLICYD_USER=journaled\n"));
+	assert_non_null(strstr(syslog_buf, "POLICYD_RESULT=fail\n"));
+	assert_non_null(strstr(syslog_buf, "POLICYD_SEQ="));
+	assert_non_null(strstr(syslog_buf, "POLICYD_HEAD="));
+	assert_non_null(strstr(syslog_buf, "SYSLOG_FACILITY=10\n"));
+	assert_non_null(strstr(syslog_buf, "PRIORITY=5\n"));
+	assert_non_null(strstr(syslog_buf, "MESSAGE=audit seq="));
+	assert_null(strstr(syslog_buf, "Wrong-Guess-82"));
+	assert_int_equal(td_start(&d), 0);
+}
+
 int
 main(void)
 {
@@ -557,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_refusals_recorded),
 		cmocka_unit_test(test_alert_command),
 		cmocka_unit_test(test_syslog),
+		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_tampering),
 	};
