@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "auditseal.h"
 #include "log.h"
@@ -25,6 +27,22 @@ sealing_path(const struct cfg *c, char *out, size_t outsz)
 		n = snprintf(out, outsz, "%.*s/seal.key",
 			     (int)(slash - c->database), c->database);
 	return n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+/* The trail failed its check at start: an attack alert, since the
+ * start is refused and no record can say it. */
+static void
+tampered(const char *why)
+{
+	struct audit_rec ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "seal-check";
+	ev.actor_uid = -1;
+	ev.result = "failed";
+	ev.reason = why;
+	ev.time = time(NULL);
+	alert_fire("audit-tampered", &ev);
 }
 
 int
@@ -52,6 +70,7 @@ sealing_start(const struct cfg *c, struct store *st, uid_t uid, char *err,
 	if (rc != STORE_OK) {
 		close(fd);
 		snprintf(err, errsz, "%s: %s", path, why);
+		tampered(why);
 		return -1;
 	}
 	return 0;

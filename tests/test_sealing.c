@@ -345,7 +345,29 @@ test_truncated(void **state)
 	assert_int_equal(td_stop(&d), 0);
 	tamper("DELETE FROM audit WHERE id >= (SELECT max(id) - 2 FROM "
 	       "audit)");
-	assert_int_not_equal(td_start(&d), 0);
+	/* The refused start also alerts: no record can say it. */
+	{
+		char script[PATH_MAX + 32], log[PATH_MAX + 32];
+		char extra[3 * PATH_MAX];
+
+		t_fmt(script, "%s/alert.sh", d.dir);
+		t_fmt(log, "%s/alerts.log", d.dir);
+		assert_int_equal(t_sh("printf '#!/bin/sh\\necho \"$1 "
+				      "$POLICYD_RESULT $POLICYD_REASON\" >> "
+				      "%s\\n' > %s && chmod 755 %s", log,
+				      script, script), 0);
+		t_fmt(extra, "[audit]\nalert_command = %s\n", script);
+		td_write_conf(&d, extra);
+		assert_int_not_equal(td_start(&d), 0);
+		for (int i = 0; i < 100 && t_sh("grep -q '^audit-tampered "
+						 "failed .*removed from its "
+						 "end' %s 2>/dev/null", log);
+		     i++)
+			usleep(20000);
+		assert_int_equal(t_sh("grep -q '^audit-tampered failed' %s",
+				      log), 0);
+		td_write_conf(&d, NULL);
+	}
 	assert_true(td_log_has(&d, "records were removed from its end"));
 	/* Without the host's key file, the chain alone still looks whole
 	 * (and grows again from the cut: each verify is a record too); the
