@@ -121,14 +121,15 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 # openssh-server also starts and enables the system's sshd on port 22
 # (Debian's postinst); the test neither uses nor stops it.  To keep it from
 # starting, create /etc/ssh/sshd_not_to_be_run before `make deps` (Debian's
-# switch, read by ssh.service and /etc/init.d/ssh).
+# switch, read by ssh.service and /etc/init.d/ssh).  mandoc is for
+# tests/test_manpages.sh only (it renders the man pages and lints them).
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
 	libunistring-dev openssh-server openssh-client python3-paramiko \
-	libsystemd-dev systemd
+	libsystemd-dev systemd mandoc
 # Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
 DEB_DEPS := debhelper dpkg-dev lintian
 
