@@ -29,6 +29,10 @@
 #define LOWER_HALF "\xe2\x96\x84"	/* U+2584 */
 #define FULL_BLOCK "\xe2\x96\x88"	/* U+2588 */
 
+/* Bright white on black for a row, and back to the terminal's own. */
+#define ROW_COLOUR "\033[97;40m"
+#define ROW_RESET "\033[0m"
+
 /* What libpng reports through its error callback. */
 struct png_failure {
 	char msg[160];
@@ -84,19 +88,22 @@ half_block(const QRcode *qr, int x, int y)
 }
 
 static int
-print_row(FILE *fp, const QRcode *qr, int y)
+print_row(FILE *fp, const QRcode *qr, int y, int colour)
 {
 	int x;
 
+	if (colour && fputs(ROW_COLOUR, fp) == EOF)
+		return -1;
 	for (x = -TERM_QUIET; x < qr->width + TERM_QUIET; x++)
 		if (fputs(half_block(qr, x, y), fp) == EOF)
 			return -1;
+	if (colour && fputs(ROW_RESET, fp) == EOF)
+		return -1;
 	return putc('\n', fp) == EOF ? -1 : 0;
 }
 
-/* Also returns -1 if writing to fp fails. */
 int
-qr_print_terminal(FILE *fp, const char *text)
+qr_print_terminal_mode(FILE *fp, const char *text, int colour)
 {
 	QRcode *qr;
 	int y, rc = 0;
@@ -105,9 +112,19 @@ qr_print_terminal(FILE *fp, const char *text)
 	if (qr == NULL)
 		return -1;
 	for (y = -TERM_QUIET; rc == 0 && y < qr->width + TERM_QUIET; y += 2)
-		rc = print_row(fp, qr, y);
+		rc = print_row(fp, qr, y, colour);
 	release(qr);
 	return rc;
+}
+
+int
+qr_print_terminal(FILE *fp, const char *text)
+{
+	const char *term = getenv("TERM");
+	int colour = isatty(fileno(fp)) && term != NULL && term[0] != '\0' &&
+		     strcmp(term, "dumb") != 0;
+
+	return qr_print_terminal_mode(fp, text, colour);
 }
 
 /* --- PNG -------------------------------------------------------------- */

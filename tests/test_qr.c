@@ -278,6 +278,45 @@ test_terminal_modules(void **state)
 	QRcode_free(qr);
 }
 
+/* With colour, every row is the plain row between bright white on black
+ * and a reset, so it reads on a light terminal too; without a terminal
+ * (the memstream above), no escape is written at all. */
+static void
+test_terminal_colour(void **state)
+{
+	const char *on = "\033[97;40m", *off = "\033[0m";
+	char *plain, *buf = NULL, *p, *q, *nl;
+	size_t len = 0;
+	FILE *fp;
+	int rc, rows = 0;
+
+	(void)state;
+	plain = render(URI, &rc);
+	assert_int_equal(rc, 0);
+	assert_null(strchr(plain, '\033'));
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(qr_print_terminal_mode(fp, URI, 1), 0);
+	assert_int_equal(fclose(fp), 0);
+	for (p = buf, q = plain; *p != '\0'; p = nl + 1) {
+		size_t row;
+
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		row = (size_t)(nl - p) - strlen(on) - strlen(off);
+		assert_memory_equal(p, on, strlen(on));
+		assert_memory_equal(nl - strlen(off), off, strlen(off));
+		assert_memory_equal(p + strlen(on), q, row);
+		assert_int_equal(q[row], '\n');
+		q += row + 1;
+		rows++;
+	}
+	assert_int_equal(*q, '\0');
+	assert_int_equal(rows, (qr_width(URI) + 4 + 1) / 2);
+	free(buf);
+	free(plain);
+}
+
 static void
 test_terminal_too_long(void **state)
 {
@@ -484,6 +523,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terminal_shape),
 		cmocka_unit_test(test_terminal_modules),
+		cmocka_unit_test(test_terminal_colour),
 		cmocka_unit_test(test_terminal_too_long),
 		cmocka_unit_test(test_png_written),
 		cmocka_unit_test(test_png_modules),
