@@ -5,7 +5,7 @@
 # profile ("end" made a jump over the rest of the Primary block and
 # pam_deny), in front of pam_permit standing in for pam_unix, so that any
 # fall-through would let the login in.  A member of the routing group
-# (nobody, through its primary group nogroup, for policyd-users) is
+# (nobody, through its primary group nogroup, for policyd-staff) is
 # decided by policyd alone: a wrong password, a locked account and a
 # daemon that is down are refused, and a password change goes to policyd.
 # Anyone else (daemon) never reaches pam_policyd.so.  (pam-auth-update
@@ -43,7 +43,7 @@ block() {
 		gsub(/=end/, "=" j)
 		sub(/pam_policyd\.so/, m " " s)
 		sub(/pam_unix\.so.*/, "pam_permit.so")
-		sub(/ingroup policyd-users/, "ingroup " g)
+		sub(/ingroup policyd-staff/, "ingroup " g)
 		print t "\t" $0
 	}' "$T/block"
 	printf '%s\trequisite\tpam_deny.so\n%s\trequired\tpam_permit.so\n' \
