@@ -111,6 +111,7 @@ step pam-profile sh "$TOP/tests/test_pam_profile.sh"
 step policyctl sh "$TOP/tests/test_cli.sh"
 step manpages sh "$TOP/tests/test_manpages.sh"
 step pamtester sh "$TOP/tests/test_pamtester.sh"
+step stacks sh "$TOP/tests/test_stacks.sh"
 step doctor sh "$TOP/tests/test_doctor.sh"
 step sshd sh "$TOP/tests/test_sshd.sh"
 

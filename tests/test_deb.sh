@@ -49,6 +49,13 @@ expected=$(sort -k3 <<EOF
 -rw-r--r-- root/root ./usr/share/doc/policyd/README.Debian
 -rw-r--r-- root/root ./usr/share/doc/policyd/changelog.gz
 -rw-r--r-- root/root ./usr/share/doc/policyd/copyright
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/login
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/screenlock
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/sshd
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/sshd-group-gated
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/stacked-after-pam_unix
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/su
+-rw-r--r-- root/root ./usr/share/doc/policyd/examples/pam.d/sudo
 -rw-r--r-- root/root ./usr/share/man/man5/policyd.conf.5.gz
 -rw-r--r-- root/root ./usr/share/man/man8/pam_policyd.8.gz
 -rw-r--r-- root/root ./usr/share/man/man8/policyctl.8.gz
