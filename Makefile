@@ -67,7 +67,8 @@ MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
 	common/auditseal.c policyctl/qr.c policyctl/doctor.c \
-	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c
+	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c \
+	policyctl/jsonout.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -129,7 +130,7 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
 	libunistring-dev openssh-server openssh-client python3-paramiko sudo \
-	libsystemd-dev systemd mandoc
+	libsystemd-dev systemd mandoc libjansson-dev
 # Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
 DEB_DEPS := debhelper dpkg-dev lintian
 
@@ -152,8 +153,9 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 		$(call pc_libs,$(DAEMON_PKGS) $(CTL_PKGS)) $(ZXCVBN_LIBS) \
 		$(PASSWDQC_LIBS) $(UNISTRING_LIBS) -pthread
 
-# inih: doctor reads the file names of policyd.conf as the daemon does.
-CTL_PKGS := libqrencode libpng libsodium inih
+# inih: doctor reads the file names of policyd.conf as the daemon does;
+# jansson: every --json document.
+CTL_PKGS := libqrencode libpng libsodium inih jansson
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
 	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
@@ -406,8 +408,9 @@ FUZZ_PKGS_reply := pam
 FUZZ_LIBS_reply := -pthread
 FUZZ_LEN_reply := 8192
 FUZZ_SRC_audit := policyctl/audit.c policyctl/show.c policyctl/verify.c \
-	policyd/store_record.c common/auditseal.c $(COMMON_SRC)
-FUZZ_PKGS_audit := libsodium
+	policyctl/jsonout.c policyd/store_record.c common/auditseal.c \
+	$(COMMON_SRC)
+FUZZ_PKGS_audit := libsodium jansson
 FUZZ_LEN_audit := 16384
 # policyctl's own complaints on stderr would swamp libFuzzer's output.
 FUZZ_OPTS_audit := -close_fd_mask=2

@@ -103,7 +103,7 @@ check_socket(const char *path, const char *sock, uid_t daemon_uid,
 
 	if (lstat(sock, &st) != 0) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return CLIENT_ECONNECT;
+		return errno == EACCES ? CLIENT_EACCES : CLIENT_ECONNECT;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errsz, "%s: not a socket", path);
@@ -140,7 +140,7 @@ find_socket(const char *path, uid_t daemon_uid, char *sock, size_t cap,
 	base = slash == NULL ? path : slash + 1;
 	if (realpath(dir, real) == NULL) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return CLIENT_ECONNECT;
+		return errno == EACCES ? CLIENT_EACCES : CLIENT_ECONNECT;
 	}
 	rc = check_tree(path, real, daemon_uid, err, errsz);
 	if (rc != 0)
@@ -186,6 +186,8 @@ connect_by(int fd, const struct sockaddr_un *sa, int64_t deadline_ms)
 	for (;;) {
 		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
 			return CLIENT_OK;
+		if (errno == EACCES || errno == EPERM)
+			return CLIENT_EACCES;
 		if (errno != EAGAIN && errno != EINTR)
 			return CLIENT_ECONNECT;
 		if (frame_now_ms() >= deadline_ms)
@@ -323,6 +325,8 @@ client_strerror(int rc)
 		return "policyd sent a malformed answer";
 	case CLIENT_ETOOBIG:
 		return "request too large";
+	case CLIENT_EACCES:
+		return "permission denied";
 	default:
 		return "connection to policyd failed";
 	}

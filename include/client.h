@@ -29,6 +29,8 @@ enum client_rc {
 	CLIENT_EPROTO = -4,	/* garbage, or a reply to another request */
 	CLIENT_EIO = -5,
 	CLIENT_ETOOBIG = -6,	/* request did not fit its buffer */
+	CLIENT_EACCES = -7,	/* the socket or a directory above is not
+				   open to this user */
 };
 
 struct pclient {

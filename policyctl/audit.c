@@ -1,15 +1,17 @@
 /*
- * audit.c - policyctl audit: the trail as a table or JSON lines, with
- * filters; policyctl audit verify: the chain, walked by the daemon.
+ * audit.c - policyctl audit: the trail as a table or one JSON array,
+ * with filters; policyctl audit verify: the chain, walked by the daemon.
  * The records' strings came from clients: the table shows them through
- * text_vis, JSON through json_string, never raw.
+ * text_vis, JSON through jtext (jsonout.h), never raw.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ctl.h"
+#include "jsonout.h"
 #include "text.h"
 
 struct filters {
@@ -39,42 +41,72 @@ parse_time(const char *s, uint64_t *t)
 	return *s != '\0' && *e == '\0' ? 0 : -1;
 }
 
-/* One option with its value into f; -1 if unknown or malformed. */
-static int
-take_option(const char *opt, const char *v, struct filters *f)
-{
-	if (strcmp(opt, "--user") == 0)
-		f->user = v;
-	else if (strcmp(opt, "--event") == 0)
-		f->event = v;
-	else if (strcmp(opt, "--source") == 0)
-		f->host = v;
-	else if (strcmp(opt, "--since") == 0)
-		return parse_time(v, &f->since);
-	else if (strcmp(opt, "--until") == 0)
-		return parse_time(v, &f->until);
-	else if (strcmp(opt, "--limit") == 0)
-		return (f->limit = strtoull(v, NULL, 10)) > 0 ? 0 : -1;
-	else
-		return -1;
-	return 0;
-}
-
+/* The filters and --json of argv (argv[0] the command's name) into f;
+ * 1 when --help was shown, -1 (told) on a usage error. */
 static int
 parse_filters(int argc, char **argv, struct filters *f, int *json)
 {
+	static const struct option longs[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "source", required_argument, NULL, 's' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int ch;
+
 	memset(f, 0, sizeof(*f));
 	f->until = UINT64_MAX >> 1;
 	f->limit = 100;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	optind = 0;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			f->user = optarg;
+			break;
+		case 'e':
+			f->event = optarg;
+			break;
+		case 's':
+			f->host = optarg;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_time(optarg, ch == 'S' ? &f->since
+							 : &f->until) != 0)
+				return usage_error("audit", "--%s %s: not a "
+						   "time (YYYY-MM-DD, "
+						   "YYYY-MM-DDTHH:MM:SS or "
+						   "seconds)", ch == 'S' ?
+						   "since" : "until", optarg);
+			break;
+		case 'n':
+			f->limit = strtoull(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' ||
+			    f->limit == 0)
+				return usage_error("audit", "--limit %s: not a "
+						   "positive number", optarg);
+			break;
+		case 'j':
 			*json = 1;
-		else if (i + 1 >= argc || take_option(argv[i], argv[i + 1],
-						       f) != 0)
+			break;
+		case 'h':
+			usage_of("audit", stdout);
+			return 1;
+		default:
+			fprintf(stderr, "Try 'policyctl audit --help'.\n");
 			return -1;
-		else
-			i++;
+		}
 	}
+	if (optind < argc)
+		return usage_error("audit", "unexpected argument '%s'",
+				   argv[optind]);
 	return 0;
 }
 
@@ -103,8 +135,10 @@ print_row(const struct wfield *rec, char v[8][PROTO_MAX_TEXT + 1],
 	       v[3][0] ? s[3] : "-", s[5], s[6], v[7][0] ? " by " : "", s[7]);
 }
 
+/* One record: a line of the table, or (arr not NULL) an object of the
+ * JSON array arr. */
 static void
-print_record(const struct wfield *rec, int json, int *n)
+print_record(const struct wfield *rec, json_t *arr)
 {
 	static const uint8_t tags[] = { PROTO_T_EVENT, PROTO_T_USER,
 					PROTO_T_RHOST, PROTO_T_SERVICE,
@@ -118,21 +152,23 @@ print_record(const struct wfield *rec, int json, int *n)
 	for (int i = 0; i < 8; i++)
 		text_of(rec, tags[i], v[i], sizeof(v[i]));
 	format_time(field_u64(NULL, rec, PROTO_T_TIME), when, sizeof(when));
-	if (!json) {
+	json_t *o;
+
+	if (arr == NULL) {
 		print_row(rec, v, when);
 		return;
 	}
-	if (json == 2 && (*n)++ > 0)
-		printf(",\n");
-	printf("{\"id\":%llu,\"time\":\"%s\"",
-	       (unsigned long long)field_u64(NULL, rec, PROTO_T_ID), when);
-	for (int i = 0; i < 8; i++) {
-		printf(",\"%s\":", keys[i]);
-		json_string(v[i]);
-	}
-	printf(",\"actor_uid\":%lld}%s",
-	       (long long)field_u64(NULL, rec, PROTO_T_ACTOR_UID),
-	       json == 2 ? "" : "\n");
+	o = json_object();
+	jset(o, "id", json_integer((json_int_t)field_u64(NULL, rec,
+							 PROTO_T_ID)));
+	jset(o, "time", jtext(when));
+	for (int i = 0; i < 8; i++)
+		jset(o, keys[i], jtext(v[i]));
+	/* The daemon sends the uid as unsigned 64 bits; -1 stays -1. */
+	jset(o, "actor_uid",
+	     json_integer((json_int_t)field_u64(NULL, rec,
+						 PROTO_T_ACTOR_UID)));
+	jpush(arr, o);
 }
 
 void
@@ -150,10 +186,11 @@ audit_put_filters(const struct ctl *c, struct wwriter *w)
 	wire_put_u64(w, PROTO_T_ID, c->audit_after);
 }
 
-/* One page of the query, printed; *more when the daemon has more. */
+/* One page of the query, printed or added to arr; *more when the daemon
+ * has more. */
 static int
-query_page(struct ctl *c, const struct filters *f, int json, uint64_t *after,
-	   int *more, int *n)
+query_page(struct ctl *c, const struct filters *f, json_t *arr,
+	   uint64_t *after, int *more)
 {
 	struct wreader r;
 	struct wfield rec;
@@ -173,7 +210,7 @@ query_page(struct ctl *c, const struct filters *f, int json, uint64_t *after,
 			*more = 1;
 		if (rec.tag != PROTO_T_RECORD)
 			continue;
-		print_record(&rec, json, n);
+		print_record(&rec, arr);
 		*after = field_u64(NULL, &rec, PROTO_T_ID);
 	}
 	return 0;
@@ -237,21 +274,37 @@ audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 }
 
 /* verify [--key K] [--anchor 'seq=N head=H']: with either, here. */
-static int
+int
 run_verify(struct ctl *c, int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *key = NULL, *anchor = NULL;
+	int ch;
 
-	for (int i = 1; i < argc; i += 2) {
-		if (i + 1 >= argc)
+	optind = 0;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		if (ch == 'k') {
+			key = optarg;
+		} else if (ch == 'a') {
+			anchor = optarg;
+		} else if (ch == 'h') {
+			usage_of("audit verify", stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "Try 'policyctl audit verify "
+					"--help'.\n");
 			return -1;
-		if (strcmp(argv[i], "--key") == 0)
-			key = argv[i + 1];
-		else if (strcmp(argv[i], "--anchor") == 0)
-			anchor = argv[i + 1];
-		else
-			return -1;
+		}
 	}
+	if (optind < argc)
+		return usage_error("audit verify", "unexpected argument '%s'",
+				   argv[optind]);
 	if (key == NULL && anchor == NULL)
 		return audit_verify(c);
 	return audit_verify_local(c, key, anchor);
@@ -262,34 +315,38 @@ run_audit(struct ctl *c, int argc, char **argv)
 {
 	struct filters f;
 	uint64_t after = 0;
-	int json = 0, more = 1, rc = 0, n = 0;
+	int json = 0, more = 1, rc = 0;
+	json_t *arr;
 
-	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
-		return run_verify(c, argc, argv);
-	if (parse_filters(argc, argv, &f, &json) != 0)
-		return -1;
+	rc = parse_filters(argc, argv, &f, &json);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
+	arr = json ? json_array() : NULL;
 	if (!json)
 		printf("%-6s %-20s %-18s %-12s %-15s %-8s %-8s %s\n", "ID",
 		       "TIME", "EVENT", "USER", "HOST", "SERVICE", "RESULT",
 		       "REASON");
 	while (more && rc == 0 && f.limit > 0)
-		rc = query_page(c, &f, json, &after, &more, &n);
-	return rc;
+		rc = query_page(c, &f, arr, &after, &more);
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	return json ? jprint(arr) : 0;
 }
 
 int
-export_audit(struct ctl *c, const char *user)
+export_audit(struct ctl *c, const char *user, json_t *arr)
 {
 	struct filters f;
 	uint64_t after = 0;
-	int more = 1, rc = 0, n = 0;
+	int more = 1, rc = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.user = user;
 	f.until = UINT64_MAX >> 1;
 	f.limit = 1000;
 	while (more && rc == 0)
-		rc = query_page(c, &f, 2, &after, &more, &n);
-	printf("\n");
+		rc = query_page(c, &f, arr, &after, &more);
 	return rc;
 }

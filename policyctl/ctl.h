@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "proto.h"
 #include "wire.h"
 
@@ -46,6 +48,15 @@ int call(struct ctl *c, uint8_t type, const char *user, const char *pw,
 	 const char *after, const char *rhost);
 /* A line without its newline; -1 at EOF or if too long. */
 int read_line(FILE *fp, char *buf, size_t size);
+/* A secret from standard input: a line, read with echo off when it is
+ * a terminal; -1 at EOF, if too long, or if echo cannot be turned off. */
+int read_stdin_secret(char *buf, size_t size);
+/* The usage text: all commands, or the one named by words (-1: none). */
+void usage(FILE *fp);
+int usage_of(const char *words, FILE *fp);
+/* "policyctl WORDS: <message>" and the hint to --help; returns -1. */
+int usage_error(const char *words, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Asks on the terminal without echo. */
 int ask_tty(FILE *tty, const char *prompt, char *buf, size_t size);
 /* A verb on one user, with a new password when with_password. */
@@ -54,11 +65,13 @@ int cmd_simple(struct ctl *c, uint8_t type, const char *name,
 
 /* show.c: listing and showing. */
 void format_time(uint64_t t, char *buf, size_t size);
-void json_string(const char *s);
 uint64_t field_u64(const struct wmsg *m, const struct wfield *rec,
 		   uint8_t tag);
 int cmd_list(struct ctl *c);
 int cmd_show(struct ctl *c, const char *name);
+/* user show NAME as a JSON object, or NULL with the exit status in *rc
+ * (the refusal told on stderr). */
+json_t *show_json(struct ctl *c, const char *name, int *rc);
 int cmd_locks(struct ctl *c);
 int cmd_stats(struct ctl *c, int prometheus, const char *textfile_dir);
 int cmd_status(struct ctl *c);
@@ -73,14 +86,18 @@ int audit_verify_local(struct ctl *c, const char *key_text,
 
 /* audit.c: the audit trail. */
 struct filters;
+/* audit [filters] and audit verify [--key K] [--anchor A]; argv[0] is
+ * the command's name, then its options.  -1 on a usage error (told). */
 int run_audit(struct ctl *c, int argc, char **argv);
-/* The user's audit records as the elements of a JSON array. */
-int export_audit(struct ctl *c, const char *user);
+int run_verify(struct ctl *c, int argc, char **argv);
+/* The user's audit records, appended to the JSON array arr. */
+int export_audit(struct ctl *c, const char *user, json_t *arr);
 /* Adds the audit filters of c to a request being built. */
 void audit_put_filters(const struct ctl *c, struct wwriter *w);
 
-/* doctor.c: policyctl doctor [--root DIR] [-c FILE] [--json]; 0 no
- * error, 1 an error found, 2 (EXIT_USAGE) bad --root; -1 usage. */
+/* doctor.c: policyctl doctor [--root DIR] [-c FILE] [--json] (argv[0]
+ * its name); 0 no error, 1 an error found, 2 (EXIT_USAGE) bad --root;
+ * -1 usage (told). */
 int run_doctor(struct ctl *c, int argc, char **argv);
 
 /* totp.c: enrolment, by an administrator or (self) by the user. */

@@ -4,16 +4,18 @@
  * DOCTOR).  It reads files and pings the daemon; it changes nothing.
  *
  * Findings keep the raw text of the files they quote; every string is
- * made safe where it is printed (text_vis, json_string), since a PAM
+ * made safe where it is printed (text_vis, jtext), since a PAM
  * file or a file name may hold escape sequences or forged lines.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "jsonout.h"
 #include "doctor.h"
 #include "text.h"
 
@@ -97,32 +99,34 @@ print_text(const struct doctor *d, const char *root)
 
 /* {"root":..., "groups":[{"name":..., "findings":[...]}, ...],
  *  "errors":N, "warnings":N} */
-static void
+static int
 print_json(const struct doctor *d, const char *root)
 {
+	json_t *doc = json_object(), *groups = json_array();
+	json_t *group = NULL, *findings = NULL, *o;
 	size_t errors, warnings;
 
-	printf("{\"root\":");
-	json_string(root);
-	printf(",\"groups\":[");
+	jset(doc, "root", jtext(root));
 	for (size_t i = 0; i < d->n; i++) {
 		if (i == 0 || strcmp(d->v[i].group, d->v[i - 1].group) != 0) {
-			printf(i == 0 ? "{\"name\":" : "]},{\"name\":");
-			json_string(d->v[i].group);
-			printf(",\"findings\":[");
-		} else {
-			putchar(',');
+			group = json_object();
+			findings = json_array();
+			jset(group, "name", jtext(d->v[i].group));
+			jset(group, "findings", json_incref(findings));
+			jpush(groups, group);
+			json_decref(findings);
 		}
-		printf("{\"severity\":\"%s\",\"check\":",
-		       sev_name(d->v[i].sev));
-		json_string(d->v[i].check);
-		printf(",\"message\":");
-		json_string(d->v[i].msg);
-		putchar('}');
+		o = json_object();
+		jset(o, "severity", jtext(sev_name(d->v[i].sev)));
+		jset(o, "check", jtext(d->v[i].check));
+		jset(o, "message", jtext(d->v[i].msg));
+		jpush(findings, o);
 	}
 	count(d, &errors, &warnings);
-	printf("%s],\"errors\":%zu,\"warnings\":%zu}\n", d->n ? "]}" : "",
-	       errors, warnings);
+	jset(doc, "groups", groups);
+	jset(doc, "errors", json_integer((json_int_t)errors));
+	jset(doc, "warnings", json_integer((json_int_t)warnings));
+	return jprint(doc);
 }
 
 struct doctor_args {
@@ -130,22 +134,48 @@ struct doctor_args {
 	int json;
 };
 
-/* --root DIR, -c FILE (--config), --json; -1 on anything else. */
+/* --root DIR, -c FILE (--config), --json; 1 when --help was shown, -1
+ * (told) on anything else. */
 static int
 doctor_flags(int argc, char **argv, struct doctor_args *a)
 {
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	static const struct option longs[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	optind = 0;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			a->root = optarg;
+			break;
+		case 'c':
+			if (optarg[0] != '/')
+				return usage_error("doctor", "-c %s: the "
+						   "configuration's path must "
+						   "be absolute", optarg);
+			a->config = optarg;
+			break;
+		case 'j':
 			a->json = 1;
-		else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
-			a->root = argv[++i];
-		else if ((strcmp(argv[i], "-c") == 0 ||
-			  strcmp(argv[i], "--config") == 0) && i + 1 < argc &&
-			 argv[i + 1][0] == '/')
-			a->config = argv[++i];
-		else
+			break;
+		case 'h':
+			usage_of("doctor", stdout);
+			return 1;
+		default:
+			fprintf(stderr, "Try 'policyctl doctor --help'.\n");
 			return -1;
+		}
 	}
+	if (optind < argc)
+		return usage_error("doctor", "unexpected argument '%s'",
+				   argv[optind]);
 	return 0;
 }
 
@@ -183,8 +213,9 @@ run_doctor(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)c;
-	if (doctor_flags(argc, argv, &a) != 0)
-		return -1;
+	rc = doctor_flags(argc, argv, &a);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
 	rc = set_root(&d, a.root, shown, sizeof(shown));
 	if (rc != 0)
 		return rc;
@@ -194,12 +225,14 @@ run_doctor(struct ctl *c, int argc, char **argv)
 	if (d.full)
 		fprintf(stderr, "policyctl: doctor: out of memory: findings "
 				"are missing\n");
-	if (a.json)
-		print_json(&d, shown);
-	else
-		print_text(&d, shown);
 	count(&d, &errors, &warnings);
 	rc = errors > 0 || d.full ? EXIT_REFUSED : 0;
+	if (a.json) {
+		if (print_json(&d, shown) != 0)
+			rc = EXIT_USAGE;
+	} else {
+		print_text(&d, shown);
+	}
 	free(d.v);
 	return rc;
 }

@@ -2,7 +2,7 @@
  * show.c - policyctl's listings: users, one user, locks, counters.
  *
  * Every string from the daemon is printed through text_vis (in tables and
- * human text) or json_string (in JSON): host, service and user names come
+ * human text) or jtext (in JSON, see jsonout.h): host, service and user names come
  * from clients, and raw they could clear the administrator's screen or
  * forge lines of the listing.
  */
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "jsonout.h"
 #include "proto.h"
 #include "text.h"
 #include "wipe.h"
@@ -72,57 +73,36 @@ read_user_view(const struct wfield *rec, struct user_view *v)
 	return 0;
 }
 
-/* Names are limited to [A-Za-z0-9._-$] by policyd, but the tool does not
- * rely on that.  Valid UTF-8 is written as it is (JSON is UTF-8); control
- * characters (C1 too) and U+2028/U+2029 are escaped as \uXXXX, and a
- * byte that is not UTF-8, which JSON cannot carry, becomes U+FFFD. */
-void
-json_string(const char *s)
+/* One user as a JSON object: what the list shows, and with detail the
+ * hash's cost (show adds the login state). */
+static json_t *
+user_json(const struct user_view *v, int detail)
 {
-	uint32_t cp;
-	size_t n;
+	char created[32], changed[32];
+	json_t *o = json_object();
 
-	putchar('"');
-	for (; *s != '\0'; s += n) {
-		n = text_utf8(s, &cp);
-		if (n == 0) {
-			printf("\\ufffd");
-			n = 1;
-		} else if (cp == '"' || cp == '\\') {
-			printf("\\%c", (char)cp);
-		} else if (text_is_control(cp) || cp == 0x2028 ||
-			   cp == 0x2029) {
-			printf("\\u%04x", (unsigned)cp);
-		} else {
-			fwrite(s, 1, n, stdout);
-		}
-	}
-	putchar('"');
+	format_time(v->created, created, sizeof(created));
+	format_time(v->pw_changed, changed, sizeof(changed));
+	jset(o, "name", jtext(v->name));
+	jset(o, "id", json_integer((json_int_t)v->id));
+	jset(o, "disabled", json_boolean(v->disabled));
+	jset(o, "created", jtext(created));
+	jset(o, "password_changed", jtext(changed));
+	jset(o, "must_change", json_boolean(v->must_change));
+	if (detail)
+		jset(o, "password_hash", jtext(v->cost));
+	return o;
 }
 
 static void
-print_user(const struct user_view *v, int json, int detail)
+print_user(const struct user_view *v, int detail)
 {
 	char created[32], changed[32], name[TEXT_VIS_SIZE(PROTO_MAX_NAME)];
 	char cost[VIS_TEXT];
 
 	format_time(v->created, created, sizeof(created));
 	format_time(v->pw_changed, changed, sizeof(changed));
-	if (json) {
-		printf("{\"name\":");
-		json_string(v->name);
-		printf(",\"id\":%llu,\"disabled\":%s,\"created\":\"%s\","
-		       "\"password_changed\":\"%s\",\"must_change\":%s",
-		       (unsigned long long)v->id,
-		       v->disabled ? "true" : "false", created, changed,
-		       v->must_change ? "true" : "false");
-		if (detail) {
-			printf(",\"password_hash\":");
-			json_string(v->cost);
-		} else {
-			printf("}");	/* show adds its login state first */
-		}
-	} else if (detail) {
+	if (detail) {
 		printf("name:             %s\nid:               %llu\n"
 		       "state:            %s\ncreated:          %s\n"
 		       "password changed: %s\nmust change:      %s\n"
@@ -138,9 +118,10 @@ print_user(const struct user_view *v, int json, int detail)
 	}
 }
 
-/* Prints one page of a list; returns 1 if more follow, -1 on garbage. */
+/* Prints one page of a list, or adds it to the array list; returns 1
+ * if more follow, -1 on garbage. */
 static int
-print_page(struct ctl *c, char *after, int *first)
+print_page(struct ctl *c, char *after, json_t *list)
 {
 	struct wreader r = c->msg.fields;
 	struct user_view v;
@@ -154,10 +135,10 @@ print_page(struct ctl *c, char *after, int *first)
 		}
 		if (f.tag != PROTO_T_RECORD || read_user_view(&f, &v) != 0)
 			return -1;
-		if (c->json)
-			printf("%s", *first ? "" : ",\n");
-		print_user(&v, c->json, 0);
-		*first = 0;
+		if (list != NULL)
+			jpush(list, user_json(&v, 0));
+		else
+			print_user(&v, 0);
 		memcpy(after, v.name, sizeof(v.name));
 	}
 	return rc < 0 ? -1 : more;
@@ -167,28 +148,29 @@ int
 cmd_list(struct ctl *c)
 {
 	char after[PROTO_MAX_NAME + 1] = "";
+	json_t *list = c->json ? json_array() : NULL;
 	int first = 1, more, rc;
 
 	do {
 		rc = call(c, PROTO_USER_LIST, NULL, NULL, after, NULL);
-		if (rc != 0)
+		if (rc == 0 && c->msg.status != PROTO_OK)
+			rc = refused(c, "");
+		if (rc != 0) {
+			json_decref(list);
 			return rc;
-		if (c->msg.status != PROTO_OK)
-			return refused(c, "");
-		if (first && c->json)
-			printf("[");
-		else if (first)
+		}
+		if (first && !c->json)
 			printf("%-32s %-8s %-20s %s\n", "NAME", "STATE",
 			       "CREATED", "PASSWORD CHANGED");
-		more = print_page(c, after, &first);
+		first = 0;
+		more = print_page(c, after, list);
 		if (more < 0) {
 			fprintf(stderr, "policyctl: malformed list\n");
+			json_decref(list);
 			return EXIT_USAGE;
 		}
 	} while (more);
-	if (c->json)
-		printf("]\n");
-	return 0;
+	return c->json ? jprint(list) : 0;
 }
 
 uint64_t
@@ -221,17 +203,19 @@ format_until(int locked, uint64_t until, char *buf, size_t size)
 		format_time(until, buf, size);
 }
 
-/* The counted failures of `user show`, as text lines or a JSON array. */
+/* The counted failures of `user show`, as text lines or into the JSON
+ * array arr. */
 static void
-print_failures(const struct ctl *c)
+print_failures(const struct ctl *c, json_t *arr)
 {
 	char when[32], rhost[PROTO_MAX_TEXT + 1], service[PROTO_MAX_TEXT + 1];
 	char vr[VIS_TEXT], vs[VIS_TEXT];
 	struct wreader r = c->msg.fields;
 	struct wfield f, x;
-	int n = 0;
+	json_t *o;
 
-	printf(c->json ? ",\"failures\":[" : "failures:\n");
+	if (arr == NULL)
+		printf("failures:\n");
 	while (wire_next(&r, &f) == 1) {
 		if (f.tag != PROTO_T_FAILURE)
 			continue;
@@ -242,24 +226,24 @@ print_failures(const struct ctl *c)
 			wire_str(&x, rhost, sizeof(rhost));
 		if (wire_find_in(&f, PROTO_T_SERVICE, &x) == 0)
 			wire_str(&x, service, sizeof(service));
-		if (!c->json) {
+		if (arr == NULL) {
 			printf("  %s  %-20s %s\n", when,
 			       rhost[0] ? vis(vr, sizeof(vr), rhost)
 					: "(local)",
 			       vis(vs, sizeof(vs), service));
 			continue;
 		}
-		printf("%s{\"time\":\"%s\",\"host\":", n++ ? "," : "", when);
-		json_string(rhost);
-		printf(",\"service\":");
-		json_string(service);
-		printf("}");
+		o = json_object();
+		jset(o, "time", jtext(when));
+		jset(o, "host", jtext(rhost));
+		jset(o, "service", jtext(service));
+		jpush(arr, o);
 	}
-	printf(c->json ? "]" : "");
 }
 
+/* The login state of `user show`: as text, or into the JSON object o. */
 static void
-print_login_state(const struct ctl *c)
+print_login_state(const struct ctl *c, json_t *o)
 {
 	char last[32], until[32], host[PROTO_MAX_TEXT + 1] = "";
 	char vh[VIS_TEXT];
@@ -281,14 +265,20 @@ print_login_state(const struct ctl *c)
 		state = 0;
 	uint64_t history = field_u64(&c->msg, NULL, PROTO_T_HISTORY);
 
-	if (c->json) {
-		printf(",\"totp\":\"%s\",\"recovery_codes_left\":%llu,"
-		       "\"password_history\":%llu", states[state],
-		       (unsigned long long)codes, (unsigned long long)history);
-		printf(",\"last_login\":\"%s\",\"last_host\":", last);
-		json_string(host);
-		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
-		       (unsigned long long)failed, until);
+	if (o != NULL) {
+		json_t *failures = json_array();
+
+		jset(o, "totp", jtext(states[state]));
+		jset(o, "recovery_codes_left", json_integer((json_int_t)codes));
+		jset(o, "password_history",
+		     json_integer((json_int_t)history));
+		jset(o, "last_login", jtext(last));
+		jset(o, "last_host", jtext(host));
+		jset(o, "failed_since_login",
+		     json_integer((json_int_t)failed));
+		jset(o, "locked", jtext(until));
+		print_failures(c, failures);
+		jset(o, "failures", failures);
 	} else {
 		printf("totp:             %s (%llu recovery codes left)\n"
 		       "password history: %llu earlier passwords kept (as "
@@ -298,9 +288,31 @@ print_login_state(const struct ctl *c)
 		       "locked:           %s\n", last, host[0] ? " from " : "",
 		       vis(vh, sizeof(vh), host), (unsigned long long)failed,
 		       until);
+		print_failures(c, NULL);
 	}
-	print_failures(c);
-	printf(c->json ? "}\n" : "");
+}
+
+json_t *
+show_json(struct ctl *c, const char *name, int *rc)
+{
+	struct user_view v;
+	struct wfield rec;
+	json_t *o;
+
+	*rc = call(c, PROTO_USER_SHOW, name, NULL, NULL, NULL);
+	if (*rc == 0 && c->msg.status != PROTO_OK)
+		*rc = refused(c, name);
+	if (*rc != 0)
+		return NULL;
+	if (wire_find(&c->msg, PROTO_T_RECORD, &rec) != 0 ||
+	    read_user_view(&rec, &v) != 0) {
+		fprintf(stderr, "policyctl: malformed answer\n");
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	o = user_json(&v, 1);
+	print_login_state(c, o);
+	return o;
 }
 
 int
@@ -308,8 +320,14 @@ cmd_show(struct ctl *c, const char *name)
 {
 	struct user_view v;
 	struct wfield rec;
-	int rc = call(c, PROTO_USER_SHOW, name, NULL, NULL, NULL);
+	json_t *o;
+	int rc;
 
+	if (c->json) {
+		o = show_json(c, name, &rc);
+		return rc != 0 ? rc : jprint(o);
+	}
+	rc = call(c, PROTO_USER_SHOW, name, NULL, NULL, NULL);
 	if (rc != 0)
 		return rc;
 	if (c->msg.status != PROTO_OK)
@@ -319,8 +337,8 @@ cmd_show(struct ctl *c, const char *name)
 		fprintf(stderr, "policyctl: malformed answer\n");
 		return EXIT_USAGE;
 	}
-	print_user(&v, c->json, 1);
-	print_login_state(c);
+	print_user(&v, 1);
+	print_login_state(c, NULL);
 	return 0;
 }
 
@@ -330,14 +348,17 @@ cmd_locks(struct ctl *c)
 	char key[PROTO_MAX_TEXT + 1], since[32], until[32], vk[VIS_TEXT];
 	struct wreader r;
 	struct wfield f, x;
-	int rc = call(c, PROTO_LOCKS, NULL, NULL, NULL, NULL), n = 0;
+	int rc = call(c, PROTO_LOCKS, NULL, NULL, NULL, NULL);
+	json_t *list, *o;
 
 	if (rc != 0)
 		return rc;
 	if (c->msg.status != PROTO_OK)
 		return refused(c, "");
-	printf(c->json ? "[" : "%-7s %-32s %-20s %s\n", "KIND", "NAME",
-	       "SINCE", "UNTIL");
+	list = c->json ? json_array() : NULL;
+	if (!c->json)
+		printf("%-7s %-32s %-20s %s\n", "KIND", "NAME", "SINCE",
+		       "UNTIL");
 	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
 		uint8_t kind = 0;
 
@@ -357,13 +378,14 @@ cmd_locks(struct ctl *c)
 			       vis(vk, sizeof(vk), key), since, until);
 			continue;
 		}
-		printf("%s{\"kind\":\"%s\",\"name\":", n++ ? "," : "",
-		       kind == 's' ? "host" : "user");
-		json_string(key);
-		printf(",\"since\":\"%s\",\"until\":\"%s\"}", since, until);
+		o = json_object();
+		jset(o, "kind", jtext(kind == 's' ? "host" : "user"));
+		jset(o, "name", jtext(key));
+		jset(o, "since", jtext(since));
+		jset(o, "until", jtext(until));
+		jpush(list, o);
 	}
-	printf(c->json ? "]\n" : "");
-	return 0;
+	return c->json ? jprint(list) : 0;
 }
 
 /* A counter's value in the reply, 0 if absent. */
@@ -536,12 +558,14 @@ cmd_status(struct ctl *c)
 	char vn[VIS_TEXT], vt[VIS_TEXT];
 	struct wreader r;
 	struct wfield f, x, y;
-	int first = 1, rc = call(c, PROTO_STATUS, NULL, NULL, NULL, NULL);
+	int rc = call(c, PROTO_STATUS, NULL, NULL, NULL, NULL);
+	json_t *o;
 
 	if (rc != 0)
 		return rc;
 	if (c->msg.status != PROTO_OK)
 		return refused(c, "");
+	o = c->json ? json_object() : NULL;
 	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
 		if (f.tag != PROTO_T_RECORD ||
 		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
@@ -554,15 +578,9 @@ cmd_status(struct ctl *c)
 			       vis(vt, sizeof(vt), text));
 			continue;
 		}
-		printf(first ? "{" : ",");
-		json_string(name);
-		putchar(':');
-		json_string(text);
-		first = 0;
+		jset(o, name, jtext(text));
 	}
-	if (c->json)
-		printf(first ? "{}\n" : "}\n");
-	return 0;
+	return c->json ? jprint(o) : 0;
 }
 
 /* policyctl reload: this daemon re-reads its file; a refusal says why

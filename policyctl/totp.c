@@ -70,7 +70,7 @@ read_entry(const char *prompt, int use_stdin, char *buf, size_t size)
 
 	if (use_stdin || !isatty(STDIN_FILENO) ||
 	    (tty = fopen("/dev/tty", "r+e")) == NULL)
-		return read_line(stdin, buf, size);
+		return read_stdin_secret(buf, size);
 	setvbuf(tty, NULL, _IONBF, 0);
 	rc = ask_tty(tty, prompt, buf, size);
 	fclose(tty);

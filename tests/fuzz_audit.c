@@ -14,7 +14,7 @@
  *
  * Otherwise: the input is replies (2-byte big-endian length, bytes), and
  * the low 3 bits pick the policyctl reader they go to: audit (table or
- * JSON lines), the JSON export, audit verify, user list, user show,
+ * one JSON array), the JSON export, audit verify, user list, user show,
  * locks, stats (bit ALT: JSON, or Prometheus for stats).  A stub call()
  * hands one reply per exchange, as client_call leaves it.
  *
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #include "ctl.h"
+#include "jsonout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -134,6 +135,24 @@ refused(const struct ctl *c, const char *what)
 		if (f.tag == PROTO_T_REASON)
 			(void)wire_u32(&f, &reason);
 	return EXIT_REFUSED;
+}
+
+/* The usage texts live in policyctl.c with its command table; the
+ * readers here only ever get well-formed arguments. */
+int
+usage_of(const char *words, FILE *fp)
+{
+	(void)words;
+	(void)fp;
+	return 0;
+}
+
+int
+usage_error(const char *words, const char *fmt, ...)
+{
+	(void)words;
+	(void)fmt;
+	return -1;
 }
 
 /* One exchange: the next reply, parsed as client_call leaves it. */
@@ -304,7 +323,7 @@ run_rows(const uint8_t *p, const uint8_t *end, int json)
 	struct wwriter w;
 	struct wmsg in, m;
 	int all_fit = 1, status;
-	char *argv[] = { "--json" };
+	char *argv[] = { "policyctl audit", "--json", NULL };
 
 	while (fz.nrows < MAX_ROWS && take_row(&p, end, &fz.rows[fz.nrows])
 	       == 0)
@@ -329,7 +348,7 @@ run_rows(const uint8_t *p, const uint8_t *end, int json)
 	fz.reply[0] = fz.out;
 	fz.reply_len[0] = w.len;
 	fz.nreplies = 1;
-	run_audit(&fz.ctl, json, argv);
+	run_audit(&fz.ctl, 1 + json, argv);
 }
 
 static void
@@ -352,20 +371,27 @@ static void
 run_replies(uint8_t control)
 {
 	struct ctl *c = &fz.ctl;
-	char *json[] = { "--json" };
-	char *verify[] = { "verify" };
+	char *json[] = { "policyctl audit", "--json", NULL };
+	char *verify[] = { "policyctl audit verify", NULL };
 	int alt = (control & ALT) != 0;
 
 	c->json = alt;
 	switch (control & 7) {
 	case 0:
-		run_audit(c, alt, json);
+		run_audit(c, 1 + alt, json);
 		break;
 	case 1:
-		export_audit(c, "alice");
+	{
+		json_t *arr = json_array();
+
+		if (export_audit(c, "alice", arr) == 0)
+			jprint(arr);
+		else
+			json_decref(arr);
 		break;
+	}
 	case 2:
-		run_audit(c, 1, verify);
+		run_verify(c, 1, verify);
 		break;
 	case 3:
 		cmd_list(c);

@@ -316,7 +316,7 @@ test_export_and_purge(void **state)
 	assert_non_null(strstr(out, "\"password_history\":1"));
 	assert_non_null(strstr(out, "\"totp\":\"pending\""));
 	assert_non_null(strstr(out, "\"failures\":[{"));
-	assert_non_null(strstr(out, "\"audit\":[\n{\"id\":"));
+	assert_non_null(strstr(out, "\"audit\":[{\"id\":"));
 	assert_non_null(strstr(out, "\"event\":\"user-add\""));
 	assert_null(strstr(out, "$argon2id"));
 	assert_null(strstr(out, "otpauth"));

@@ -161,6 +161,55 @@ expect 2 "usage error: no command" $CTL
 expect 2 "usage error: unknown command" $CTL frobnicate
 expect 2 "usage error: missing name" $CTL user add
 expect 2 "usage error: unknown flag" $CTL user list --yaml
+has "$T/err" "policyctl user list: unrecognized option '--yaml'" "the error names the command and the option"
+expect 2 "an option of another command is refused" $CTL ping --purge
+has "$T/err" "'--purge'" "the error names it"
+expect 2 "an extra argument is refused" $CTL user show alice bob
+has "$T/err" "unexpected argument 'bob'" "the error names it"
+expect 2 "a missing value is refused" $CTL totp enroll alice --qr-png
+has "$T/err" "'--qr-png' requires an argument" "the error names the option"
+expect 2 "a bad --limit is refused" $CTL audit --limit ten
+has "$T/err" "--limit ten: not a positive number" "the error names the value"
+expect 2 "a bad --since is refused" $CTL audit --since yesterday
+has "$T/err" "--since yesterday: not a time" "the error names the value"
+expect 2 "an unknown sub-command is named" $CTL user frob
+has "$T/err" "unknown command 'user frob'" "the error names it"
+
+# Every command of the usage text has its own --help: exit 0, its usage
+# on stdout, nothing contacted (the check runs with the daemon up, but a
+# --help never calls it: -S names a directory that does not exist).
+"$B/policyctl" --help | sed -n 's/^  \([a-z]\)/\1/p' | sed 's/   *.*//' |
+	awk '{ c = ""; for (i = 1; i <= NF && $i ~ /^[a-z]+$/; i++)
+		c = c (c == "" ? "" : " ") $i; print c }' > "$T/commands"
+n=0
+while read -r cmd; do
+	n=$((n + 1))
+	# shellcheck disable=SC2086
+	"$B/policyctl" -S "$T/nowhere" $cmd --help > "$T/out" 2> "$T/err"
+	st=$?
+	if [ "$st" -ne 0 ] || ! grep -q "^usage: policyctl .*$cmd" "$T/out" ||
+	    [ -s "$T/err" ]; then
+		echo "FAIL: policyctl $cmd --help: exit $st"
+		sed 's/^/    /' "$T/out" "$T/err"
+		fails=$((fails + 1))
+	fi
+done < "$T/commands"
+[ "$n" -ge 20 ] && echo "ok: each of the $n commands has its --help" ||
+	{ echo "FAIL: only $n commands in policyctl --help"; fails=$((fails + 1)); }
+
+# The admin socket is not open to everyone: the message says why.
+if [ "$(id -u)" = 0 ]; then
+	chmod 755 "$T"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		$CTL user list > "$T/out" 2> "$T/err"
+	st=$?
+	[ "$st" -eq 2 ] && echo "ok: an outsider is refused (exit 2)" ||
+		{ echo "FAIL: an outsider: exit $st"; fails=$((fails + 1)); }
+	has "$T/err" "admin.sock: permission denied (are you in policyadm?)" \
+		"EACCES says permission denied and what to check"
+else
+	echo "SKIP: EACCES on admin.sock (needs root to run as another user)"
+fi
 printf '%s\n' "$PW" > "$T/pw"
 STDIN=$T/pw expect 0 "user add" $CTL user add alice --password-stdin
 STDIN=$T/pw expect 1 "user add of an existing user is refused" $CTL user add alice --password-stdin
@@ -182,6 +231,62 @@ expect 0 "user list --json" $CTL user list --json
 has "$T/out" '{"name":"alice","id":1,"disabled":false,' "JSON list of users"
 expect 0 "user show --json" $CTL user show alice --json
 has "$T/out" '"password_hash":"argon2id m=8192,t=1,p=1"' "show gives the hash cost"
+json_ok() {
+	if python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$T/out" 2> "$T/json.err" &&
+	    [ "$(wc -l < "$T/out")" -eq 1 ]; then
+		echo "ok: $1: one JSON document"
+	else
+		echo "FAIL: $1: not one JSON document"
+		sed 's/^/    /' "$T/out" "$T/json.err"
+		fails=$((fails + 1))
+	fi
+}
+json_ok "user show --json"
+for c in "user list --json" "locks --json" "status --json" \
+	 "audit --json --limit 5" "user export alice --json"; do
+	# shellcheck disable=SC2086
+	expect 0 "$c" $CTL $c
+	json_ok "$c"
+done
+expect 1 "user export of an unknown user" $CTL user export carol --json
+[ ! -s "$T/out" ] && echo "ok: ... prints no partial document" ||
+	{ echo "FAIL: user export carol printed:"; sed 's/^/    /' "$T/out"; fails=$((fails + 1)); }
+
+# --password-stdin from a terminal: the password typed is not echoed.
+if python3 - "$B/policyctl" "$T/run" > "$T/pty.out" 2>&1 <<'PYEOF'
+import os, pty, sys, termios, time
+ctl, run = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ctl, [ctl, "-S", run, "user", "add", "ptyuser",
+                   "--password-stdin"])
+# Type once policyctl has turned echo off (the master sees the
+# terminal's flags), or after 20 s, when the echo fails the test.
+for _ in range(2000):
+    if not termios.tcgetattr(fd)[3] & termios.ECHO:
+        break
+    time.sleep(0.01)
+os.write(fd, b"Pty-Secret-Word-93\n")
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(0 if os.waitstatus_to_exitcode(st) == 0 and b"Pty-Secret" not in out else 1)
+PYEOF
+then
+	echo "ok: --password-stdin on a terminal does not echo the password"
+	$CTL user del ptyuser > /dev/null 2>&1
+else
+	echo "FAIL: --password-stdin on a terminal:"; sed 's/^/    /' "$T/pty.out"
+	fails=$((fails + 1))
+fi
 expect 1 "user show of an unknown user" $CTL user show carol
 has "$T/err" "no such user" "the refusal says why"
 expect 0 "user disable" $CTL user disable bob

@@ -80,7 +80,9 @@ cp "$TOP/conf/pam.d/sshd" "$R/etc/pam.d/sshd"
 doctor 0 "the shipped sshd file has no error" "$R"
 has "sshd: ok: auth: no module lets a login through when policyd refuses it or is unreachable" \
 	"sshd: no bypass"
-has "sshd: warning: account: root and service accounts cannot log in through this service while policyd does not know them: sshd:34 (required pam_policyd.so) refuses users not in its store" \
+acct=$(grep -n '^account[[:space:]]*required[[:space:]]*pam_policyd.so' \
+	"$TOP/conf/pam.d/sshd" | cut -d: -f1)
+has "sshd: warning: account: root and service accounts cannot log in through this service while policyd does not know them: sshd:$acct (required pam_policyd.so) refuses users not in its store" \
 	"sshd: root cannot log in, said with the line"
 has "sshd: ok: daemon: /run/policyd/pam.sock: not checked (--root)" \
 	"reachability is not checked under --root"

@@ -148,12 +148,14 @@ test_audit_table(void **state)
 static void
 test_audit_json(void **state)
 {
-	static const char *const ok[] = { "{\"id\":", NULL };
+	static const char *const ok[] = { "[{\"id\":", NULL };
 
 	(void)state;
 	ctl_out("audit --json --limit 1000");
 	assert_no_controls("audit --json", out);
+	/* One document, on one line. */
 	assert_lines("audit --json", out, ok);
+	assert_int_equal(out[strlen(out) - 2], ']');
 	assert_shown("audit --json", out);
 }
 
