@@ -159,7 +159,10 @@ service() {
 pt() {
 	svc=$1
 	shift
+	# shellcheck disable=SC2086
 	set -- env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+		${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
 		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" \
 		PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1 \
 		pamtester -v -I rhost=192.0.2.9 "$svc" "$@"
