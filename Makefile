@@ -67,7 +67,9 @@ MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
 CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
 	common/auditseal.c policyctl/qr.c policyctl/doctor.c \
-	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c
+	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c \
+	policyctl/report.c policyctl/report_trail.c policyctl/report_text.c \
+	policyctl/report_json.c policyctl/report_html.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -123,6 +125,9 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 # starting, create /etc/ssh/sshd_not_to_be_run before `make deps` (Debian's
 # switch, read by ssh.service and /etc/init.d/ssh).  mandoc is for
 # tests/test_manpages.sh only (it renders the man pages and lints them).
+# libjansson-dev builds policyctl report --json; chromium and python3-pil
+# are for tests/test_report.sh, which renders the HTML report headless
+# and looks at the picture.
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
@@ -139,7 +144,7 @@ all: $(PROGRAMS)
 $(BUILD)/pie/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl \
-		$(call pc_cflags,$(DAEMON_PKGS) $(CTL_PKGS)) \
+		$(call pc_cflags,$(DAEMON_PKGS) $(CTL_PKGS) $(REPORT_PKGS)) \
 		$(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
@@ -154,9 +159,12 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 
 # inih: doctor reads the file names of policyd.conf as the daemon does.
 CTL_PKGS := libqrencode libpng libsodium inih
+# jansson: policyctl report --json builds its document in memory.
+REPORT_PKGS := jansson
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)
-	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(CTL_PKGS))
+	$(CC) -pie $(LDHARD) $(LDFLAGS) -o $@ $^ \
+		$(call pc_libs,$(CTL_PKGS) $(REPORT_PKGS))
 
 $(BUILD)/pam_policyd.so: $(MODULE_OBJ) $(COMMON_PIC) \
 		pam_module/pam_policyd.map

@@ -54,7 +54,8 @@ int cmd_simple(struct ctl *c, uint8_t type, const char *name,
 
 /* show.c: listing and showing. */
 void format_time(uint64_t t, char *buf, size_t size);
-void json_string(const char *s);
+/* s as a JSON string on stdout (jansson's json_string is another). */
+void json_print_str(const char *s);
 uint64_t field_u64(const struct wmsg *m, const struct wfield *rec,
 		   uint8_t tag);
 int cmd_list(struct ctl *c);
@@ -70,9 +71,20 @@ int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 /* audit verify --key/--anchor, here (verify.c). */
 int audit_verify_local(struct ctl *c, const char *key_text,
 		       const char *anchor);
+/* The same walk, printing nothing: 0 the chain (and with key_text the
+ * seal) holds; EXIT_REFUSED broken, why (whysz bytes) says where;
+ * EXIT_USAGE a malformed key (said on stderr) or no exchange.  *records
+ * are the records read, *sealed those whose seal held. */
+int audit_verify_quiet(struct ctl *c, const char *key_text, char *why,
+		       size_t whysz, uint64_t *records, uint64_t *sealed);
 
 /* audit.c: the audit trail. */
 struct filters;
+/* A length of time, "30d" or "12h", into seconds: 0, or -1. */
+int audit_parse_age(const char *s, uint64_t *seconds);
+/* A time: "2026-11-30", "2026-11-30T08:15:00" (UTC), seconds since the
+ * epoch, or a time ago ("30d", "12h", before now): 0, or -1. */
+int audit_parse_time(const char *s, uint64_t now, uint64_t *t);
 int run_audit(struct ctl *c, int argc, char **argv);
 /* The user's audit records as the elements of a JSON array. */
 int export_audit(struct ctl *c, const char *user);
@@ -82,6 +94,11 @@ void audit_put_filters(const struct ctl *c, struct wwriter *w);
 /* doctor.c: policyctl doctor [--root DIR] [-c FILE] [--json]; 0 no
  * error, 1 an error found, 2 (EXIT_USAGE) bad --root; -1 usage. */
 int run_doctor(struct ctl *c, int argc, char **argv);
+
+/* report.c: policyctl report [--since T] [--idle AGE] [--key KEY]
+ * [--json | --html FILE]; 0 done, 1 written but the chain or the seal
+ * failed, 2 (EXIT_USAGE) usage or connection error. */
+int run_report(struct ctl *c, int argc, char **argv);
 
 /* totp.c: enrolment, by an administrator or (self) by the user. */
 int run_totp(struct ctl *c, const char *verb, const char *name);

@@ -4,7 +4,7 @@
  * DOCTOR).  It reads files and pings the daemon; it changes nothing.
  *
  * Findings keep the raw text of the files they quote; every string is
- * made safe where it is printed (text_vis, json_string), since a PAM
+ * made safe where it is printed (text_vis, json_print_str), since a PAM
  * file or a file name may hold escape sequences or forged lines.
  */
 #include <errno.h>
@@ -103,21 +103,21 @@ print_json(const struct doctor *d, const char *root)
 	size_t errors, warnings;
 
 	printf("{\"root\":");
-	json_string(root);
+	json_print_str(root);
 	printf(",\"groups\":[");
 	for (size_t i = 0; i < d->n; i++) {
 		if (i == 0 || strcmp(d->v[i].group, d->v[i - 1].group) != 0) {
 			printf(i == 0 ? "{\"name\":" : "]},{\"name\":");
-			json_string(d->v[i].group);
+			json_print_str(d->v[i].group);
 			printf(",\"findings\":[");
 		} else {
 			putchar(',');
 		}
 		printf("{\"severity\":\"%s\",\"check\":",
 		       sev_name(d->v[i].sev));
-		json_string(d->v[i].check);
+		json_print_str(d->v[i].check);
 		printf(",\"message\":");
-		json_string(d->v[i].msg);
+		json_print_str(d->v[i].msg);
 		putchar('}');
 	}
 	count(d, &errors, &warnings);

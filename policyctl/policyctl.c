@@ -69,6 +69,10 @@ usage(FILE *fp)
 		"with the\n"
 		"                                     verification key, its "
 		"seals, here\n"
+		"  report [--since T] [--idle AGE] [--key KEY] [--json | "
+		"--html FILE]\n"
+		"                                     the monthly access "
+		"review\n"
 		"  ping                               check that policyd answers\n"
 		"  doctor [--root DIR] [-c FILE] [--json]\n"
 		"                                     check the PAM stacks under "
@@ -416,6 +420,10 @@ run(struct ctl *c, int argc, char **argv)
 	if (strcmp(argv[0], "doctor") == 0) {
 		c->verb = "doctor";
 		return run_doctor(c, argc - 1, argv + 1);
+	}
+	if (strcmp(argv[0], "report") == 0) {
+		c->verb = "report";
+		return run_report(c, argc - 1, argv + 1);
 	}
 	n = take_flags(c, argc - 1, argv + 1, pos);
 	if (n < 0)

@@ -2,7 +2,7 @@
  * show.c - policyctl's listings: users, one user, locks, counters.
  *
  * Every string from the daemon is printed through text_vis (in tables and
- * human text) or json_string (in JSON): host, service and user names come
+ * human text) or json_print_str (in JSON): host, service and user names come
  * from clients, and raw they could clear the administrator's screen or
  * forge lines of the listing.
  */
@@ -77,7 +77,7 @@ read_user_view(const struct wfield *rec, struct user_view *v)
  * characters (C1 too) and U+2028/U+2029 are escaped as \uXXXX, and a
  * byte that is not UTF-8, which JSON cannot carry, becomes U+FFFD. */
 void
-json_string(const char *s)
+json_print_str(const char *s)
 {
 	uint32_t cp;
 	size_t n;
@@ -110,7 +110,7 @@ print_user(const struct user_view *v, int json, int detail)
 	format_time(v->pw_changed, changed, sizeof(changed));
 	if (json) {
 		printf("{\"name\":");
-		json_string(v->name);
+		json_print_str(v->name);
 		printf(",\"id\":%llu,\"disabled\":%s,\"created\":\"%s\","
 		       "\"password_changed\":\"%s\",\"must_change\":%s",
 		       (unsigned long long)v->id,
@@ -118,7 +118,7 @@ print_user(const struct user_view *v, int json, int detail)
 		       v->must_change ? "true" : "false");
 		if (detail) {
 			printf(",\"password_hash\":");
-			json_string(v->cost);
+			json_print_str(v->cost);
 		} else {
 			printf("}");	/* show adds its login state first */
 		}
@@ -250,9 +250,9 @@ print_failures(const struct ctl *c)
 			continue;
 		}
 		printf("%s{\"time\":\"%s\",\"host\":", n++ ? "," : "", when);
-		json_string(rhost);
+		json_print_str(rhost);
 		printf(",\"service\":");
-		json_string(service);
+		json_print_str(service);
 		printf("}");
 	}
 	printf(c->json ? "]" : "");
@@ -286,7 +286,7 @@ print_login_state(const struct ctl *c)
 		       "\"password_history\":%llu", states[state],
 		       (unsigned long long)codes, (unsigned long long)history);
 		printf(",\"last_login\":\"%s\",\"last_host\":", last);
-		json_string(host);
+		json_print_str(host);
 		printf(",\"failed_since_login\":%llu,\"locked\":\"%s\"",
 		       (unsigned long long)failed, until);
 	} else {
@@ -359,7 +359,7 @@ cmd_locks(struct ctl *c)
 		}
 		printf("%s{\"kind\":\"%s\",\"name\":", n++ ? "," : "",
 		       kind == 's' ? "host" : "user");
-		json_string(key);
+		json_print_str(key);
 		printf(",\"since\":\"%s\",\"until\":\"%s\"}", since, until);
 	}
 	printf(c->json ? "]\n" : "");
@@ -555,9 +555,9 @@ cmd_status(struct ctl *c)
 			continue;
 		}
 		printf(first ? "{" : ",");
-		json_string(name);
+		json_print_str(name);
 		putchar(':');
-		json_string(text);
+		json_print_str(text);
 		first = 0;
 	}
 	if (c->json)
