@@ -68,7 +68,8 @@ CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
 	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
 	common/auditseal.c policyctl/qr.c policyctl/doctor.c \
 	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c \
-	policyctl/jsonout.c
+	policyctl/jsonout.c policyctl/report.c policyctl/report_trail.c \
+	policyctl/report_text.c policyctl/report_json.c policyctl/report_html.c
 
 obj = $(patsubst %.c,$(BUILD)/$(2)/%.o,$(1))
 COMMON_PIE := $(call obj,$(COMMON_SRC),pie)
@@ -124,13 +125,16 @@ TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
 # starting, create /etc/ssh/sshd_not_to_be_run before `make deps` (Debian's
 # switch, read by ssh.service and /etc/init.d/ssh).  mandoc is for
 # tests/test_manpages.sh only (it renders the man pages and lints them).
+# libjansson-dev builds policyctl report --json; chromium and python3-pil
+# are for tests/test_report.sh, which renders the HTML report headless
+# and looks at the picture.
 DEPS := gcc make pkg-config libc6-dev binutils \
 	libpam0g-dev libsodium-dev libargon2-dev libsqlite3-dev libinih-dev \
 	libzxcvbn-dev libpasswdqc-dev passwdqc libssl-dev liboath-dev \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
 	libunistring-dev openssh-server openssh-client python3-paramiko sudo \
-	libsystemd-dev systemd mandoc libjansson-dev
+	libsystemd-dev systemd mandoc libjansson-dev chromium python3-pil
 # Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
 DEB_DEPS := debhelper dpkg-dev lintian
 
@@ -154,7 +158,7 @@ $(BUILD)/policyd: $(DAEMON_OBJ) $(DAEMON_COMMON)
 		$(PASSWDQC_LIBS) $(UNISTRING_LIBS) -pthread
 
 # inih: doctor reads the file names of policyd.conf as the daemon does;
-# jansson: every --json document.
+# jansson: every --json document, the report's too.
 CTL_PKGS := libqrencode libpng libsodium inih jansson
 
 $(BUILD)/policyctl: $(CTL_OBJ) $(COMMON_PIE)

@@ -19,14 +19,43 @@ struct filters {
 	uint64_t since, until, limit;
 };
 
-/* "2026-11-30", "2026-11-30T08:15:00" (UTC) or seconds since the epoch. */
-static int
-parse_time(const char *s, uint64_t *t)
+int
+audit_parse_age(const char *s, uint64_t *seconds)
+{
+	uint64_t n = 0, unit;
+	const char *q = s;
+
+	for (; *q >= '0' && *q <= '9'; q++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*q - '0');
+	}
+	if (q == s || q[0] == '\0' || q[1] != '\0')
+		return -1;
+	if (*q == 'd')
+		unit = 86400;
+	else if (*q == 'h')
+		unit = 3600;
+	else
+		return -1;
+	if (n > (UINT64_MAX >> 2) / unit)
+		return -1;
+	*seconds = n * unit;
+	return 0;
+}
+
+int
+audit_parse_time(const char *s, uint64_t now, uint64_t *t)
 {
 	struct tm tm;
 	const char *end;
+	uint64_t ago;
 	char *e;
 
+	if (audit_parse_age(s, &ago) == 0) {
+		*t = ago < now ? now - ago : 0;
+		return 0;
+	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (end == NULL) {
@@ -37,8 +66,16 @@ parse_time(const char *s, uint64_t *t)
 		*t = (uint64_t)timegm(&tm);
 		return 0;
 	}
+	if (*s < '0' || *s > '9')
+		return -1;
 	*t = strtoull(s, &e, 10);
-	return *s != '\0' && *e == '\0' ? 0 : -1;
+	return *e == '\0' ? 0 : -1;
+}
+
+static int
+parse_time(const char *s, uint64_t *t)
+{
+	return audit_parse_time(s, (uint64_t)time(NULL), t);
 }
 
 /* The filters and --json of argv (argv[0] the command's name) into f;

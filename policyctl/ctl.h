@@ -83,11 +83,22 @@ int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 /* audit verify --key/--anchor, here (verify.c). */
 int audit_verify_local(struct ctl *c, const char *key_text,
 		       const char *anchor);
+/* The same walk, printing nothing: 0 the chain (and with key_text the
+ * seal) holds; EXIT_REFUSED broken, why (whysz bytes) says where;
+ * EXIT_USAGE a malformed key (said on stderr) or no exchange.  *records
+ * are the records read, *sealed those whose seal held. */
+int audit_verify_quiet(struct ctl *c, const char *key_text, char *why,
+		       size_t whysz, uint64_t *records, uint64_t *sealed);
 
 /* audit.c: the audit trail. */
 struct filters;
 /* audit [filters] and audit verify [--key K] [--anchor A]; argv[0] is
  * the command's name, then its options.  -1 on a usage error (told). */
+/* A length of time, "30d" or "12h", into seconds: 0, or -1. */
+int audit_parse_age(const char *s, uint64_t *seconds);
+/* A time: "2026-11-30", "2026-11-30T08:15:00" (UTC), seconds since the
+ * epoch, or a time ago ("30d", "12h", before now): 0, or -1. */
+int audit_parse_time(const char *s, uint64_t now, uint64_t *t);
 int run_audit(struct ctl *c, int argc, char **argv);
 int run_verify(struct ctl *c, int argc, char **argv);
 /* The user's audit records, appended to the JSON array arr. */
@@ -99,6 +110,11 @@ void audit_put_filters(const struct ctl *c, struct wwriter *w);
  * its name); 0 no error, 1 an error found, 2 (EXIT_USAGE) bad --root;
  * -1 usage (told). */
 int run_doctor(struct ctl *c, int argc, char **argv);
+
+/* report.c: policyctl report [--since T] [--idle AGE] [--key KEY]
+ * [--json | --html FILE]; 0 done, 1 written but the chain or the seal
+ * failed, 2 (EXIT_USAGE) usage or connection error. */
+int run_report(struct ctl *c, int argc, char **argv);
 
 /* totp.c: enrolment, by an administrator or (self) by the user. */
 int run_totp(struct ctl *c, const char *verb, const char *name);

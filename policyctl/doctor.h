@@ -6,7 +6,7 @@
  * the way libpam does and says what they let through; doctor_files.c
  * checks the owners and modes of policyd's files.  Everything read from
  * a file is untrusted: it is kept raw in the findings and made safe only
- * when printed (text_vis or json_string).
+ * when printed (text_vis or jtext).
  */
 #ifndef POLICYCTL_DOCTOR_H
 #define POLICYCTL_DOCTOR_H

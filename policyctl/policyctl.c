@@ -566,6 +566,9 @@ static const struct command commands[] = {
 	{ "audit verify", "[--key KEY] [--anchor 'seq=N head=H']",
 	  "check its hash chain; with the\nverification key, its seals, "
 	  "here", 0, 0, NULL, run_verify },
+	{ "report", "[--since T] [--idle AGE] [--key KEY]\n"
+	  "[--json | --html FILE]", "the monthly access review: who can log "
+	  "in,\nwhat happened, the trail's health", 0, 0, NULL, run_report },
 	{ "ping", "", "check that policyd answers", 0, 0, do_ping, NULL },
 	{ "doctor", "[--root DIR] [-c FILE] [--json]", "check the PAM stacks "
 	  "under DIR/etc/pam.d\nand the modes of policyd's files: exit 0\n"

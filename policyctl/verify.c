@@ -19,6 +19,7 @@
 #include "auditseal.h"
 #include "ctl.h"
 #include "store.h"
+#include "wipe.h"
 
 struct walk {
 	struct audit_key key;	/* the next sealed record's key */
@@ -246,34 +247,62 @@ anchor_holds(struct walk *w, int64_t first)
 	return 0;
 }
 
-int
-audit_verify_local(struct ctl *c, const char *key_text, const char *anchor)
+/* The walk itself, into *w: 0, EXIT_REFUSED with w->why, or EXIT_USAGE
+ * (a bad key or anchor, said on stderr, or no exchange). */
+static int
+verify_walk(struct ctl *c, const char *key_text, const char *anchor,
+	    struct walk *w, int64_t *first)
 {
-	struct walk w;
-	int64_t first;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
-	if (key_text != NULL && audit_key_parse(key_text, &w.key) != 0) {
+	memset(w, 0, sizeof(*w));
+	if (key_text != NULL && audit_key_parse(key_text, &w->key) != 0) {
 		fprintf(stderr, "policyctl: --key: not a verification key "
 			"(psk1-POSITION-HEX, as policyd --setup-seal printed "
 			"it)\n");
 		return EXIT_USAGE;
 	}
-	w.have_key = key_text != NULL;
-	if (anchor != NULL && parse_anchor(anchor, &w) != 0) {
+	w->have_key = key_text != NULL;
+	if (anchor != NULL && parse_anchor(anchor, w) != 0) {
 		fprintf(stderr, "policyctl: --anchor: expected 'seq=N "
 			"head=HEX' as in the audit log lines\n");
-		audit_key_wipe(&w.key);
+		audit_key_wipe(&w->key);
 		return EXIT_USAGE;
 	}
-	rc = start_at_checkpoint(c, &w);
-	first = w.last + 1;
+	rc = start_at_checkpoint(c, w);
+	*first = w->last + 1;
 	if (rc == 0)
-		rc = audit_each(c, one_record, &w);
-	if (rc == 0 && !anchor_holds(&w, first))
+		rc = audit_each(c, one_record, w);
+	if (rc == 0 && !anchor_holds(w, *first))
 		rc = EXIT_REFUSED;
-	audit_key_wipe(&w.key);
+	audit_key_wipe(&w->key);
+	if (w->why[0] != '\0')
+		return EXIT_REFUSED;
+	return rc < 0 ? EXIT_REFUSED : rc;
+}
+
+int
+audit_verify_quiet(struct ctl *c, const char *key_text, char *why,
+		   size_t whysz, uint64_t *records, uint64_t *sealed)
+{
+	struct walk w;
+	int64_t first;
+	int rc = verify_walk(c, key_text, NULL, &w, &first);
+
+	snprintf(why, whysz, "%s", w.why);
+	*records = w.records;
+	*sealed = w.sealed;
+	WIPE_OBJ(w);
+	return rc;
+}
+
+int
+audit_verify_local(struct ctl *c, const char *key_text, const char *anchor)
+{
+	struct walk w;
+	int64_t first;
+	int rc = verify_walk(c, key_text, anchor, &w, &first);
+
 	if (w.why[0] != '\0') {
 		printf("broken: %s\n", w.why);
 		return EXIT_REFUSED;

@@ -531,8 +531,23 @@ put_number(struct wwriter *w, const char *name, uint64_t v)
 	put_text(w, name, text);
 }
 
+/* One config.SECTION.KEY line; a text longer than the protocol carries
+ * (a long path) is cut, and says so with "...". */
+static void
+put_config_line(void *arg, const char *name, const char *text)
+{
+	char cut[PROTO_MAX_TEXT + 1];
+
+	if (strlen(text) > PROTO_MAX_TEXT) {
+		snprintf(cut, sizeof(cut), "%.*s...", PROTO_MAX_TEXT - 3, text);
+		text = cut;
+	}
+	put_text(arg, name, text);
+}
+
 /* What runs, from which files, and whether the store can decide: the
- * answer comes whether or not the store works. */
+ * answer comes whether or not the store works.  Then the effective
+ * configuration, each key with where it was set (config.h). */
 int
 admin_status(struct request *rq)
 {
@@ -549,6 +564,7 @@ admin_status(struct request *rq)
 	put_text(rq->out, "runtime_dir", d->cfg.runtime_dir);
 	put_text(rq->out, "database", d->cfg.database);
 	put_text(rq->out, "key_file", d->cfg.totp_key_file);
+	cfg_describe(&d->cfg, put_config_line, rq->out);
 	pthread_mutex_unlock(&d->cfg_lock);
 	store_health(d->store, &h);
 	put_text(rq->out, "store", h.failed ? "failed: a sync failed; every "

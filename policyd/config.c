@@ -114,6 +114,7 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= CFG_MAX_KEYS, "struct cfg's set_line is too small");
 
 /* The floors below which a value is accepted with a warning (see
  * cfg_warn_fn): the file is the operator's to decide, but a weakened
@@ -662,9 +663,80 @@ parse_stream(FILE *fp, const char *name, struct cfg *c, cfg_warn_fn *warn,
 		check_totp(p);
 	rc = p->failed ? -1 : 0;
 	if (rc == 0) {
+		snprintf(p->cfg.source, sizeof(p->cfg.source), "%s", name);
+		for (size_t i = 0; i < NKEYS; i++)
+			p->cfg.set_line[i] = p->seen[i];
 		*c = p->cfg;
 		warn_floors(p, warn, arg);
 	}
 	free(p);
 	return rc;
+}
+
+/* A duration in its largest exact unit: 900 is "15m", 90 "90s". */
+static void
+format_duration(uint32_t v, char *buf, size_t size)
+{
+	static const struct {
+		char unit;
+		uint32_t secs;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 } };
+
+	for (size_t i = 0; v != 0 && i < sizeof(units) / sizeof(units[0]); i++)
+		if (v % units[i].secs == 0) {
+			snprintf(buf, size, "%u%c", v / units[i].secs,
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, size, v == 0 ? "0" : "%us", v);
+}
+
+/* Key k's value in c, as the file would write it. */
+static void
+format_value(const struct cfg *c, const struct key *k, char *buf, size_t size)
+{
+	const char *at = (const char *)c + k->offset;
+	uint32_t v;
+
+	if (k->kind == K_PATH || k->kind == K_FILE || k->kind == K_NAME ||
+	    k->kind == K_TEXT) {
+		snprintf(buf, size, at[0] != '\0' ? "%s" : "\"\"", at);
+		return;
+	}
+	memcpy(&v, at, sizeof(v));
+	if (k->kind == K_BOOL)
+		snprintf(buf, size, "%s", v ? "yes" : "no");
+	else if (k->kind == K_DURATION)
+		format_duration(v, buf, size);
+	else
+		snprintf(buf, size, "%u", v);
+}
+
+void
+cfg_describe(const struct cfg *c, cfg_describe_fn *fn, void *arg)
+{
+	char name[96], value[PATH_MAX], text[2 * PATH_MAX + 32];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		snprintf(name, sizeof(name), "config.%s.%s", keys[i].section,
+			 keys[i].name);
+		format_value(c, &keys[i], value, sizeof(value));
+		if (c->set_line[i] == 0)
+			snprintf(text, sizeof(text), "%s (default)", value);
+		else
+			snprintf(text, sizeof(text), "%s (%s:%u)", value,
+				 c->source, c->set_line[i]);
+		fn(arg, name, text);
+	}
+}
+
+void
+cfg_take_sources(struct cfg *c, const struct cfg *next)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (memcmp((const char *)c + keys[i].offset,
+			   (const char *)next + keys[i].offset,
+			   keys[i].size) == 0)
+			c->set_line[i] = next->set_line[i];
+	memcpy(c->source, next->source, sizeof(c->source));
 }

@@ -15,6 +15,7 @@
 
 #define CFG_DEFAULT_PATH "/etc/policyd/policyd.conf"
 #define CFG_NAME_MAX 33		/* user and group names, with the NUL */
+#define CFG_MAX_KEYS 64		/* room for config.c's table of keys */
 
 /* Argon2id cost: the parameters new hashes get, and the most a stored hash
  * may ask for before it is refused without being computed. */
@@ -98,6 +99,10 @@ struct cfg {
 	uint32_t alert_interval;	/* seconds between alerts of a kind */
 	uint32_t alert_unknown_burst;	/* unknown names a minute: alert */
 	char seal_key_file[PATH_MAX];	/* "": seal.key beside database */
+	/* Where the values came from, for cfg_describe: the file read and
+	 * the line that set each key of config.c's table (0: the default). */
+	char source[PATH_MAX];
+	uint32_t set_line[CFG_MAX_KEYS];
 };
 
 void cfg_defaults(struct cfg *c);
@@ -130,6 +135,23 @@ int cfg_load_warn(const char *path, struct cfg *c, cfg_warn_fn *warn,
  * its end or its first error and left open for the caller to close. */
 int cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 		    size_t errsz);
+
+/*
+ * Calls fn(arg, name, text) once per key of the configuration, in the
+ * table's order: name is "config.SECTION.KEY", text the effective value
+ * (a duration with its largest exact unit, a switch as yes or no, an empty
+ * string as "") followed by " (default)" or " (FILE:LINE)", where it was
+ * set.  The configuration holds no secret (key files are named, never
+ * read here), so every key is described.  Both strings live only for the
+ * call.
+ */
+typedef void cfg_describe_fn(void *arg, const char *name, const char *text);
+void cfg_describe(const struct cfg *c, cfg_describe_fn *fn, void *arg);
+
+/* After a reload copied some of next's values into c: each key whose
+ * value c now holds as next does takes next's line; the others (bound
+ * at start) keep the line that set the value still in force. */
+void cfg_take_sources(struct cfg *c, const struct cfg *next);
 
 /* Parses a duration such as "30s", "15m", "12h", "1d", or "0", into
  * seconds.  Returns 0, or -1 if it has no unit, a bad unit, or overflows. */

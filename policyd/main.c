@@ -414,6 +414,11 @@ reload_config(struct daemon *d)
 	d->cfg.request_timeout = next.request_timeout;
 	d->cfg.max_connections = next.max_connections;
 	d->cfg.argon2 = next.argon2;
+	memcpy(d->cfg.alert_command, next.alert_command,
+	       sizeof(d->cfg.alert_command));
+	d->cfg.alert_interval = next.alert_interval;
+	d->cfg.alert_unknown_burst = next.alert_unknown_burst;
+	cfg_take_sources(&d->cfg, &next);
 	pthread_mutex_unlock(&d->cfg_lock);
 	log_notice("configuration reloaded from %s", d->cfg_path);
 	daemon_event(d, "config-reload", "ok", d->cfg_path);

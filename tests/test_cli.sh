@@ -156,6 +156,13 @@ start_daemon || exit 1
 nnp $pid "policyd runs with no_new_privs"
 unprivileged_start
 
+# status: the effective configuration, each key with where it was set.
+expect 0 "status" $CTL status
+has "$T/out" "config.totp.required     off ($T/policyd.conf:7)" "status names a key's file and line"
+has "$T/out" "config.lockout.deny      5 (default)" "status marks a default"
+grep -c '^config\.' "$T/out" > "$T/n"
+[ "$(cat "$T/n")" -ge 40 ] && echo "ok: status lists every key" ||
+	{ echo "FAIL: status lists $(cat "$T/n") keys"; fails=$((fails + 1)); }
 
 expect 2 "usage error: no command" $CTL
 expect 2 "usage error: unknown command" $CTL frobnicate

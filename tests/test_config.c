@@ -841,6 +841,65 @@ test_owner(void **state)
 	assert_int_equal(c.hash_workers, 3);
 }
 
+/* cfg_describe: the collected config.SECTION.KEY lines. */
+struct described {
+	char text[4096];
+	size_t lines;
+};
+
+static void
+collect(void *arg, const char *name, const char *text)
+{
+	struct described *d = arg;
+	size_t n = strlen(d->text);
+
+	snprintf(d->text + n, sizeof(d->text) - n, "%s=%s\n", name, text);
+	d->lines++;
+}
+
+/* Every key is described once, with its effective value and where it was
+ * set: the file and line, or the default. */
+static void
+test_describe(void **state)
+{
+	char path[PATH_MAX], want[PATH_MAX + 64];
+	static struct described d;
+	struct cfg c;
+
+	(void)state;
+	expect_load("describe.conf", "[lockout]\n# a comment\ndeny = 7\n"
+		    "unlock_time = 2h\n[daemon]\nadmin_group = wheel\n", &c);
+	tmpdir_path("describe.conf", path);
+	memset(&d, 0, sizeof(d));
+	cfg_describe(&c, collect, &d);
+	assert_true(d.lines > 40);
+	snprintf(want, sizeof(want), "config.lockout.deny=7 (%s:3)\n", path);
+	assert_non_null(strstr(d.text, want));
+	snprintf(want, sizeof(want), "config.lockout.unlock_time=2h (%s:4)\n",
+		 path);
+	assert_non_null(strstr(d.text, want));
+	snprintf(want, sizeof(want), "config.daemon.admin_group=wheel (%s:6)\n",
+		 path);
+	assert_non_null(strstr(d.text, want));
+	assert_non_null(strstr(d.text, "config.lockout.fail_interval=15m "
+				       "(default)\n"));
+	assert_non_null(strstr(d.text, "config.lockout.tell_locked=yes "
+				       "(default)\n"));
+	assert_non_null(strstr(d.text, "config.password.min_age=1d "
+				       "(default)\n"));
+	assert_non_null(strstr(d.text, "config.totp.required=enrolled "
+				       "(default)\n"));
+	assert_non_null(strstr(d.text, "config.audit.alert_command=\"\" "
+				       "(default)\n"));
+	assert_non_null(strstr(d.text, "config.daemon.request_timeout=10s "
+				       "(default)\n"));
+	/* The defaults alone: nothing names a file. */
+	cfg_defaults(&c);
+	memset(&d, 0, sizeof(d));
+	cfg_describe(&c, collect, &d);
+	assert_null(strstr(d.text, ".conf:"));
+}
+
 int
 main(void)
 {
@@ -875,6 +934,7 @@ main(void)
 		cmocka_unit_test(test_writable_refused),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_directories),
+		cmocka_unit_test(test_describe),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, group_setup,
