@@ -134,7 +134,8 @@ DEPS := gcc make pkg-config libc6-dev binutils \
 	oathtool libqrencode-dev libpng-dev libpam-oath \
 	libcmocka-dev libpamtest0-dev libpam-wrapper pamtester sqlite3 argon2 \
 	libunistring-dev openssh-server openssh-client python3-paramiko sudo \
-	libsystemd-dev systemd mandoc libjansson-dev chromium python3-pil
+	libsystemd-dev systemd mandoc libjansson-dev chromium python3-pil \
+	faketime
 # Packaging tools: `make deb`, and tests/test_deb.sh in `make check`.
 DEB_DEPS := debhelper dpkg-dev lintian
 

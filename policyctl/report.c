@@ -381,9 +381,18 @@ write_new_file(const char *path, const char *data, size_t len)
 			"never overwrites a file: name a new one)" : "");
 		return EXIT_USAGE;
 	}
+	errno = 0;
 	while (off < len && (n = write(fd, data + off, len - off)) > 0)
 		off += (size_t)n;
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
+	if (off < len || fsync(fd) != 0) {
+		fprintf(stderr, "policyctl: report: %s: write failed: %s\n",
+			path, off < len && errno == 0 ? "short write"
+						       : strerror(errno));
+		close(fd);
+		unlink(path);
+		return EXIT_USAGE;
+	}
+	if (close(fd) != 0) {
 		fprintf(stderr, "policyctl: report: %s: write failed: %s\n",
 			path, strerror(errno));
 		unlink(path);
