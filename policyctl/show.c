@@ -558,7 +558,7 @@ cmd_status(struct ctl *c)
 	char vn[VIS_TEXT], vt[VIS_TEXT];
 	struct wreader r;
 	struct wfield f, x, y;
-	int rc = call(c, PROTO_STATUS, NULL, NULL, NULL, NULL);
+	int rc = call(c, PROTO_STATUS, NULL, NULL, NULL, NULL), width = 24;
 	json_t *o;
 
 	if (rc != 0)
@@ -566,6 +566,14 @@ cmd_status(struct ctl *c)
 	if (c->msg.status != PROTO_OK)
 		return refused(c, "");
 	o = c->json ? json_object() : NULL;
+	/* The names' column as wide as the longest name, within reason. */
+	for (r = c->msg.fields; wire_next(&r, &f) == 1;)
+		if (f.tag == PROTO_T_RECORD &&
+		    wire_find_in(&f, PROTO_T_NAME, &x) == 0 &&
+		    wire_str(&x, name, sizeof(name)) == 0 &&
+		    strlen(vis(vn, sizeof(vn), name)) > (size_t)width &&
+		    strlen(vn) <= 48)
+			width = (int)strlen(vn);
 	for (r = c->msg.fields; wire_next(&r, &f) == 1;) {
 		if (f.tag != PROTO_T_RECORD ||
 		    wire_find_in(&f, PROTO_T_NAME, &x) != 0 ||
@@ -574,7 +582,7 @@ cmd_status(struct ctl *c)
 		    wire_str(&y, text, sizeof(text)) != 0)
 			continue;
 		if (!c->json) {
-			printf("%-24s %s\n", vis(vn, sizeof(vn), name),
+			printf("%-*s %s\n", width, vis(vn, sizeof(vn), name),
 			       vis(vt, sizeof(vt), text));
 			continue;
 		}
