@@ -264,8 +264,9 @@ section_activity(FILE *fp, const json_t *act)
 	array_table(fp, "Hosts with the most failures",
 		    json_object_get(act, "top_failure_hosts"),
 		    "activity.top_failure_hosts");
-	array_table(fp, "Accounts with the most failures ((unknown): names "
-		    "policyd does not know, never recorded)",
+	array_table(fp, "Accounts and unknown names with the most failures "
+		    "((unknown:HEX): a name policyd does not know, by its "
+		    "pseudonym)",
 		    json_object_get(act, "top_failure_accounts"),
 		    "activity.top_failure_accounts");
 	array_table(fp, "Hosts trying unknown names",

@@ -158,8 +158,9 @@ activity(const struct report *r, FILE *fp)
 	top(&r->logins_by_user, "logins by account", fp);
 	top(&r->logins_by_host, "logins by host", fp);
 	top(&r->fail_by_host, "hosts with the most failures", fp);
-	top(&r->fail_by_user, "accounts with the most failures "
-	    "((unknown): names policyd does not know, never recorded)", fp);
+	top(&r->fail_by_user, "accounts and unknown names with the most "
+	    "failures ((unknown:HEX): a name policyd does not know, by its "
+	    "pseudonym)", fp);
 	top(&r->unknown_by_host, "hosts trying unknown names", fp);
 	events(&r->locks, "lockouts", fp);
 	events(&r->admin, "admin actions", fp);

@@ -220,7 +220,8 @@ failure(struct report *r, const struct event *e)
 
 	r->failures++;
 	r->days[e->time / 86400 - r->since / 86400].failures++;
-	if (strcmp(e->user, "(unknown)") == 0) {
+	/* "(unknown:HEX)": a name policyd does not know, by pseudonym. */
+	if (strncmp(e->user, "(unknown", 8) == 0) {
 		r->unknown_failures++;
 		if (count(&r->unknown_by_host, host) != 0)
 			return -1;

@@ -136,6 +136,27 @@ audit_done(struct audit_rec *r)
 	return 1;
 }
 
+void
+audit_unknown_name(const uint8_t key[32], const char *name,
+		   char out[AUDIT_UNKNOWN_SIZE])
+{
+	uint8_t sub[crypto_kdf_KEYBYTES], h[crypto_generichash_BYTES_MIN];
+
+	crypto_kdf_derive_from_key(sub, sizeof(sub), 1, "unknname", key);
+	crypto_generichash(h, sizeof(h), (const uint8_t *)name, strlen(name),
+			   sub, sizeof(sub));
+	snprintf(out, AUDIT_UNKNOWN_SIZE, "(unknown:%02x%02x%02x%02x)", h[0],
+		 h[1], h[2], h[3]);
+	sodium_memzero(sub, sizeof(sub));
+	sodium_memzero(h, sizeof(h));
+}
+
+int
+audit_is_unknown(const char *user)
+{
+	return strncmp(user, "(unknown", 8) == 0;
+}
+
 int
 audit_now(struct store *st, struct audit_rec *rec)
 {

@@ -26,6 +26,20 @@ int audit_done(struct audit_rec *rec);
  * 0 or -1. */
 int audit_now(struct store *st, struct audit_rec *rec);
 
+/*
+ * The name a user name policyd does not know is recorded under: never the
+ * name itself (often a password typed into the name field), but
+ * "(unknown:" and 8 hex digits of its BLAKE2b keyed with a subkey of the
+ * store's key (crypto_kdf, context "unknname"), so that the report can
+ * tell one name tried a thousand times from a thousand names, and a copy
+ * of the trail without the key tells neither the name nor a test of one.
+ */
+#define AUDIT_UNKNOWN_SIZE sizeof("(unknown:01234567)")
+void audit_unknown_name(const uint8_t key[32], const char *name,
+			char out[AUDIT_UNKNOWN_SIZE]);
+/* Whether a record's user is such a name (or the bare "(unknown)"). */
+int audit_is_unknown(const char *user);
+
 /* Fills rec's actor from a peer uid (name looked up). */
 void audit_actor(struct audit_rec *rec, uid_t uid);
 

@@ -185,7 +185,7 @@ request_audit(struct request *rq, struct audit_rec *r, const char *event,
 	memset(r, 0, sizeof(*r));
 	r->recorded = &rq->recorded;
 	r->event = event;
-	r->user = known ? rq->user : "(unknown)";
+	r->user = known ? rq->user : rq->unknown;
 	r->actor_uid = rq->peer->cred.uid;
 	snprintf(r->actor, sizeof(r->actor), "%s", rq->peer->name);
 }
@@ -249,7 +249,10 @@ read_user(struct request *rq)
 		rq->user[0] = '\0';
 		return 0;
 	}
-	return wire_str(&f, rq->user, sizeof(rq->user));
+	if (wire_str(&f, rq->user, sizeof(rq->user)) != 0)
+		return -1;
+	audit_unknown_name(rq->d->totp_key, rq->user, rq->unknown);
+	return 0;
 }
 
 /* A verb that could have changed state and was refused, with nothing
@@ -357,6 +360,7 @@ dispatch(struct daemon *d, const struct peer *peer, const uint8_t *buf,
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.d = d;
+	snprintf(rq.unknown, sizeof(rq.unknown), "(unknown)");
 	rq.peer = peer;
 	rq.msg = &msg;
 	rq.out = out;

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "proto.h"
+#include "audit.h"
 #include "store.h"
 #include "wire.h"
 
@@ -42,6 +43,8 @@ struct request {
 	const struct wmsg *msg;
 	struct settings set;	/* snapshot for this request */
 	char user[PROTO_MAX_NAME + 1];	/* PROTO_T_USER, when the verb has one */
+	char unknown[AUDIT_UNKNOWN_SIZE]; /* how user is recorded while the
+					     store does not know it */
 	int64_t deadline_ms;	/* the server's, or the client's if sooner */
 	uint32_t reason;	/* enum proto_reason for an error status */
 	uint32_t reasons;	/* or several: bit (1 << reason) each */
@@ -104,8 +107,9 @@ int admin_audit_verify(struct request *rq);
 struct audit_rec;
 /* Starts an audit record of event for this request: its actor is the
  * peer, its user the request's user when known to policyd (known: a user
- * the store has), else "(unknown)", as a name that is not a user may be a
- * password typed into the wrong field. */
+ * the store has), else its pseudonym (audit_unknown_name, or "(unknown)"
+ * without a name), as a name that is not a user may be a password typed
+ * into the wrong field. */
 void request_audit(struct request *rq, struct audit_rec *r,
 		   const char *event, int known);
 

@@ -130,7 +130,7 @@ login_needs_code(struct request *rq, struct login *l)
 const char *
 login_name(const struct request *rq, const struct login *l)
 {
-	return l->found ? rq->user : "(unknown)";
+	return l->found ? rq->user : rq->unknown;
 }
 
 void
@@ -226,7 +226,7 @@ record_failure(struct store *st, const struct where *w,
 		return;
 	for (size_t i = 0; i < n; i++)
 		audit_done(recs[i]);
-	if (first != NULL && strcmp(w->user, "(unknown)") == 0)
+	if (first != NULL && audit_is_unknown(w->user))
 		alert_unknown_name(first);
 	if (t->newly_locked == 0)
 		return;
@@ -369,9 +369,14 @@ void
 login_abandoned(struct daemon *d, const struct pending_login *p,
 		const char *why)
 {
-	struct where w = { p->user_id != 0 ? p->user : "(unknown)", p->rhost,
-			   p->service };
+	char unknown[AUDIT_UNKNOWN_SIZE];
+	struct where w = { p->user, p->rhost, p->service };
 	struct audit_rec ev;
+
+	if (p->user_id == 0) {
+		audit_unknown_name(d->totp_key, p->user, unknown);
+		w.user = unknown;
+	}
 
 	/* A wrong password is recorded here or at its code step, never
 	 * when it is answered: that write would make it answer later than

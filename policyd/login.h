@@ -57,9 +57,9 @@ int login_resume(struct request *rq, struct login *l,
  * password.  Sets need_code (-1 on a store error) and grace. */
 void login_needs_code(struct request *rq, struct login *l);
 
-/* The user's name for logs and records: "(unknown)" unless the store
- * has it (an unknown name may be a password typed into the name
- * field). */
+/* The user's name for logs and records: its pseudonym
+ * (audit_unknown_name) unless the store has it (an unknown name may be a
+ * password typed into the name field). */
 const char *login_name(const struct request *rq, const struct login *l);
 
 /* A secret check: 1 right, 0 wrong, -1 could not run (busy, store). */

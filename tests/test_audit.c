@@ -105,14 +105,17 @@ test_events(void **state)
 			 PROTO_LOCKED);
 	audit("--event auth --user ann");
 	assert_int_equal(count_of(out, "\"result\":\"locked\""), 1);
-	audit("--event auth --user '(unknown)'");
-	assert_int_equal(count_of(out, "\"result\":\"fail\""), 1);
+	/* The name that is not a user (here a password typed into the
+	 * name field) is recorded only under its keyed pseudonym. */
+	audit("--event auth");
+	assert_int_equal(count_of(out, "\"user\":\"(unknown:"), 1);
+	assert_null(strstr(out, "Wrong-Guess-77\""));
 	ctl(NULL, "unlock ann", 0);
 	assert_one("unlock", ",\"user\":\"ann\"");
 	/* A forbidden request: an admin verb on pam.sock. */
 	assert_int_equal(t_request(d.pam_sock, PROTO_USER_SHOW, "ann", NULL),
 			 PROTO_FORBIDDEN);
-	assert_one("forbidden", ",\"user\":\"(unknown)\"");
+	assert_one("forbidden", ",\"user\":\"(unknown:");
 	/* TOTP enrolment and reset. */
 	ctl(NULL, "totp enroll ann", 0);
 	assert_one("totp-enroll", ",\"user\":\"ann\"");
@@ -125,6 +128,37 @@ test_events(void **state)
 	for (int i = 0; i < 200 && !td_log_has(&d, "reloaded"); i++)
 		usleep(10000);
 	assert_one("config-reload", ",\"user\":\"\"");
+}
+
+/* The pseudonym of a name that is not a user: the same for the same
+ * name, across a restart, another for another name; never the name. */
+static void
+test_unknown_pseudonyms(void **state)
+{
+	char first[32] = "", again[32] = "", other[32] = "";
+	const char *p;
+
+	(void)state;
+	t_request(d.pam_sock, PROTO_AUTH, "Typed-Pass-Word-1", "x");
+	p = strstr(audit("--event auth"), "(unknown:");
+	assert_non_null(p);
+	while (strstr(p + 1, "(unknown:") != NULL)
+		p = strstr(p + 1, "(unknown:");
+	snprintf(first, sizeof(first), "%.18s", p);
+	assert_int_equal(td_restart(&d, NULL), 0);
+	t_request(d.pam_sock, PROTO_AUTH, "Typed-Pass-Word-1", "x");
+	t_request(d.pam_sock, PROTO_AUTH, "other-name-x", "x");
+	audit("--event auth");
+	assert_null(strstr(out, "Typed-Pass-Word-1"));
+	assert_null(strstr(out, "other-name-x"));
+	/* The last two records: the same name again, then the other. */
+	for (p = out; (p = strstr(p, "(unknown:")) != NULL; p++) {
+		snprintf(again, sizeof(again), "%s", other);
+		snprintf(other, sizeof(other), "%.18s", p);
+	}
+	assert_string_equal(again, first);
+	assert_string_not_equal(other, first);
+	assert_int_equal((int)strlen(first), 18);
 }
 
 /* Every refused decision has one record that says so and why: a verb
@@ -396,7 +430,7 @@ test_alert_command(void **state)
 	for (int i = 0; i < 3; i++)
 		t_request(d.pam_sock, PROTO_AUTH, "no-such-name", "Wrong-1");
 	assert_true(lines_with(log, "unknown-burst unknown-burst auth "
-			       "(unknown) ", 1));
+			       "(unknown:[0-9a-f]\\{8\\}) ", 1));
 	assert_true(td_log_has(&d, "[warning] alert_unknown_name: 3 failed "
 			       "logins of names that are not users"));
 	assert_int_equal(td_restart(&d, NULL), 0);
@@ -604,6 +638,7 @@ main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_no_secret_in_file),
 		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_unknown_pseudonyms),
 		cmocka_unit_test(test_export_and_purge),
 		cmocka_unit_test(test_refusals_recorded),
 		cmocka_unit_test(test_alert_command),

@@ -119,7 +119,7 @@ expect 0 "report (text)" $CTL report
 for w in alice bob carol "never-used" "no-second-factor" "disabled" \
 	"203.0.113.9" "user-disable" "totp-confirm" "first login from this host" \
 	"seal:    not checked: no --key" "chain:   ok" "no backups" \
-	"lockout.deny" "(unknown)"; do
+	"lockout.deny" "(unknown:"; do
 	has "$T/out" "$w" "the text names $w"
 done
 if grep -q "$(printf '\033')" "$T/out"; then bad "a raw escape in the text"
@@ -166,6 +166,11 @@ if top != {"host": "203.0.113.9", "count": 5}:
     errs.append("top failure host %r" % top)
 if [x["host"] for x in a["lists"]["unusual_logins"]] != ["198.51.100.4"]:
     errs.append("unusual %r" % a["lists"]["unusual_logins"])
+unk = [x["name"] for x in a["top_failure_accounts"]
+       if x["name"].startswith("(unknown:")]
+if len(unk) != 2 or len(set(unk)) != 2 or "mallory" in json.dumps(d) \
+        or "trudy" in json.dumps(d):
+    errs.append("unknown names, by pseudonym: %r" % unk)
 if evil not in [x["host"] for x in a["top_failure_hosts"]]:
     errs.append("the hostile host is not in the JSON as it was")
 if acc["alice"]["totp"] != "enrolled" or acc["alice"]["recovery_codes_left"] < 1:
