@@ -64,8 +64,8 @@ DAEMON_SRC := policyd/main.c policyd/config.c policyd/log.c \
 	policyd/normalize.c policyd/state.c policyd/sealkey.c \
 	policyd/sealing.c common/auditseal.c policyctl/qr.c
 MODULE_SRC := pam_module/pam_policyd.c pam_module/args.c
-CTL_SRC := policyctl/policyctl.c policyctl/show.c policyctl/totp.c \
-	policyctl/audit.c policyctl/verify.c policyd/store_record.c \
+CTL_SRC := policyctl/policyctl.c policyctl/commands.c policyctl/show.c \
+	policyctl/totp.c policyctl/audit.c policyctl/verify.c policyd/store_record.c \
 	common/auditseal.c policyctl/qr.c policyctl/doctor.c \
 	policyctl/doctor_pam.c policyctl/doctor_rules.c policyctl/doctor_files.c \
 	policyctl/jsonout.c policyctl/report.c policyctl/report_trail.c \

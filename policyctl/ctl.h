@@ -51,6 +51,9 @@ int read_line(FILE *fp, char *buf, size_t size);
 /* A secret from standard input: a line, read with echo off when it is
  * a terminal; -1 at EOF, if too long, or if echo cannot be turned off. */
 int read_stdin_secret(char *buf, size_t size);
+/* commands.c: runs the command argv names (argv[0] its first word); its
+ * exit status, or -1 on a usage error (told on stderr). */
+int ctl_run(struct ctl *c, int argc, char **argv);
 /* The usage text: all commands, or the one named by words (-1: none). */
 void usage(FILE *fp);
 int usage_of(const char *words, FILE *fp);

@@ -2,9 +2,9 @@
  * show.c - policyctl's listings: users, one user, locks, counters.
  *
  * Every string from the daemon is printed through text_vis (in tables and
- * human text) or jtext (in JSON, see jsonout.h): host, service and user names come
- * from clients, and raw they could clear the administrator's screen or
- * forge lines of the listing.
+ * human text) or jtext (in JSON, see jsonout.h): host, service and user
+ * names come from clients, and raw they could clear the administrator's
+ * screen or forge lines of the listing.
  */
 #include <stdio.h>
 #include <stdlib.h>
