@@ -205,12 +205,12 @@ test_failed_sync(void **state)
 static void
 test_nothing_after_failed_sync(void **state)
 {
-	char err[512], out[4096];
+	char err[512], out[16384];
 
 	(void)state;
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
-				"status"), 0);
-	assert_non_null(strstr(out, "\nstore                    ok\n"));
+				"status --json"), 0);
+	assert_non_null(strstr(out, "\"store\":\"ok\""));
 	sync_on();
 	assert_int_equal(auth("alice", WRONG), PROTO_UNAVAILABLE);
 	sync_off();
@@ -219,10 +219,10 @@ test_nothing_after_failed_sync(void **state)
 			     0);
 	/* What failed is shown, and the counters can still be read. */
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
-				"status"), 0);
-	assert_non_null(strstr(out, "\nstore                    failed: "));
-	assert_non_null(strstr(out, "\nstore_last_error         fdatasync "
-				    "of the WAL: Input/output error\n"));
+				"status --json"), 0);
+	assert_non_null(strstr(out, "\"store\":\"failed: "));
+	assert_non_null(strstr(out, "\"store_last_error\":\"fdatasync "
+				    "of the WAL: Input/output error\""));
 	assert_int_equal(td_ctl(&d, NULL, out, sizeof(out), NULL, 0,
 				"stats"), 0);
 	assert_non_null(strstr(out, "store_failed         1\n"));
