@@ -4,15 +4,18 @@
  * The records' strings came from clients: the table shows them through
  * text_vis, JSON through jtext (jsonout.h), never raw.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "auditseal.h"
 #include "ctl.h"
 #include "jsonout.h"
 #include "text.h"
+#include "wipe.h"
 
 struct filters {
 	const char *user, *event, *host;
@@ -63,13 +66,19 @@ audit_parse_time(const char *s, uint64_t now, uint64_t *t)
 		end = strptime(s, "%Y-%m-%d", &tm);
 	}
 	if (end != NULL && *end == '\0') {
-		*t = (uint64_t)timegm(&tm);
+		time_t at = timegm(&tm);
+
+		if (at < 0)
+			return -1;	/* before the epoch: no record is */
+		*t = (uint64_t)at;
 		return 0;
 	}
 	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	*t = strtoull(s, &e, 10);
-	return *e == '\0' ? 0 : -1;
+	/* The trail's times are signed 64-bit seconds. */
+	return *e == '\0' && errno == 0 && *t <= (uint64_t)INT64_MAX ? 0 : -1;
 }
 
 static int
@@ -124,9 +133,11 @@ parse_filters(int argc, char **argv, struct filters *f, int *json)
 						   "since" : "until", optarg);
 			break;
 		case 'n':
+			errno = 0;
 			f->limit = strtoull(optarg, &end, 10);
 			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' ||
-			    f->limit == 0)
+			    errno != 0 || f->limit == 0 ||
+			    f->limit > (uint64_t)INT64_MAX)
 				return usage_error("audit", "--limit %s: not a "
 						   "positive number", optarg);
 			break;
@@ -224,10 +235,10 @@ audit_put_filters(const struct ctl *c, struct wwriter *w)
 }
 
 /* One page of the query, printed or added to arr; *more when the daemon
- * has more. */
+ * has more.  f->limit is what is still wanted: each record lowers it. */
 static int
-query_page(struct ctl *c, const struct filters *f, json_t *arr,
-	   uint64_t *after, int *more)
+query_page(struct ctl *c, struct filters *f, json_t *arr, uint64_t *after,
+	   int *more)
 {
 	struct wreader r;
 	struct wfield rec;
@@ -245,9 +256,10 @@ query_page(struct ctl *c, const struct filters *f, json_t *arr,
 	for (r = c->msg.fields; wire_next(&r, &rec) == 1;) {
 		if (rec.tag == PROTO_T_MORE)
 			*more = 1;
-		if (rec.tag != PROTO_T_RECORD)
+		if (rec.tag != PROTO_T_RECORD || f->limit == 0)
 			continue;
 		print_record(&rec, arr);
+		f->limit--;
 		*after = field_u64(NULL, &rec, PROTO_T_ID);
 	}
 	return 0;
@@ -310,41 +322,55 @@ audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 	return 0;
 }
 
-/* verify [--key K] [--anchor 'seq=N head=H']: with either, here. */
+/* verify [--key K | --key-file F] [--anchor 'seq=N head=H']: with either,
+ * here. */
 int
 run_verify(struct ctl *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "key", required_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'f' },
 		{ "anchor", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char keybuf[AUDIT_SEAL_TEXT_MAX + 2];
 	const char *key = NULL, *anchor = NULL;
-	int ch;
+	int ch, rc = -1;
 
 	optind = 0;
 	opterr = 1;
 	while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		if (ch == 'k') {
-			key = optarg;
+		if ((ch == 'k' || ch == 'f') && key != NULL) {
+			usage_error("audit verify", "--key or --key-file, once");
+			goto out;
+		} else if (ch == 'k' || ch == 'f') {
+			if (audit_key_arg(optarg, ch == 'f' ? optarg : NULL,
+					  keybuf, sizeof(keybuf)) != 0)
+				goto out;
+			key = keybuf;
 		} else if (ch == 'a') {
 			anchor = optarg;
 		} else if (ch == 'h') {
 			usage_of("audit verify", stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		} else {
 			fprintf(stderr, "Try 'policyctl audit verify "
 					"--help'.\n");
-			return -1;
+			goto out;
 		}
 	}
 	if (optind < argc)
-		return usage_error("audit verify", "unexpected argument '%s'",
-				   argv[optind]);
-	if (key == NULL && anchor == NULL)
-		return audit_verify(c);
-	return audit_verify_local(c, key, anchor);
+		usage_error("audit verify", "unexpected argument '%s'",
+			    argv[optind]);
+	else if (key == NULL && anchor == NULL)
+		rc = audit_verify(c);
+	else
+		rc = audit_verify_local(c, key, anchor);
+out:
+	wipe(keybuf, sizeof(keybuf));
+	return rc;
 }
 
 int
@@ -382,8 +408,9 @@ export_audit(struct ctl *c, const char *user, json_t *arr)
 	memset(&f, 0, sizeof(f));
 	f.user = user;
 	f.until = UINT64_MAX >> 1;
-	f.limit = 1000;
-	while (more && rc == 0)
+	while (more && rc == 0) {
+		f.limit = 1000;		/* each page: all of them are wanted */
 		rc = query_page(c, &f, arr, &after, &more);
+	}
 	return rc;
 }

@@ -320,10 +320,11 @@ static const struct command commands[] = {
 	{ "audit", "[--user U] [--event E] [--source HOST] [--since T]\n"
 	  "[--until T] [--limit N] [--json]", "the audit trail", 0, 0, NULL,
 	  run_audit },
-	{ "audit verify", "[--key KEY] [--anchor 'seq=N head=H']",
+	{ "audit verify", "[--key KEY | --key-file FILE]\n"
+	  "[--anchor 'seq=N head=H']",
 	  "check its hash chain; with the\nverification key, its seals, "
 	  "here", 0, 0, NULL, run_verify },
-	{ "report", "[--since T] [--idle AGE] [--key KEY]\n"
+	{ "report", "[--since T] [--idle AGE] [--key KEY | --key-file FILE]\n"
 	  "[--json | --html FILE]", "the monthly access review: who can log "
 	  "in,\nwhat happened, the trail's health", 0, 0, NULL, run_report },
 	{ "ping", "", "check that policyd answers", 0, 0, do_ping, NULL },

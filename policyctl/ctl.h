@@ -83,6 +83,11 @@ int cmd_reload(struct ctl *c);
  * 0, -1 when cb stopped, or the exchange's status. */
 int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 	       void *arg);
+/* The verification key given as --key ARG (the key, or "-": a line of
+ * standard input, echo off on a terminal) or --key-file FILE (its first
+ * line; file not NULL), into buf.  A key in ARG is wiped from argv at
+ * once, with a warning.  0, or -1 (told on stderr). */
+int audit_key_arg(char *arg, const char *file, char *buf, size_t size);
 /* audit verify --key/--anchor, here (verify.c). */
 int audit_verify_local(struct ctl *c, const char *key_text,
 		       const char *anchor);

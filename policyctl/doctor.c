@@ -227,7 +227,9 @@ run_doctor(struct ctl *c, int argc, char **argv)
 				"are missing\n");
 	count(&d, &errors, &warnings);
 	rc = errors > 0 || d.full ? EXIT_REFUSED : 0;
-	if (a.json) {
+	if (a.json && d.full) {
+		rc = EXIT_USAGE;	/* no document rather than half of one */
+	} else if (a.json) {
 		if (print_json(&d, shown) != 0)
 			rc = EXIT_USAGE;
 	} else {

@@ -12,6 +12,8 @@
  * module's own behaviour (pam_succeed_if's test, pam_unix's nullok) is
  * not read.
  */
+#include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +336,53 @@ asks_policyd(const struct pstack *s, const struct outcome *o)
 	return asked;
 }
 
+/* Whether the group is in the root's /etc/group: 1, 0, or -1 (no such
+ * file). */
+static int
+in_group_file(const struct doctor *d, const char *name)
+{
+	char path[PATH_MAX];
+	struct group *g;
+	FILE *fp;
+	int found = 0;
+
+	if (doctor_rooted(d, "/etc/group", path, sizeof(path)) != 0 ||
+	    (fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (!found && (g = fgetgrent(fp)) != NULL)
+		found = strcmp(g->gr_name, name) == 0;
+	fclose(fp);
+	return found;
+}
+
+/* A gate's group must resolve: pam_succeed_if counts no one in a group
+ * it cannot look up.  With "ingroup" (members go through policyd) that
+ * sends them to the rest of the stack, an error when the group does not
+ * exist and a warning when it comes from a directory service that may be
+ * down; with "notingroup" it sends everyone to policyd (a warning). */
+static void
+check_gate_group(struct doctor *d, const struct service *svc,
+		 const char *group, int members_to_policyd)
+{
+	if (in_group_file(d, group) == 1)
+		return;
+	if (d->live && getgrnam(group) != NULL) {
+		doctor_add(d, svc->name, D_WARNING, "account", "group %s is "
+			   "not in /etc/group: while its directory service "
+			   "cannot be reached, pam_succeed_if counts no one in "
+			   "it, and %s", group, members_to_policyd
+			   ? "its members skip policyd for the rest of the "
+			     "stack" : "everyone goes through policyd");
+		return;
+	}
+	doctor_add(d, svc->name, members_to_policyd ? D_ERROR : D_WARNING,
+		   "account", "group %s does not exist: pam_succeed_if counts "
+		   "no one in it, so %s (groupadd --system %s)", group,
+		   members_to_policyd ? "the accounts meant for policyd skip "
+		   "it and log in through the rest of the stack"
+		   : "everyone goes through policyd", group);
+}
+
 /* The gate of line g: members of its group (or the users its test
  * passes, pass_skips 0) go through policyd. */
 static void
@@ -342,6 +391,9 @@ say_gate(struct doctor *d, const struct service *svc, const struct pline *g,
 {
 	char a[LINE_TEXT];
 
+	if (g->group[0] != '\0')
+		check_gate_group(d, svc, g->group,
+				 g->notingroup == pass_skips);
 	if (g->group[0] != '\0' && g->notingroup == pass_skips)
 		doctor_add(d, svc->name, D_OK, "account", "members of group "
 			   "%s go through policyd, everyone else through the "

@@ -55,9 +55,21 @@ jpush(json_t *arr, json_t *value)
 		broken = 1;
 }
 
-/* Writes the dumped text with the code points a terminal could obey
- * escaped.  Outside strings the text is ASCII, so each of them can only
- * stand inside a string, where \uXXXX means the same. */
+/* The code points escaped beyond what JSON must: those a terminal could
+ * obey (DEL, C1), the line separators JavaScript takes for line ends,
+ * and the bidirectional controls, which make a name read as another
+ * ("Trojan Source"). */
+int
+jsonout_hazard(uint32_t cp)
+{
+	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Writes the dumped text with those code points escaped.  Outside
+ * strings the text is ASCII, so each of them can only stand inside a
+ * string, where \uXXXX means the same. */
 static int
 write_escaped(const char *s)
 {
@@ -68,8 +80,7 @@ write_escaped(const char *s)
 		n = text_utf8(s, &cp);
 		if (n == 0)
 			return -1;	/* jansson writes only UTF-8 */
-		if (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-		    cp == 0x2028 || cp == 0x2029)
+		if (jsonout_hazard(cp))
 			printf("\\u%04x", (unsigned)cp);
 		else
 			fwrite(s, 1, n, stdout);

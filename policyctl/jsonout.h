@@ -6,6 +6,8 @@
 #ifndef POLICYCTL_JSONOUT_H
 #define POLICYCTL_JSONOUT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 /* A JSON string of s: valid UTF-8 as it is, each byte that is not
@@ -16,9 +18,13 @@ json_t *jtext(const char *s);
 void jset(json_t *obj, const char *key, json_t *value);
 /* Appends value to the array arr, the same way. */
 void jpush(json_t *arr, json_t *value);
-/* Prints doc as one line and drops it.  C1 controls, DEL and U+2028/
- * U+2029 are written as \uXXXX, like the C0 controls, so that no string
- * can move a terminal's cursor.  0, or EXIT_USAGE (and nothing printed
+/* Whether cp is escaped beyond what JSON needs: DEL, C1 controls,
+ * U+2028-U+202E (line separators and bidirectional embeddings and
+ * overrides), U+200E/U+200F and U+2066-U+2069 (marks and isolates). */
+int jsonout_hazard(uint32_t cp);
+/* Prints doc as one line and drops it.  Those code points are written as
+ * \uXXXX, like the C0 controls, so that no string can move a terminal's
+ * cursor or reorder what is shown.  0, or EXIT_USAGE (and nothing printed
  * but a message on stderr) if doc or a part of it is missing. */
 int jprint(json_t *doc);
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,45 +160,72 @@ read_line(FILE *fp, char *buf, size_t size)
 	return 0;
 }
 
+/* The terminal a secret is being read from, and its settings to put
+ * back, also when a signal stops policyctl half-way: a shell left
+ * without echo would show the next password typed into it. */
+static volatile sig_atomic_t quiet_fd = -1;
+static struct termios quiet_saved;
+
+static void
+restore_echo(int sig)
+{
+	if (quiet_fd >= 0)
+		tcsetattr(quiet_fd, TCSAFLUSH, &quiet_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A line of fp, the terminal fd, read with echo off: 0, or -1. */
+static int
+read_quietly(int fd, FILE *fp, char *buf, size_t size)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old[4];
+	struct termios quiet;
+	int rc = -1;
+
+	if (tcgetattr(fd, &quiet_saved) != 0)
+		return -1;
+	quiet = quiet_saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_echo;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 4; i++) {
+		sigaction(sigs[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN)	/* nohup, & */
+			sigaction(sigs[i], &sa, NULL);
+	}
+	quiet_fd = fd;
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0)
+		rc = read_line(fp, buf, size);
+	tcsetattr(fd, TCSAFLUSH, &quiet_saved);
+	quiet_fd = -1;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return rc;
+}
+
 int
 read_stdin_secret(char *buf, size_t size)
 {
-	struct termios old, quiet;
-	int rc;
-
 	/* Unbuffered, so no copy stays behind in stdio's buffer. */
 	setvbuf(stdin, NULL, _IONBF, 0);
 	if (!isatty(STDIN_FILENO))
 		return read_line(stdin, buf, size);
 	/* A terminal: it must not echo what is typed. */
-	if (tcgetattr(STDIN_FILENO, &old) != 0)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-		return -1;
-	rc = read_line(stdin, buf, size);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	return rc;
+	return read_quietly(STDIN_FILENO, stdin, buf, size);
 }
 
 int
 ask_tty(FILE *tty, const char *prompt, char *buf, size_t size)
 {
-	struct termios old, quiet;
 	int rc;
 
 	fputs(prompt, tty);
 	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) != 0)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) != 0)
-		return -1;
-	rc = read_line(tty, buf, size);
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	rc = read_quietly(fileno(tty), tty, buf, size);
 	fputs("\n", tty);
 	return rc;
 }

@@ -21,13 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auditseal.h"
 #include "ctl.h"
+#include "jsonout.h"
 #include "report.h"
+#include "report_json.h"
 #include "wipe.h"
 
 struct options {
 	const char *since, *idle, *html;
-	char *key;
+	const char *key;	/* keybuf, when a key was given */
+	char keybuf[AUDIT_SEAL_TEXT_MAX + 2];
 	int json;
 };
 
@@ -35,13 +39,15 @@ static void
 report_usage(FILE *fp)
 {
 	fprintf(fp, "usage: policyctl report [--since T] [--idle AGE] "
-		"[--key KEY] [--json | --html FILE]\n"
+		"[--key KEY | --key-file FILE] [--json | --html FILE]\n"
 		"  --since T     the window: 30d, 12h, 2026-11-01 or "
 		"2026-11-01T08:00:00 (default 30d)\n"
 		"  --idle AGE    flag accounts without a login for AGE "
 		"(default 60d)\n"
 		"  --key KEY     check the audit seal with the verification "
-		"key\n"
+		"key;\n"
+		"                - reads it from standard input\n"
+		"  --key-file FILE  the same, from the first line of FILE\n"
 		"  --json        one JSON document on standard output\n"
 		"  --html FILE   one self-contained HTML page, a new file "
 		"(mode 0600)\n");
@@ -55,6 +61,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "since", required_argument, NULL, 's' },
 		{ "idle", required_argument, NULL, 'i' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,7 +84,16 @@ parse_options(int argc, char **argv, struct options *o)
 			o->idle = optarg;
 			break;
 		case 'k':
-			o->key = optarg;
+		case 'f':
+			if (o->key != NULL) {
+				usage_error("report", "--key or --key-file, "
+					    "once");
+				return EXIT_USAGE;
+			}
+			if (audit_key_arg(optarg, ch == 'f' ? optarg : NULL,
+					  o->keybuf, sizeof(o->keybuf)) != 0)
+				return EXIT_USAGE;
+			o->key = o->keybuf;
 			break;
 		case 'j':
 			o->json = 1;
@@ -115,7 +131,8 @@ set_times(struct report *r, const struct options *o)
 	    r->since > r->now) {
 		fprintf(stderr, "policyctl: report: --since %s: expected 30d, "
 			"12h, a date (2026-11-01) or a UTC time "
-			"(2026-11-01T08:00:00) in the past\n", o->since);
+			"(2026-11-01T08:00:00), after 1970 and not in the future\n",
+			o->since);
 		return EXIT_USAGE;
 	}
 	if (audit_parse_age(o->idle, &r->idle) != 0) {
@@ -411,24 +428,19 @@ emit(const struct report *r, const struct options *o)
 	FILE *mem = NULL;
 	int rc = EXIT_USAGE, built;
 
-	if (o->json) {
-		buf = report_json_text(r);
-		len = buf != NULL ? strlen(buf) : 0;
-		built = buf != NULL;
-	} else {
-		mem = open_memstream(&buf, &len);
-		built = mem != NULL &&
-			(o->html != NULL ? report_html(r, mem)
-					 : report_text(r, mem)) == 0;
-		if (mem != NULL && fclose(mem) != 0)
-			built = 0;
-	}
+	/* JSON as every --json of policyctl: whole, or nothing. */
+	if (o->json)
+		return jprint(report_json(r));
+	mem = open_memstream(&buf, &len);
+	built = mem != NULL && (o->html != NULL ? report_html(r, mem)
+						 : report_text(r, mem)) == 0;
+	if (mem != NULL && fclose(mem) != 0)
+		built = 0;
 	if (!built || buf == NULL)
 		fprintf(stderr, "policyctl: report: out of memory\n");
 	else if (o->html != NULL)
 		rc = write_new_file(o->html, buf, len);
-	else if (fwrite(buf, 1, len, stdout) == len &&
-		 (!o->json || putchar('\n') != EOF) && fflush(stdout) == 0)
+	else if (fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0)
 		rc = 0;
 	free(buf);
 	return rc;
@@ -443,8 +455,10 @@ run_report(struct ctl *c, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	rc = parse_options(argc, argv, &o);
-	if (rc != 0)
-		return rc == 1 ? 0 : rc;
+	if (rc != 0) {
+		rc = rc == 1 ? 0 : rc;
+		goto out;
+	}
 	if (o.html != NULL && access(o.html, F_OK) == 0) {
 		fprintf(stderr, "policyctl: report: %s exists (the report "
 			"never overwrites a file: name a new one)\n", o.html);
@@ -465,8 +479,7 @@ run_report(struct ctl *c, int argc, char **argv)
 	if (rc == 0 && (r.chain == CHECK_FAILED || r.seal == CHECK_FAILED))
 		rc = EXIT_REFUSED;
 out:
-	if (o.key != NULL)
-		wipe_str(o.key);
+	WIPE_OBJ(o.keybuf);
 	report_free(&r);
 	return rc;
 }

@@ -112,9 +112,6 @@ int report_trail(struct ctl *c, struct report *r);
 /* The text form into fp (report_text.c): 0, or -1. */
 int report_text(const struct report *r, FILE *fp);
 
-/* The JSON document of r, as text (report_json.c); NULL out of memory.
- * The caller frees it. */
-char *report_json_text(const struct report *r);
 /* The HTML page of the same document into fp (report_html.c): 0, or -1
  * out of memory or if writing failed. */
 int report_html(const struct report *r, FILE *fp);

@@ -14,30 +14,45 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonout.h"
+#include "text.h"
 #include "report_json.h"
 
 #define PATH_LEN 160
 
+/* s as HTML text or attribute value: the markup characters as entities,
+ * C0 controls as character references, and the code points jsonout
+ * escapes (C1, the bidirectional controls, which would make a host name
+ * read as another) shown as \uXXXX text; a byte that is not UTF-8 as
+ * U+FFFD. */
 static void
 esc(FILE *fp, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	uint32_t cp;
+	size_t n;
 
-		if (ch == '&')
+	for (; *s != '\0'; s += n) {
+		n = text_utf8(s, &cp);
+		if (n == 0) {
+			fputs("&#xfffd;", fp);
+			n = 1;
+		} else if (cp == '&') {
 			fputs("&amp;", fp);
-		else if (ch == '<')
+		} else if (cp == '<') {
 			fputs("&lt;", fp);
-		else if (ch == '>')
+		} else if (cp == '>') {
 			fputs("&gt;", fp);
-		else if (ch == '"')
+		} else if (cp == '"') {
 			fputs("&quot;", fp);
-		else if (ch == '\'')
+		} else if (cp == '\'') {
 			fputs("&#39;", fp);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(fp, "&#x%x;", ch);
-		else
-			fputc(ch, fp);
+		} else if (cp < 0x20) {
+			fprintf(fp, "&#x%x;", (unsigned)cp);
+		} else if (jsonout_hazard(cp)) {
+			fprintf(fp, "\\u%04x", (unsigned)cp);
+		} else {
+			fwrite(s, 1, n, fp);
+		}
 	}
 }
 

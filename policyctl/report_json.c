@@ -47,15 +47,15 @@ account(const struct report *r, const struct account *a)
 	json_t *flags = json_array();
 
 	if (a->never_used)
-		json_array_append_new(flags, json_string("never-used"));
+		jpush(flags, json_string("never-used"));
 	else if (a->idle)
-		json_array_append_new(flags, json_string("idle"));
+		jpush(flags, json_string("idle"));
 	if (a->no_factor)
-		json_array_append_new(flags, json_string("no-second-factor"));
+		jpush(flags, json_string("no-second-factor"));
 	if (a->disabled)
-		json_array_append_new(flags, json_string("disabled"));
+		jpush(flags, json_string("disabled"));
 	if (a->locked)
-		json_array_append_new(flags, json_string("locked"));
+		jpush(flags, json_string("locked"));
 	return json_pack("{s:o,s:o,s:b,s:o,s:o,s:o,s:I,s:s,s:I,s:b,s:b,s:b}",
 			 "name", jtext(a->name), "flags", flags,
 			 "enabled", !a->disabled,
@@ -78,7 +78,7 @@ accounts(const struct report *r, json_t **summary)
 	for (size_t i = 0; i < r->naccounts; i++) {
 		const struct account *a = &r->accounts[i];
 
-		json_array_append_new(list, account(r, a));
+		jpush(list, account(r, a));
 		idle += a->idle;
 		never += a->never_used;
 		nofactor += a->no_factor;
@@ -104,7 +104,7 @@ top(const struct tally *t, const char *key)
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:o,s:o}", key,
+		jpush(list, json_pack("{s:o,s:o}", key,
 						      jtext(e[i]->key),
 						      "count",
 						      jnum(e[i]->value)));
@@ -119,7 +119,7 @@ events(const struct events *l, const char *why)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct event *e = &l->v[i];
 
-		json_array_append_new(list, json_pack(
+		jpush(list, json_pack(
 			"{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", jnum(e->id),
 			"time", jtime(e->time), "event", jtext(e->event),
 			"user", jtext(e->user), "host",
@@ -139,7 +139,7 @@ per_day(const struct report *r)
 	for (size_t i = 0; i < r->ndays; i++) {
 		report_time((r->since / 86400 + i) * 86400, day, sizeof(day));
 		day[10] = '\0';
-		json_array_append_new(list, json_pack(
+		jpush(list, json_pack(
 			"{s:s,s:o,s:o,s:o}", "day", day, "logins",
 			jnum(r->days[i].logins), "failures",
 			jnum(r->days[i].failures), "lockouts",
@@ -185,7 +185,7 @@ health(const struct report *r)
 	json_t *set = json_array();
 
 	for (size_t i = 0; i < r->nsettings; i++)
-		json_array_append_new(set, json_pack(
+		jpush(set, json_pack(
 			"{s:o,s:o,s:o}", "key", jtext(r->settings[i].key),
 			"value", jtext(r->settings[i].value), "source",
 			jtext(r->settings[i].source)));
@@ -210,14 +210,4 @@ report_json(const struct report *r)
 			 "policyd access review", "generated", jtime(r->now),
 			 "accounts", list, "accounts_summary", summary,
 			 "activity", activity(r), "health", health(r));
-}
-
-char *
-report_json_text(const struct report *r)
-{
-	json_t *doc = report_json(r);
-	char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(1)) : NULL;
-
-	json_decref(doc);
-	return text;
 }

@@ -10,6 +10,7 @@
  * reason it fails.  An anchor, a record count and chain head copied from
  * syslog to another host, proves that the trail was not cut short.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,44 @@ verify_walk(struct ctl *c, const char *key_text, const char *anchor,
 	if (w->why[0] != '\0')
 		return EXIT_REFUSED;
 	return rc < 0 ? EXIT_REFUSED : rc;
+}
+
+int
+audit_key_arg(char *arg, const char *file, char *buf, size_t size)
+{
+	FILE *fp;
+	int rc;
+
+	if (file != NULL) {
+		fp = fopen(file, "re");
+		if (fp == NULL) {
+			fprintf(stderr, "policyctl: --key-file %s: %s\n", file,
+				strerror(errno));
+			return -1;
+		}
+		setvbuf(fp, NULL, _IONBF, 0);
+		rc = read_line(fp, buf, size);
+		fclose(fp);
+		if (rc != 0)
+			fprintf(stderr, "policyctl: --key-file %s: no key on "
+				"its first line\n", file);
+		return rc;
+	}
+	if (strcmp(arg, "-") == 0) {
+		if (read_stdin_secret(buf, size) == 0)
+			return 0;
+		fprintf(stderr, "policyctl: --key -: no key on standard "
+			"input\n");
+		return -1;
+	}
+	/* On the command line the key is in /proc/PID/cmdline, which every
+	 * local user may read: taken out of it at once, and said. */
+	snprintf(buf, size, "%s", arg);
+	wipe_str(arg);
+	fprintf(stderr, "policyctl: warning: a key on the command line can be "
+		"read by any local user while policyctl starts, and stays in "
+		"the shell's history; use --key - or --key-file FILE\n");
+	return 0;
 }
 
 int

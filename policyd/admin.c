@@ -442,12 +442,16 @@ admin_unlock(struct request *rq)
 	{
 		struct audit_rec ev;
 
+		char unknown[AUDIT_UNKNOWN_SIZE];
+
 		admin_audit(rq, &ev, "unlock");
 		if (kind == 's') {
 			ev.user = "";
 			ev.host = key;
 		} else {
-			ev.user = key;
+			/* The failures of a name that is not a user may be
+			 * lifted too; its record has the pseudonym. */
+			ev.user = request_name(rq, key, unknown);
 		}
 		status = store_status(store_unlock(rq->d->store, kind, key, &ev));
 		admin_audit_end(&ev);

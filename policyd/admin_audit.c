@@ -52,7 +52,8 @@ opt_u64(const struct request *rq, uint8_t tag, uint64_t def)
 
 	if (wire_find(rq->msg, tag, &f) != 0 || wire_u64(&f, &v) != 0)
 		return def;
-	return v;
+	/* The store's numbers are signed: a larger one would turn round. */
+	return v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v;
 }
 
 int

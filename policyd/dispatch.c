@@ -255,14 +255,35 @@ read_user(struct request *rq)
 	return 0;
 }
 
+const char *
+request_name(struct request *rq, const char *name,
+	     char buf[AUDIT_UNKNOWN_SIZE])
+{
+	struct store_user u;
+	int rc;
+
+	if (name[0] == '\0')
+		return name;
+	rc = store_user_get(rq->d->store, name, &u);
+	WIPE_OBJ(u);
+	if (rc == STORE_OK)
+		return name;
+	audit_unknown_name(rq->d->totp_key, name, buf);
+	return buf;
+}
+
 /* A verb that could have changed state and was refused, with nothing
- * in the trail yet: one record says so, and why. */
+ * in the trail yet: one record says so, and why.  Its user is named only
+ * if the store has it (a refused `user add` names what it was to add). */
 static void
 record_refusal(const struct route *r, struct request *rq, int status)
 {
+	char unknown[AUDIT_UNKNOWN_SIZE];
 	struct audit_rec ev;
 
 	request_audit(rq, &ev, r->event, 1);
+	if (strcmp(r->event, "user-add") != 0)
+		ev.user = request_name(rq, rq->user, unknown);
 	ev.result = "refused";
 	ev.reason = rq->reason != PROTO_R_NONE ? proto_reason_name(rq->reason)
 					       : proto_status_name(status);

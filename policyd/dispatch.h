@@ -112,6 +112,10 @@ struct audit_rec;
  * into the wrong field. */
 void request_audit(struct request *rq, struct audit_rec *r,
 		   const char *event, int known);
+/* name if the store has a user of that name (or it is empty), else its
+ * pseudonym, in buf (audit_unknown_name): how a record names it. */
+const char *request_name(struct request *rq, const char *name,
+			 char buf[AUDIT_UNKNOWN_SIZE]);
 
 /* Whether name is acceptable as a staff user name: 1 to 32 of
  * [A-Za-z0-9._-], not starting with '-' or '.', optionally ending in '$'. */

@@ -326,6 +326,53 @@ n=$(grep -o '"name":' "$T/out" | wc -l)
 [ "$n" -eq 1501 ] && echo "ok: all 1501 users listed" ||
 	{ echo "FAIL: listed $n users, expected 1501"; fails=$((fails + 1)); }
 
+# Ctrl-C while a password is read with echo off: the terminal gets its
+# echo back before policyctl dies of the signal.
+if python3 - "$B/policyctl" "$T/run" > "$T/pty.out" 2>&1 <<'PYEOF'
+import os, pty, sys, termios, time
+ctl, run = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(ctl, [ctl, "-S", run, "user", "add", "ptyuser2",
+                   "--password-stdin"])
+for _ in range(2000):
+    if not termios.tcgetattr(fd)[3] & termios.ECHO:
+        break
+    time.sleep(0.01)
+os.write(fd, b"\x03")
+_, st = os.waitpid(pid, 0)
+echo = termios.tcgetattr(fd)[3] & termios.ECHO
+print("signalled" if os.WIFSIGNALED(st) else "exited",
+      "echo" if echo else "-echo")
+sys.exit(0 if os.WIFSIGNALED(st) and echo else 1)
+PYEOF
+then
+	echo "ok: Ctrl-C at the password prompt leaves the terminal's echo on"
+else
+	echo "FAIL: Ctrl-C at the password prompt:"; sed 's/^/    /' "$T/pty.out"
+	fails=$((fails + 1))
+fi
+
+# --limit over more than one frame of records: as many as asked, no more.
+i=0
+while [ $i -lt 350 ]; do
+	$CTL user disable u00001 2> /dev/null && $CTL user enable u00001 2> /dev/null
+	i=$((i + 1))
+done
+for n in 600 5; do
+	expect 0 "audit --limit $n" $CTL audit --limit $n --json
+	got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/out")
+	[ "$got" = "$n" ] && echo "ok: --limit $n gives $n records" ||
+		{ echo "FAIL: --limit $n gave $got records"; fails=$((fails + 1)); }
+done
+expect 0 "user export pages through it all" $CTL user export u00001
+got=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["audit"]))' "$T/out")
+[ "$got" = 700 ] && echo "ok: ... all 700 of the user's records" ||
+	{ echo "FAIL: user export has $got records, expected 700"; fails=$((fails + 1)); }
+expect 2 "a --limit past 64 bits is refused" $CTL audit --limit 99999999999999999999999
+expect 2 "a --since past 64 bits is refused" $CTL audit --since 99999999999999999999
+expect 2 "an --until past the trail's range is refused" $CTL audit --until 9223372036854775808
+
 # A reload that weakens the policy is taken, with a warning in the log.
 printf 'min_length = 8\n' >> "$T/policyd.conf"
 kill -HUP $pid

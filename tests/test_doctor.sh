@@ -65,6 +65,8 @@ new_root() {
 	chmod 700 "$R/var/lib/policyd"
 	printf 'root:x:0:0::/root:/bin/sh\npolicyd:x:990:990::/:/usr/sbin/nologin\n' \
 		> "$R/etc/passwd"
+	printf 'root:x:0:\nstaff:x:1000:\nops:x:1001:\npolicyd-staff:x:1002:\n' \
+		> "$R/etc/group"
 	printf 'account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\naccount requisite pam_deny.so\naccount required pam_permit.so\n' \
 		> "$R/etc/pam.d/common-account"
 	printf 'session required pam_unix.so\n' > "$R/etc/pam.d/common-session"
@@ -150,6 +152,24 @@ has "sshd: ok: account: members of group staff go through policyd, everyone else
 has "login: ok: account: members of group ops go through policyd, everyone else through the rest of the stack (gate at login:2 (success=1 default=ignore pam_succeed_if.so))" \
 	"notingroup with a jump too"
 lacks "root and service accounts" "no warning about root behind a gate"
+lacks "does not exist" "the gates' groups exist"
+
+# A gate whose group does not exist lets the members meant for policyd
+# skip it (pam_succeed_if counts no one in a group it cannot find): an
+# error, with "ingroup" as with "notingroup" and a jump over policyd.
+sed -i '/^staff:/d; /^ops:/d' "$R/etc/group"
+doctor 1 "a gate's missing group is an error" "$R"
+has "sshd: error: account: group staff does not exist: pam_succeed_if counts no one in it, so the accounts meant for policyd skip it and log in through the rest of the stack (groupadd --system staff)" \
+	"the missing ingroup group is named, with what it means"
+has "login: error: account: group ops does not exist: pam_succeed_if counts no one in it, so the accounts meant for policyd skip it and log in through the rest of the stack (groupadd --system ops)" \
+	"... and the notingroup one that jumps over policyd"
+new_root shipped-login
+cp "$TOP/conf/pam.d/login" "$R/etc/pam.d/login"
+doctor 0 "the shipped login file, its group there, has no error" "$R"
+sed -i '/^policyd-staff:/d' "$R/etc/group"
+doctor 1 "... and without policyd-staff, an error" "$R"
+has "login: error: account: group policyd-staff does not exist: pam_succeed_if counts no one in it, so the accounts meant for policyd skip it and log in through the rest of the stack (groupadd --system policyd-staff)" \
+	"the example's group is named"
 
 # 5. Jumps: [success=1 default=ignore] over pam_deny holds; over a
 # pam_unix that jumps on to pam_permit it does not.

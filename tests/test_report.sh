@@ -135,6 +135,38 @@ expect 2 "report --key with a malformed key" $CTL report --key nonsense
 has "$T/err" "not a verification key" "the malformed key is named"
 grep -qF "$KEY" "$T/out" "$T/err" && bad "the key is in the output"
 
+# The key off the command line: --key - reads standard input, --key-file
+# a file; one given on the command line is wiped from the process's argv
+# (what /proc/PID/cmdline shows every local user) at once, with a warning.
+printf '%s\n' "$KEY" > "$T/key"
+chmod 600 "$T/key"
+$CTL report --key - < "$T/key" > "$T/out" 2> "$T/err" &&
+	grep -q "seal:    verified" "$T/out" && [ ! -s "$T/err" ] &&
+	ok "report --key - reads the key from standard input" ||
+	{ bad "report --key -"; sed 's/^/    /' "$T/out" "$T/err"; }
+expect 0 "audit verify --key-file" $CTL audit verify --key-file "$T/key"
+has "$T/out" "sealed with the key of their position" "the seal is checked with the key from the file"
+expect 2 "--key-file of a missing file" $CTL audit verify --key-file "$T/nokey"
+has "$T/err" "--key-file $T/nokey: No such file or directory" "the error names the file"
+expect 0 "audit verify --key on the command line" $CTL audit verify --key "$KEY"
+has "$T/err" "warning: a key on the command line can be read by any local user" "it warns"
+kill -STOP "$pid"		# policyctl then waits for the daemon's answer
+$CTL audit verify --key "$KEY" > /dev/null 2>&1 &
+ctl=$!
+i=0
+until grep -q "audit" "/proc/$ctl/cmdline" 2> /dev/null && [ -S "$T/run/admin.sock" ] &&
+	ls -l "/proc/$ctl/fd" 2> /dev/null | grep -q socket || [ $i -gt 250 ]; do
+	i=$((i + 1))
+	sleep 0.02
+done
+if tr '\0' ' ' < "/proc/$ctl/cmdline" | grep -qF -- "$KEY"; then
+	bad "the key stays in /proc/$ctl/cmdline"
+else
+	ok "the key is gone from /proc/PID/cmdline while policyctl runs"
+fi
+kill -CONT "$pid"
+wait "$ctl" || bad "audit verify --key, after the pause: exit $?"
+
 # The JSON document: valid, and its counts.
 expect 0 "report --json" $CTL report --json --since 1d --idle 12h
 cp "$T/out" "$T/report.json"
@@ -199,6 +231,29 @@ PY
 then ok "the JSON's counts"; else bad "the JSON's counts"; fi
 grep -q 'otpauth\|\$argon2id\$' "$T/report.json" && bad "a secret in the JSON"
 grep -qF "$secret" "$T/report.json" && bad "the TOTP secret in the JSON"
+
+# A host name with a right-to-left override (it would show "gro.elpmaxe"
+# reversed, and hide what follows): valid text, kept by the daemon, but
+# escaped wherever policyctl prints it as JSON or HTML.
+BIDI=$(printf 'evil\342\200\256moc.elpmaxe')
+pt 1 wrong alice "$BIDI"
+for c in "report --json" "audit --json --limit 1000"; do
+	# shellcheck disable=SC2086
+	$CTL $c > "$T/bidi.json" 2> /dev/null
+	if grep -q "$(printf '\342\200\256')" "$T/bidi.json"; then
+		bad "$c: a raw U+202E"
+	elif grep -qF 'evil\u202emoc.elpmaxe' "$T/bidi.json"; then
+		ok "$c: U+202E is written as \\u202e"
+	else
+		bad "$c: the host is missing"
+	fi
+done
+$CTL report --html "$T/bidi.html" 2> /dev/null
+if grep -q "$(printf '\342\200\256')" "$T/bidi.html"; then
+	bad "report --html: a raw U+202E"
+else
+	has "$T/bidi.html" 'evil\u202emoc.elpmaxe' "report --html: U+202E is shown as \\u202e"
+fi
 
 # Options.
 expect 0 "report --help" $CTL report --help
@@ -343,11 +398,17 @@ def leaves(v, path):
     else:
         yield ".".join(path), v
 
+# The page shows C1 and the bidirectional controls as \uXXXX text.
+def hazard(c):
+    o = ord(c)
+    return o == 0x7f or 0x80 <= o <= 0x9f or o in (0x200e, 0x200f) or \
+        0x2028 <= o <= 0x202e or 0x2066 <= o <= 0x2069
+
 def shown(v):
     if v is True: return "yes"
     if v is False: return "no"
     if v is None: return "-"
-    return str(v)
+    return "".join("\\u%04x" % ord(c) if hazard(c) else c for c in str(v))
 
 errs, n = [], 0
 for path, v in leaves(doc, []):
