@@ -103,7 +103,8 @@ endif
 
 PROGRAMS := $(BUILD)/policyd $(BUILD)/policyctl $(BUILD)/pam_policyd.so
 TESTS := $(BUILD)/tests/test_wire $(BUILD)/tests/test_config \
-	$(BUILD)/tests/test_text $(BUILD)/tests/test_unicode \
+	$(BUILD)/tests/test_text $(BUILD)/tests/test_jsonout \
+	$(BUILD)/tests/test_unicode \
 	$(BUILD)/tests/test_hostile_text \
 	$(BUILD)/tests/test_rules $(BUILD)/tests/test_seal \
 	$(BUILD)/tests/test_qr \
@@ -188,6 +189,11 @@ $(BUILD)/tests/test_text: $(BUILD)/pie/tests/test_text.o \
 		$(BUILD)/pie/common/text.o
 	@mkdir -p $(dir $@)
 	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka)
+
+$(BUILD)/tests/test_jsonout: $(BUILD)/pie/tests/test_jsonout.o \
+		$(BUILD)/pie/policyctl/jsonout.o $(BUILD)/pie/common/text.o
+	@mkdir -p $(dir $@)
+	$(CC) -pie $(LDHARD) -o $@ $^ $(call pc_libs,cmocka jansson)
 
 $(BUILD)/tests/fuzz_wire: $(BUILD)/pie/tests/fuzz_wire.o \
 		$(BUILD)/pie/tests/fuzz_main.o $(COMMON_PIE)

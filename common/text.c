@@ -75,6 +75,13 @@ text_is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+int
+text_is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* Length of the safe character at s, or 0 if its first byte is unsafe. */
 static size_t
 safe_len(const char *s)
@@ -82,7 +89,7 @@ safe_len(const char *s)
 	uint32_t cp;
 	size_t n = text_utf8(s, &cp);
 
-	return n > 0 && !text_is_control(cp) ? n : 0;
+	return n > 0 && !text_is_control(cp) && !text_is_bidi(cp) ? n : 0;
 }
 
 void

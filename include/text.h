@@ -5,9 +5,11 @@
  * would move the cursor, clear the screen or forge lines.
  *
  * Unsafe, here: a C0 control (0x00-0x1f), DEL (0x7f), a C1 control
- * (U+0080-U+009F, which some terminals obey like ESC [) and every byte of
- * text that is not valid UTF-8 (overlong forms, surrogates, code points
- * above U+10FFFF, stray or missing continuation bytes).
+ * (U+0080-U+009F, which some terminals obey like ESC [), a bidirectional
+ * control (marks, embeddings, overrides and isolates: they make a name
+ * read as another, "Trojan Source") and every byte of text that is not
+ * valid UTF-8 (overlong forms, surrogates, code points above U+10FFFF,
+ * stray or missing continuation bytes).
  */
 #ifndef POLICYD_TEXT_H
 #define POLICYD_TEXT_H
@@ -29,6 +31,9 @@ size_t text_utf8n(const char *s, size_t avail, uint32_t *cp);
 
 /* Whether cp is a C0 control, DEL or a C1 control. */
 int text_is_control(uint32_t cp);
+/* Whether cp is a bidirectional control: U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069. */
+int text_is_bidi(uint32_t cp);
 
 /* Replaces, in place, every unsafe byte of the NUL-terminated s by '?':
  * the length stays, valid printable UTF-8 is kept.  NULL is fine. */

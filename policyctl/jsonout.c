@@ -62,9 +62,8 @@ jpush(json_t *arr, json_t *value)
 int
 jsonout_hazard(uint32_t cp)
 {
-	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e ||
-	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
+	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+	       cp == 0x2029 || text_is_bidi(cp);
 }
 
 /* Writes the dumped text with those code points escaped.  Outside
@@ -81,7 +80,7 @@ write_escaped(const char *s)
 		if (n == 0)
 			return -1;	/* jansson writes only UTF-8 */
 		if (jsonout_hazard(cp))
-			printf("\\u%04x", (unsigned)cp);
+			printf("\\u%04X", (unsigned)cp);
 		else
 			fwrite(s, 1, n, stdout);
 	}

@@ -18,9 +18,9 @@ json_t *jtext(const char *s);
 void jset(json_t *obj, const char *key, json_t *value);
 /* Appends value to the array arr, the same way. */
 void jpush(json_t *arr, json_t *value);
-/* Whether cp is escaped beyond what JSON needs: DEL, C1 controls,
- * U+2028-U+202E (line separators and bidirectional embeddings and
- * overrides), U+200E/U+200F and U+2066-U+2069 (marks and isolates). */
+/* Whether cp is escaped beyond what JSON needs: DEL, C1 controls, the
+ * line separators U+2028 and U+2029, and the bidirectional controls
+ * (text_is_bidi). */
 int jsonout_hazard(uint32_t cp);
 /* Prints doc as one line and drops it.  Those code points are written as
  * \uXXXX, like the C0 controls, so that no string can move a terminal's

@@ -49,7 +49,7 @@ esc(FILE *fp, const char *s)
 		} else if (cp < 0x20) {
 			fprintf(fp, "&#x%x;", (unsigned)cp);
 		} else if (jsonout_hazard(cp)) {
-			fprintf(fp, "\\u%04x", (unsigned)cp);
+			fprintf(fp, "\\u%04X", (unsigned)cp);
 		} else {
 			fwrite(s, 1, n, fp);
 		}

@@ -80,6 +80,7 @@ reap() {
 
 step codec "$BUILD/tests/test_wire"
 step text "$BUILD/tests/test_text"
+step jsonout "$BUILD/tests/test_jsonout"
 step config "$BUILD/tests/test_config"
 step rules "$BUILD/tests/test_rules"
 step seal "$BUILD/tests/test_seal"

@@ -232,28 +232,23 @@ then ok "the JSON's counts"; else bad "the JSON's counts"; fi
 grep -q 'otpauth\|\$argon2id\$' "$T/report.json" && bad "a secret in the JSON"
 grep -qF "$secret" "$T/report.json" && bad "the TOTP secret in the JSON"
 
-# A host name with a right-to-left override (it would show "gro.elpmaxe"
-# reversed, and hide what follows): valid text, kept by the daemon, but
-# escaped wherever policyctl prints it as JSON or HTML.
+# A host name with a right-to-left override (it would read
+# "example.com" and hide what follows): the daemon keeps it cleaned, so
+# neither form of the report, nor the trail, holds the control.
 BIDI=$(printf 'evil\342\200\256moc.elpmaxe')
 pt 1 wrong alice "$BIDI"
-for c in "report --json" "audit --json --limit 1000"; do
+$CTL report --html "$T/bidi.html" 2> /dev/null
+for c in "report --json" "audit --json --limit 1000" "report"; do
 	# shellcheck disable=SC2086
-	$CTL $c > "$T/bidi.json" 2> /dev/null
-	if grep -q "$(printf '\342\200\256')" "$T/bidi.json"; then
+	$CTL $c > "$T/bidi.out" 2> /dev/null
+	if grep -q "$(printf '\342\200\256')" "$T/bidi.out" "$T/bidi.html"; then
 		bad "$c: a raw U+202E"
-	elif grep -qF 'evil\u202emoc.elpmaxe' "$T/bidi.json"; then
-		ok "$c: U+202E is written as \\u202e"
+	elif grep -qF 'evil???moc.elpmaxe' "$T/bidi.out"; then
+		ok "$c: the host's U+202E is cleaned"
 	else
-		bad "$c: the host is missing"
+		bad "$c: the host is missing"; sed 's/^/    /' "$T/bidi.out"
 	fi
 done
-$CTL report --html "$T/bidi.html" 2> /dev/null
-if grep -q "$(printf '\342\200\256')" "$T/bidi.html"; then
-	bad "report --html: a raw U+202E"
-else
-	has "$T/bidi.html" 'evil\u202emoc.elpmaxe' "report --html: U+202E is shown as \\u202e"
-fi
 
 # Options.
 expect 0 "report --help" $CTL report --help
@@ -408,7 +403,7 @@ def shown(v):
     if v is True: return "yes"
     if v is False: return "no"
     if v is None: return "-"
-    return "".join("\\u%04x" % ord(c) if hazard(c) else c for c in str(v))
+    return "".join("\\u%04X" % ord(c) if hazard(c) else c for c in str(v))
 
 errs, n = [], 0
 for path, v in leaves(doc, []):

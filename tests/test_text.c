@@ -36,6 +36,9 @@ test_clean_controls(void **state)
 	/* C1 controls: U+009B is CSI, as ESC [ is. */
 	assert_clean("\xc2\x9b" "2J", "??2J");
 	assert_clean("\xc2\x80\xc2\x9f", "????");
+	/* Bidirectional controls: an override, an isolate, a mark. */
+	assert_clean("moc.\xe2\x80\xaelive", "moc.???live");
+	assert_clean("\xe2\x81\xa7x\xe2\x80\x8f", "???x???");
 	text_clean(NULL);
 }
 
@@ -90,6 +93,11 @@ test_utf8_decode(void **state)
 	assert_true(text_is_control(0x85));
 	assert_false(text_is_control(0xa0));
 	assert_false(text_is_control(' '));
+	assert_true(text_is_bidi(0x202e));
+	assert_true(text_is_bidi(0x2066));
+	assert_true(text_is_bidi(0x200f));
+	assert_false(text_is_bidi(0x2028));
+	assert_false(text_is_bidi(0x05d0));	/* a Hebrew letter is text */
 }
 
 static void
@@ -107,6 +115,9 @@ test_vis(void **state)
 {
 	(void)state;
 	assert_vis("sshd", "sshd");
+	/* A right-to-left override would show "evil" as "live". */
+	assert_vis("\xe2\x80\xae" "evil", "\\xe2\\x80\\xae" "evil");
+	assert_vis("\xe2\x81\xa6x", "\\xe2\\x81\\xa6x");
 	assert_vis("\x1b[2J", "\\x1b[2J");
 	assert_vis("\nfake line", "\\x0afake line");
 	assert_vis("a\\x1b", "a\\\\x1b");	/* a literal escape is told apart */
