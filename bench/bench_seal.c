@@ -70,7 +70,7 @@ micro(void)
 		memcpy(prev, hash, sizeof(prev));
 	}
 	plain = (now_s() - t0) / MICRO;
-	audit_key_new(&k, 1);
+	audit_key_new(&k, 1, (uint64_t)r.time);
 	t0 = now_s();
 	for (int i = 0; i < MICRO; i++) {
 		r.id = i + 1;

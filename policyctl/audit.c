@@ -331,11 +331,13 @@ run_verify(struct ctl *c, int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "key-file", required_argument, NULL, 'f' },
 		{ "anchor", required_argument, NULL, 'a' },
+		{ "retention", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char keybuf[AUDIT_SEAL_TEXT_MAX + 2];
 	const char *key = NULL, *anchor = NULL;
+	uint64_t retention = 0;
 	int ch, rc = -1;
 
 	optind = 0;
@@ -351,6 +353,14 @@ run_verify(struct ctl *c, int argc, char **argv)
 			key = keybuf;
 		} else if (ch == 'a') {
 			anchor = optarg;
+		} else if (ch == 'r') {
+			if (audit_parse_age(optarg, &retention) != 0 ||
+			    retention == 0) {
+				usage_error("audit verify", "--retention %s: "
+					    "expected days or hours (365d, "
+					    "12h)", optarg);
+				goto out;
+			}
 		} else if (ch == 'h') {
 			usage_of("audit verify", stdout);
 			rc = 0;
@@ -364,10 +374,10 @@ run_verify(struct ctl *c, int argc, char **argv)
 	if (optind < argc)
 		usage_error("audit verify", "unexpected argument '%s'",
 			    argv[optind]);
-	else if (key == NULL && anchor == NULL)
+	else if (key == NULL && anchor == NULL && retention == 0)
 		rc = audit_verify(c);
 	else
-		rc = audit_verify_local(c, key, anchor);
+		rc = audit_verify_local(c, key, anchor, retention);
 out:
 	wipe(keybuf, sizeof(keybuf));
 	return rc;

@@ -321,7 +321,7 @@ static const struct command commands[] = {
 	  "[--until T] [--limit N] [--json]", "the audit trail", 0, 0, NULL,
 	  run_audit },
 	{ "audit verify", "[--key KEY | --key-file FILE]\n"
-	  "[--anchor 'seq=N head=H']",
+	  "[--anchor 'seq=N head=H'] [--retention AGE]",
 	  "check its hash chain; with the\nverification key, its seals, "
 	  "here", 0, 0, NULL, run_verify },
 	{ "report", "[--since T] [--idle AGE] [--key KEY | --key-file FILE]\n"

@@ -90,7 +90,7 @@ int audit_each(struct ctl *c, int (*cb)(const struct wfield *rec, void *arg),
 int audit_key_arg(char *arg, const char *file, char *buf, size_t size);
 /* audit verify --key/--anchor, here (verify.c). */
 int audit_verify_local(struct ctl *c, const char *key_text,
-		       const char *anchor);
+		       const char *anchor, uint64_t retention);
 /* The same walk, printing nothing: 0 the chain (and with key_text the
  * seal) holds; EXIT_REFUSED broken, why (whysz bytes) says where;
  * EXIT_USAGE a malformed key (said on stderr) or no exchange.  *records

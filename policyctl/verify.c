@@ -5,15 +5,19 @@
  * must follow the one before it (ids one by one, its prev the hash
  * before), its hash must be that of its fields, and from the position
  * of the verification key on, its seal must be the one made with the key
- * of its own position (auditseal.h): a record changed, inserted, moved
- * or removed, or sealed again with a later key, is named with the first
- * reason it fails.  An anchor, a record count and chain head copied from
+ * of its own position and of its time's minute (auditseal.h): a record
+ * changed, inserted, moved or removed, sealed again with a later key, or
+ * dated before the one before it, is named with the first reason it
+ * fails.  A purge's checkpoint is proven the same way, with the time of
+ * the record it stands for, which says how old what was purged; with
+ * --retention, a checkpoint younger than that is a failure.  An anchor, a record count and chain head copied from
  * syslog to another host, proves that the trail was not cut short.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -25,12 +29,15 @@
 struct walk {
 	struct audit_key key;	/* the next sealed record's key */
 	int have_key;
+	uint64_t first_sealed;	/* the verification key's position */
 	uint64_t anchor_seq;	/* 0: no anchor */
 	uint8_t anchor_head[AUDIT_HASH_LEN];
 	int anchor_seen;
 	int64_t last;		/* the id of the record before */
 	uint8_t expect[AUDIT_HASH_LEN];
 	uint64_t records, sealed, unsealed;
+	int64_t purged_to;	/* the checkpoint's time, or 0 */
+	uint64_t retention;	/* --retention, in seconds, or 0 */
 	char why[256];		/* the first failure */
 };
 
@@ -87,21 +94,29 @@ read_record(const struct wfield *rec, struct audit_rec *r, struct fields *t)
 		       : 0;
 }
 
-/* The seal of the record at id, with hash; 0, or -1 with why. */
+/* The seal of the record at id, dated t, with hash; 0, or -1 with why. */
 static int
-seal_holds(struct walk *w, int64_t id, const uint8_t hash[AUDIT_HASH_LEN],
-	   int sealed, const uint8_t seal[AUDIT_HASH_LEN], const char *what)
+seal_holds(struct walk *w, int64_t id, int64_t t,
+	   const uint8_t hash[AUDIT_HASH_LEN], int sealed,
+	   const uint8_t seal[AUDIT_HASH_LEN], const char *what)
 {
 	if (!w->have_key || id < 1 || (uint64_t)id < w->key.pos) {
 		w->unsealed += w->have_key && id > 0;
 		return 0;
 	}
-	if (audit_key_seek(&w->key, (uint64_t)id) != 0)
-		return -1;	/* ids only go up: checked before */
 	if (!sealed) {
 		snprintf(w->why, sizeof(w->why), "%s %lld: not sealed, though "
 			 "sealing began at record %llu", what, (long long)id,
-			 (unsigned long long)w->key.pos);
+			 (unsigned long long)w->first_sealed);
+		return -1;
+	}
+	if (audit_key_seek(&w->key, (uint64_t)id) != 0)
+		return -1;	/* ids only go up: checked before */
+	if (t < 0 || audit_key_seek_time(&w->key, (uint64_t)t) != 0) {
+		snprintf(w->why, sizeof(w->why), "%s %lld: dated before the "
+			 "record before it (a record written later with an "
+			 "earlier date, or sealed with a stolen key)", what,
+			 (long long)id);
 		return -1;
 	}
 	if (!audit_key_check(&w->key, hash, seal)) {
@@ -151,7 +166,8 @@ one_record(const struct wfield *rec, void *arg)
 			 "were changed", (long long)r.id);
 		return -1;
 	}
-	if (seal_holds(w, r.id, r.hash, r.sealed, r.seal, "record") != 0)
+	if (seal_holds(w, r.id, r.time, r.hash, r.sealed, r.seal,
+		       "record") != 0)
 		return -1;
 	if (w->anchor_seq == (uint64_t)r.id) {
 		w->anchor_seen = 1;
@@ -213,10 +229,20 @@ start_at_checkpoint(struct ctl *c, struct walk *w)
 			 "malformed");
 		return EXIT_REFUSED;
 	}
-	if (seal_holds(w, w->last, w->expect,
+	w->purged_to = (int64_t)field_u64(NULL, &cp, PROTO_T_TIME);
+	if (seal_holds(w, w->last, w->purged_to, w->expect,
 		       field_hash(&cp, PROTO_T_SEAL, seal) == 0, seal,
 		       "the checkpoint of record") != 0)
 		return EXIT_REFUSED;
+	if (w->retention != 0 &&
+	    (w->purged_to <= 0 ||
+	     (uint64_t)w->purged_to + w->retention > (uint64_t)time(NULL))) {
+		snprintf(w->why, sizeof(w->why), "records up to %lld were "
+			 "purged, the last of them younger than the "
+			 "retention given (--retention): removed before "
+			 "their time", (long long)w->last);
+		return EXIT_REFUSED;
+	}
 	if (w->anchor_seq == (uint64_t)w->last) {
 		w->anchor_seen = 1;
 		if (memcmp(w->expect, w->anchor_head, AUDIT_HASH_LEN) != 0) {
@@ -252,18 +278,20 @@ anchor_holds(struct walk *w, int64_t first)
  * (a bad key or anchor, said on stderr, or no exchange). */
 static int
 verify_walk(struct ctl *c, const char *key_text, const char *anchor,
-	    struct walk *w, int64_t *first)
+	    uint64_t retention, struct walk *w, int64_t *first)
 {
 	int rc;
 
 	memset(w, 0, sizeof(*w));
+	w->retention = retention;
 	if (key_text != NULL && audit_key_parse(key_text, &w->key) != 0) {
 		fprintf(stderr, "policyctl: --key: not a verification key "
-			"(psk1-POSITION-HEX, as policyd --setup-seal printed "
+			"(psk2-POSITION-T0-HEX, as policyd --setup-seal printed "
 			"it)\n");
 		return EXIT_USAGE;
 	}
 	w->have_key = key_text != NULL;
+	w->first_sealed = w->key.pos;
 	if (anchor != NULL && parse_anchor(anchor, w) != 0) {
 		fprintf(stderr, "policyctl: --anchor: expected 'seq=N "
 			"head=HEX' as in the audit log lines\n");
@@ -326,7 +354,7 @@ audit_verify_quiet(struct ctl *c, const char *key_text, char *why,
 {
 	struct walk w;
 	int64_t first;
-	int rc = verify_walk(c, key_text, NULL, &w, &first);
+	int rc = verify_walk(c, key_text, NULL, 0, &w, &first);
 
 	snprintf(why, whysz, "%s", w.why);
 	*records = w.records;
@@ -336,11 +364,13 @@ audit_verify_quiet(struct ctl *c, const char *key_text, char *why,
 }
 
 int
-audit_verify_local(struct ctl *c, const char *key_text, const char *anchor)
+audit_verify_local(struct ctl *c, const char *key_text, const char *anchor,
+		   uint64_t retention)
 {
 	struct walk w;
+	char when[32];
 	int64_t first;
-	int rc = verify_walk(c, key_text, anchor, &w, &first);
+	int rc = verify_walk(c, key_text, anchor, retention, &w, &first);
 
 	if (w.why[0] != '\0') {
 		printf("broken: %s\n", w.why);
@@ -360,6 +390,14 @@ audit_verify_local(struct ctl *c, const char *key_text, const char *anchor)
 	if (w.anchor_seq != 0)
 		printf("; the anchor's record %llu is in the trail",
 		       (unsigned long long)w.anchor_seq);
+	if (first > 1) {
+		format_time((uint64_t)w.purged_to, when, sizeof(when));
+		printf("; records 1 to %lld were purged, the last of them "
+		       "dated %s%s", (long long)first - 1, when,
+		       retention != 0 ? ", older than the retention given"
+				      : " (--retention checks that it was "
+					"their time)");
+	}
 	printf("\n");
 	return 0;
 }

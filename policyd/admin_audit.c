@@ -103,6 +103,7 @@ admin_audit_verify(struct request *rq)
 	mark = wire_record_begin(rq->out, PROTO_T_CHECKPOINT);
 	wire_put_u64(rq->out, PROTO_T_ID, (uint64_t)cp.id);
 	wire_put_bytes(rq->out, PROTO_T_HASH, cp.hash, AUDIT_HASH_LEN);
+	wire_put_u64(rq->out, PROTO_T_TIME, (uint64_t)cp.time);
 	if (cp.sealed)
 		wire_put_bytes(rq->out, PROTO_T_SEAL, cp.seal, AUDIT_HASH_LEN);
 	wire_record_end(rq->out, mark);

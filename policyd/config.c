@@ -356,6 +356,13 @@ set_number(struct parse *p, const struct key *k, const char *value)
 			k->name, value);
 		return;
 	}
+	/* A retention of seconds would purge what happened this morning:
+	 * 0 (keep every record), or a day at least. */
+	if (&p->cfg.audit_retention == dst && v != 0 && v < 86400) {
+		fail_at(p, p->lineno, "%s: %s: 0 keeps every record, else at "
+			"least 1d", k->name, value);
+		return;
+	}
 	if (v < k->min || v > k->max) {
 		fail_at(p, p->lineno, "%s: %s is out of range (%llu to %llu%s)",
 			k->name, value, (unsigned long long)k->min,

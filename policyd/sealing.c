@@ -130,7 +130,7 @@ sealing_setup(const struct cfg *c, struct store *st, uid_t uid, gid_t gid,
 		snprintf(err, errsz, "cannot read the audit trail");
 		return -1;
 	}
-	audit_key_new(&first, (uint64_t)next);
+	audit_key_new(&first, (uint64_t)next, (uint64_t)time(NULL));
 	if (sealkey_create(path, uid, gid, &first, &fd, err, errsz) != 0) {
 		audit_key_wipe(&first);
 		return -1;

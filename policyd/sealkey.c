@@ -62,20 +62,40 @@ seal_sync_dir(const char *path)
 }
 
 static void
-encode(const struct audit_key *key, uint8_t buf[SEALKEY_FILE_LEN])
+put64(uint8_t *b, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
-		buf[i] = (uint8_t)(key->pos >> (56 - 8 * i));
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t
+get64(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void
+encode(const struct audit_key *key, uint8_t buf[SEALKEY_FILE_LEN])
+{
+	put64(buf, key->pos);
 	memcpy(buf + 8, key->k, AUDIT_SEAL_KEY_LEN);
+	put64(buf + 8 + AUDIT_SEAL_KEY_LEN, key->t0);
+	put64(buf + 16 + AUDIT_SEAL_KEY_LEN, key->epoch);
+	memcpy(buf + 24 + AUDIT_SEAL_KEY_LEN, key->e, AUDIT_SEAL_KEY_LEN);
 }
 
 static void
 decode(const uint8_t buf[SEALKEY_FILE_LEN], struct audit_key *key)
 {
-	key->pos = 0;
-	for (int i = 0; i < 8; i++)
-		key->pos = key->pos << 8 | buf[i];
+	key->pos = get64(buf);
 	memcpy(key->k, buf + 8, AUDIT_SEAL_KEY_LEN);
+	key->t0 = get64(buf + 8 + AUDIT_SEAL_KEY_LEN);
+	key->epoch = get64(buf + 16 + AUDIT_SEAL_KEY_LEN);
+	memcpy(key->e, buf + 24 + AUDIT_SEAL_KEY_LEN, AUDIT_SEAL_KEY_LEN);
 }
 
 int

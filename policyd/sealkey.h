@@ -1,8 +1,10 @@
 /*
  * sealkey.h - the file that holds the audit seal's key on the host: the
- * key of the next record's position (auditseal.h), 8 bytes of position
- * (big-endian) and 32 of key, rewritten in place as records become
- * durable, so that the keys before it are gone from the disk.
+ * key of the next record's position and of the current epoch
+ * (auditseal.h), as 8 bytes of position (big-endian), 32 of its part, 8
+ * of t0, 8 of epoch and 32 of the time part, rewritten in place as
+ * records become durable and as minutes pass, so that the keys before it
+ * are gone from the disk.
  */
 #ifndef POLICYD_SEALKEY_H
 #define POLICYD_SEALKEY_H
@@ -12,7 +14,7 @@
 
 #include "auditseal.h"
 
-#define SEALKEY_FILE_LEN (8 + AUDIT_SEAL_KEY_LEN)
+#define SEALKEY_FILE_LEN (24 + 2 * AUDIT_SEAL_KEY_LEN)
 
 /* The reason a key file fails the checks, or NULL: a regular file of
  * `size` bytes, owned by owner or root (an operator may have made it by

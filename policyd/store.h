@@ -243,7 +243,8 @@ struct store_health {
 };
 void store_health(struct store *st, struct store_health *h);
 /* Keeps the store's files in shape, called every second or so (SQLite:
- * copies the WAL into the database once it is long and on disk). */
+ * copies the WAL into the database once it is long and on disk), and
+ * moves the audit seal's key to the current minute. */
 void store_maintain(struct store *st);
 
 /* The id the next record will have. */

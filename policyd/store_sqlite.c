@@ -134,11 +134,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AUDIT_LAST] = "SELECT id, hash FROM audit UNION ALL"
 			 " SELECT id, hash FROM audit_checkpoint"
 			 " ORDER BY id DESC LIMIT 1",
-	[S_AUDIT_CHECKPOINT] = "SELECT id, hash, seal FROM audit_checkpoint",
-	[S_AUDIT_OLD_END] = "SELECT id, hash, seal FROM audit WHERE time < ?1"
-			    " ORDER BY id DESC LIMIT 1",
+	[S_AUDIT_CHECKPOINT] = "SELECT id, hash, seal, time"
+			       " FROM audit_checkpoint",
+	[S_AUDIT_OLD_END] = "SELECT id, hash, seal, time FROM audit"
+			    " WHERE time < ?1 ORDER BY id DESC LIMIT 1",
 	[S_AUDIT_SET_CHECKPOINT] = "INSERT OR REPLACE INTO audit_checkpoint"
-				   " (k, id, hash, seal) VALUES (1, ?1, ?2, ?3)",
+				   " (k, id, hash, seal, time)"
+				   " VALUES (1, ?1, ?2, ?3, ?4)",
 	[S_AUDIT_PURGE] = "DELETE FROM audit WHERE id <= ?1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, event, actor_uid, actor,"
 			" user, host, service, tty, result, reason, prev, hash,"
@@ -149,7 +151,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			" FROM audit ORDER BY id",
 	[S_KEY_CHECK_GET] = "SELECT value FROM key_check WHERE k = 1",
 	[S_KEY_CHECK_ADD] = "INSERT INTO key_check (k, value) VALUES (1, ?1)",
-	[S_AUDIT_FROM] = "SELECT id, hash, seal FROM audit WHERE id >= ?1"
+	[S_AUDIT_FROM] = "SELECT id, hash, seal, time FROM audit WHERE id >= ?1"
 			 " ORDER BY id",
 	[S_AUDIT_QUERY] = "SELECT id, time, event, actor_uid, actor, user,"
 			  " host, service, tty, result, reason, prev, hash,"
@@ -406,6 +408,7 @@ sq_commit(struct store *st, uint64_t *seq)
 	if (wal_mark_now(st, &m) != 0)
 		m.version = -1;		/* never matches: no cut */
 	m.seal_next = st->seal_next.pos;
+	m.seal_epoch = st->seal_next.epoch;
 	pthread_mutex_lock(&st->sync_lock);
 	*seq = m.seq = ++st->committed;
 	st->last = m;
@@ -486,15 +489,17 @@ static void
 seal_persist(struct store *st)
 {
 	static int64_t said;
-	uint64_t pos;
+	uint64_t pos, epoch;
 
 	if (!st->seal_on)
 		return;
 	pthread_mutex_lock(&st->sync_lock);
 	pos = st->durable.seal_next;
+	epoch = st->durable.seal_epoch;
 	pthread_mutex_unlock(&st->sync_lock);
-	if (pos <= st->seal_disk.pos ||
-	    audit_key_seek(&st->seal_disk, pos) != 0)
+	if ((pos <= st->seal_disk.pos && epoch <= st->seal_disk.epoch) ||
+	    audit_key_seek(&st->seal_disk, pos) != 0 ||
+	    audit_key_seek_epoch(&st->seal_disk, epoch) != 0)
 		return;
 	if (sealkey_save(st->seal_fd, &st->seal_disk) != 0 &&
 	    time(NULL) - said >= 60) {
@@ -504,6 +509,25 @@ seal_persist(struct store *st)
 			"keys of records since are still on the disk (said "
 			"once a minute)", strerror(errno));
 	}
+}
+
+/* The seal's time part moves to the minute of now, records or not, so
+ * that an intruder who takes the host finds only the key of this minute
+ * on it.  Every record committed before has a position below
+ * last.seal_next, so the key file may move with it: the durable mark
+ * takes the epoch at once when nothing waits for the disk, else with the
+ * next sync.  With the lock. */
+static void
+seal_tick(struct store *st, time_t now)
+{
+	if (!st->seal_on || now <= 0 ||
+	    audit_key_seek_time(&st->seal_next, (uint64_t)now) != 0)
+		return;
+	pthread_mutex_lock(&st->sync_lock);
+	st->last.seal_epoch = st->seal_next.epoch;
+	if (st->durable.seq == st->last.seq)
+		st->durable.seal_epoch = st->seal_next.epoch;
+	pthread_mutex_unlock(&st->sync_lock);
 }
 
 /* WAL frames after which store_maintain copies the WAL into the
@@ -518,6 +542,7 @@ store_maintain(struct store *st)
 
 	if (sq_lock(st) != 0)
 		return;
+	seal_tick(st, time(NULL));
 	seal_persist(st);
 	if (st->wal_frames < CHECKPOINT_FRAMES) {
 		pthread_mutex_unlock(&st->lock);
@@ -709,6 +734,7 @@ store_close(struct store *st)
 		if (!__atomic_load_n(&st->broken, __ATOMIC_ACQUIRE)) {
 			pthread_mutex_lock(&st->sync_lock);
 			st->durable.seal_next = st->seal_next.pos;
+			st->durable.seal_epoch = st->seal_next.epoch;
 			pthread_mutex_unlock(&st->sync_lock);
 		}
 		seal_persist(st);

@@ -85,6 +85,7 @@ struct wal_mark {
 	int64_t version;		/* PRAGMA data_version after it */
 	unsigned char salt[8];		/* the WAL header's salts */
 	uint64_t seal_next;		/* the audit seal's next position */
+	uint64_t seal_epoch;		/* and its epoch */
 };
 
 struct store {

@@ -45,17 +45,38 @@ or_empty(const char *s)
 /* Seals r (its id and hash set) with the key of its position, inside
  * the open transaction: the transaction's copy of the key moves past it,
  * and becomes the store's at commit (sq_commit); 0, or -1. */
+static struct audit_key *
+txn_key(struct store *st)
+{
+	if (!st->seal_txn_used) {
+		st->seal_txn = st->seal_next;
+		st->seal_txn_used = 1;
+	}
+	return &st->seal_txn;
+}
+
+/* Epochs never go back along a sealed trail: a record dated before the
+ * key's minute (a clock stepped back) is dated at its start. */
+static void
+seal_date(struct store *st, struct audit_rec *r)
+{
+	uint64_t start;
+
+	if (!st->seal_on)
+		return;
+	start = audit_key_epoch_start(txn_key(st));
+	if (r->time < 0 || (uint64_t)r->time < start)
+		r->time = (int64_t)start;
+}
+
 static int
 seal(struct store *st, struct audit_rec *r)
 {
 	r->sealed = 0;
 	if (!st->seal_on)
 		return 0;
-	if (!st->seal_txn_used) {
-		st->seal_txn = st->seal_next;
-		st->seal_txn_used = 1;
-	}
-	if (r->id < 1 || audit_key_seek(&st->seal_txn, (uint64_t)r->id) != 0)
+	if (r->id < 1 || audit_key_seek(txn_key(st), (uint64_t)r->id) != 0 ||
+	    audit_key_seek_time(&st->seal_txn, (uint64_t)r->time) != 0)
 		return -1;	/* a position behind the key: never reused */
 	audit_key_seal(&st->seal_txn, r->hash, r->seal);
 	r->sealed = 1;
@@ -76,6 +97,7 @@ sq_audit_add(struct store *st, struct audit_rec *r)
 	r->id = last + 1;
 	if (r->time == 0)
 		r->time = time(NULL);
+	seal_date(st, r);
 	store_record_hash(prev, r, hash);
 	memcpy(r->prev, prev, AUDIT_HASH_LEN);
 	memcpy(r->hash, hash, AUDIT_HASH_LEN);
@@ -176,6 +198,7 @@ chain_start(struct store *st, struct audit_rec *cp)
 		if (cp->sealed)
 			memcpy(cp->seal, sqlite3_column_blob(s, 2),
 			       AUDIT_HASH_LEN);
+		cp->time = sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);
 }
@@ -288,7 +311,7 @@ purge_body(struct store *st, void *arg)
 	sqlite3_stmt *cp = st->stmt[S_AUDIT_SET_CHECKPOINT];
 	sqlite3_stmt *del = st->stmt[S_AUDIT_PURGE];
 	uint8_t hash[AUDIT_HASH_LEN], sealed[AUDIT_HASH_LEN];
-	int64_t last;
+	int64_t last, when = 0;
 	int rc, has_seal = 0;
 
 	sqlite3_bind_int64(end, 1, p->before);
@@ -305,6 +328,7 @@ purge_body(struct store *st, void *arg)
 		if (has_seal)
 			memcpy(sealed, sqlite3_column_blob(end, 2),
 			       AUDIT_HASH_LEN);
+		when = sqlite3_column_int64(end, 3);
 	}
 	sqlite3_reset(end);
 	sqlite3_clear_bindings(end);
@@ -319,6 +343,7 @@ purge_body(struct store *st, void *arg)
 				  SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(cp, 3);
+	sqlite3_bind_int64(cp, 4, when);
 	sqlite3_bind_int64(del, 1, last);
 	if (sq_step(cp) != SQLITE_DONE || sq_step(del) != SQLITE_DONE)
 		return SQ_ROLLBACK;
@@ -349,7 +374,10 @@ seals_hold(struct store *st, struct audit_key *key, char *err, size_t errsz)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 
-		if (id < 1 || (uint64_t)id != key->pos ||
+		int64_t t = sqlite3_column_int64(s, 3);
+
+		if (id < 1 || (uint64_t)id != key->pos || t < 0 ||
+		    audit_key_seek_time(key, (uint64_t)t) != 0 ||
 		    sqlite3_column_bytes(s, 1) != AUDIT_HASH_LEN ||
 		    sqlite3_column_bytes(s, 2) != AUDIT_HASH_LEN ||
 		    !audit_key_check(key, sqlite3_column_blob(s, 1),
@@ -405,6 +433,7 @@ store_seal_start(struct store *st, const struct audit_key *key, int key_fd,
 			st->seal_next = st->seal_disk = k;
 			pthread_mutex_lock(&st->sync_lock);
 			st->last.seal_next = st->durable.seal_next = k.pos;
+			st->last.seal_epoch = st->durable.seal_epoch = k.epoch;
 			pthread_mutex_unlock(&st->sync_lock);
 			rc = STORE_OK;
 		}

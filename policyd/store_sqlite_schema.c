@@ -106,6 +106,10 @@ static const char *const migrations[] = {
 	 * sealing began; the checkpoint keeps the last purged one's. */
 	"ALTER TABLE audit ADD COLUMN seal BLOB;"
 	"ALTER TABLE audit_checkpoint ADD COLUMN seal BLOB;",
+	/* 10: the time of the last purged record, which its seal's epoch
+	 * is of (auditseal.h), and which says how old what was purged. */
+	"ALTER TABLE audit_checkpoint ADD COLUMN time INTEGER NOT NULL"
+	" DEFAULT 0;",
 };
 /* The first version with table key_check. */
 #define KEY_CHECK_VERSION 8

@@ -298,6 +298,24 @@ test_names(void **state)
 	}
 }
 
+/* A retention of less than a day would purge the morning's records:
+ * 0 (keep all) or 1d at least. */
+static void
+test_retention_floor(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	expect_error("retention.conf", "[audit]\nretention = 1s\n", 2,
+		     "at least 1d");
+	expect_error("retention.conf", "[audit]\nretention = 23h\n", 2,
+		     "at least 1d");
+	expect_load("retention.conf", "[audit]\nretention = 0\n", &c);
+	assert_int_equal(c.audit_retention, 0);
+	expect_load("retention.conf", "[audit]\nretention = 1d\n", &c);
+	assert_int_equal(c.audit_retention, 86400);
+}
+
 static void
 test_unknown_key(void **state)
 {
@@ -910,6 +928,7 @@ main(void)
 		cmocka_unit_test(test_range_minimums),
 		cmocka_unit_test(test_empty_names),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_retention_floor),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_key_twice),

@@ -84,7 +84,7 @@ printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
 # A sealed store: its verification key is printed once, here.
 "$B/policyd" --init -c "$T/policyd.conf" > "$T/init.out" 2>&1 ||
 	{ cat "$T/init.out"; exit 1; }
-KEY=$(grep -o 'psk1-[0-9a-fA-F-]*' "$T/init.out" | head -n 1)
+KEY=$(grep -o 'psk2-[0-9a-fA-F-]*' "$T/init.out" | head -n 1)
 [ -n "$KEY" ] || { echo "no verification key in:"; cat "$T/init.out"; exit 1; }
 # The same key with its last digit changed: well-formed, but wrong.
 last=$(printf '%s' "$KEY" | tail -c 1)
@@ -222,7 +222,7 @@ if h["seal"]["state"] != "not checked" or h["chain"]["state"] != "ok":
 if "lockout.deny" not in [x["key"] for x in h["config_set_in_file"]]:
     errs.append("lockout.deny not among the keys set")
 text = json.dumps(d)
-for secret in ("$argon2", "psk1-", "otpauth"):
+for secret in ("$argon2", "psk2-", "otpauth"):
     if secret in text:
         errs.append("%s in the report" % secret)
 print("\n".join(errs))

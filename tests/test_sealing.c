@@ -47,7 +47,7 @@ read_vkey(const struct tdaemon *t, char key[AUDIT_SEAL_TEXT_MAX])
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *p = strstr(line, "psk1-");
+		char *p = strstr(line, "psk2-");
 
 		if (p != NULL) {
 			p[strcspn(p, " \n")] = '\0';
@@ -108,6 +108,65 @@ tamper(const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
 	sqlite3_close(db);
+}
+
+/* The key file, as root can read and write it (sealkey.h's layout). */
+static void
+key_file(struct audit_key *k, int write)
+{
+	uint8_t buf[24 + 2 * AUDIT_SEAL_KEY_LEN];
+	char path[PATH_MAX + 32];
+	uint64_t *num[3] = { &k->pos, &k->t0, &k->epoch };
+	size_t at[3] = { 0, 8 + AUDIT_SEAL_KEY_LEN, 16 + AUDIT_SEAL_KEY_LEN };
+	FILE *fp;
+
+	t_fmt(path, "%s/db/seal.key", d.dir);
+	fp = fopen(path, write ? "r+b" : "rb");
+	assert_non_null(fp);
+	if (!write) {
+		assert_int_equal(fread(buf, 1, sizeof(buf), fp), sizeof(buf));
+		for (int n = 0; n < 3; n++) {
+			*num[n] = 0;
+			for (int i = 0; i < 8; i++)
+				*num[n] = *num[n] << 8 | buf[at[n] + i];
+		}
+		memcpy(k->k, buf + 8, AUDIT_SEAL_KEY_LEN);
+		memcpy(k->e, buf + 24 + AUDIT_SEAL_KEY_LEN,
+		       AUDIT_SEAL_KEY_LEN);
+	} else {
+		for (int n = 0; n < 3; n++)
+			for (int i = 0; i < 8; i++)
+				buf[at[n] + i] =
+					(uint8_t)(*num[n] >> (56 - 8 * i));
+		memcpy(buf + 8, k->k, AUDIT_SEAL_KEY_LEN);
+		memcpy(buf + 24 + AUDIT_SEAL_KEY_LEN, k->e,
+		       AUDIT_SEAL_KEY_LEN);
+		assert_int_equal(fwrite(buf, 1, sizeof(buf), fp), sizeof(buf));
+	}
+	fclose(fp);
+}
+
+/* Seals record id (its hash as the store has it) with key k. */
+static void
+reseal(int64_t id, const struct audit_key *k)
+{
+	uint8_t hash[AUDIT_HASH_LEN], seal[AUDIT_SEAL_LEN];
+	char sql[512], hex[2 * AUDIT_SEAL_LEN + 1];
+	sqlite3_stmt *s;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+	t_fmt(sql, "SELECT hash FROM audit WHERE id = %lld", (long long)id);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	memcpy(hash, sqlite3_column_blob(s, 0), AUDIT_HASH_LEN);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	audit_key_seal(k, hash, seal);
+	sodium_bin2hex(hex, sizeof(hex), seal, sizeof(seal));
+	t_fmt(sql, "UPDATE audit SET seal = x'%s' WHERE id = %lld", hex,
+	      (long long)id);
+	tamper(sql);
 }
 
 static const char *
@@ -207,7 +266,7 @@ test_untouched(void **state)
 	assert_int_equal(verify(""), 0);
 	assert_non_null(strstr(out, "the seal was not checked (no --key)"));
 	/* Another key is not this trail's. */
-	assert_int_equal(verify("--key psk1-2-%064d", 0), 1);
+	assert_int_equal(verify("--key psk2-2-0-%064d", 0), 1);
 	assert_int_equal(verify("--key not-a-key"), 2);
 }
 
@@ -275,41 +334,114 @@ test_reordered(void **state)
 static void
 test_resealed_with_later_key(void **state)
 {
-	uint8_t buf[8 + AUDIT_SEAL_KEY_LEN], seal[AUDIT_SEAL_LEN];
-	uint8_t hash[AUDIT_HASH_LEN];
 	struct audit_key now;
-	char path[PATH_MAX + 32], sql[512], hex[2 * AUDIT_SEAL_LEN + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	FILE *fp;
 
 	(void)state;
 	tamper("UPDATE audit SET user = 'mallory' WHERE user = 'u2'");
 	rechain();
-	t_fmt(path, "%s/db/seal.key", d.dir);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	assert_int_equal(fread(buf, 1, sizeof(buf), fp), sizeof(buf));
-	fclose(fp);
-	now.pos = 0;
-	for (int i = 0; i < 8; i++)
-		now.pos = now.pos << 8 | buf[i];
-	memcpy(now.k, buf + 8, AUDIT_SEAL_KEY_LEN);
-	assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit "
-					    "WHERE user = 'mallory'", -1, &s,
-					    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	memcpy(hash, sqlite3_column_blob(s, 0), AUDIT_HASH_LEN);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	audit_key_seal(&now, hash, seal);
-	sodium_bin2hex(hex, sizeof(hex), seal, sizeof(seal));
-	t_fmt(sql, "UPDATE audit SET seal = x'%s' WHERE user = 'mallory'",
-	      hex);
-	tamper(sql);
+	key_file(&now, 0);
+	reseal(td_sql(&d, "SELECT id FROM audit WHERE user = 'mallory'"),
+	       &now);
 	assert_int_equal(td_start(&d), 0);
 	assert_broken("sealed again with a later key");
+}
+
+/* A record added after the last one, dated in a minute before the theft,
+ * sealed with the key the host holds then (root at T, the key file moved
+ * on past it so that the daemon starts): the time part of that key is
+ * T's minute, not the record's, and the verifier knows the difference.
+ * The same record sealed with the key of its own minute (which only the
+ * holder of the verification key can make) passes: what fails is the
+ * date, nothing else. */
+static void
+test_backdated(void **state)
+{
+	struct audit_key stolen, honest;
+	long last = td_sql(&d, "SELECT max(id) FROM audit");
+	long when = td_sql(&d, "SELECT max(time) FROM audit");
+	char sql[512];
+
+	(void)state;
+	key_file(&stolen, 0);
+	/* The host idled five minutes after its last record. */
+	assert_int_equal(audit_key_seek_epoch(&stolen, stolen.epoch + 5), 0);
+	t_fmt(sql, "INSERT INTO audit (id, time, event, actor_uid, actor, "
+	      "user, host, service, tty, result, reason, prev, hash) SELECT "
+	      "%ld, %ld, event, actor_uid, actor, user, '198.51.100.66', "
+	      "service, tty, 'ok', reason, prev, hash FROM audit WHERE id = %ld",
+	      last + 1, when, last);
+	tamper(sql);
+	rechain();
+	assert_int_equal(audit_key_seek(&stolen, (uint64_t)last + 1), 0);
+	reseal(last + 1, &stolen);
+	assert_int_equal(audit_key_seek(&stolen, (uint64_t)last + 2), 0);
+	key_file(&stolen, 1);
+	assert_int_equal(td_start(&d), 0);
+	assert_broken("its seal is not the one of its position's key");
+	assert_int_equal(td_stop(&d), 0);
+	/* Sealed with its own minute's key, from the verification key. */
+	assert_int_equal(audit_key_parse(vkey, &honest), 0);
+	assert_int_equal(audit_key_seek(&honest, (uint64_t)last + 1), 0);
+	assert_int_equal(audit_key_seek_time(&honest, (uint64_t)when), 0);
+	reseal(last + 1, &honest);
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify("--key %s", vkey), 0);
+	audit_key_wipe(&honest);
+	audit_key_wipe(&stolen);
+}
+
+/* The checkpoint moved onto a genuine record and the records before it
+ * deleted (no key needed): the seals hold, but verify says what was
+ * purged and how old it was, and with --retention a purge younger than
+ * that is found. */
+static void
+test_checkpoint_moved(void **state)
+{
+	long last = td_sql(&d, "SELECT max(id) FROM audit");
+	char sql[512];
+
+	(void)state;
+	t_fmt(sql, "INSERT OR REPLACE INTO audit_checkpoint (k, id, hash, "
+	      "seal, time) SELECT 1, id, hash, seal, time FROM audit WHERE "
+	      "id = %ld; DELETE FROM audit WHERE id <= %ld", last - 2,
+	      last - 2);
+	tamper(sql);
+	assert_int_equal(td_start(&d), 0);
+	assert_int_equal(verify("--key %s", vkey), 0);
+	assert_non_null(strstr(out, "were purged, the last of them dated"));
+	assert_int_equal(verify("--key %s --retention 30d", vkey), 1);
+	assert_non_null(strstr(out, "younger than the retention given"));
+	assert_int_equal(verify("--retention 30d"), 1);
+	assert_int_equal(verify("--key %s --retention 0d", vkey), 2);
+}
+
+/* A checkpoint forged past the end with the stolen key, dated before the
+ * theft: its seal is not its minute's. */
+static void
+test_checkpoint_forged(void **state)
+{
+	struct audit_key stolen;
+	uint8_t hash[AUDIT_HASH_LEN], seal[AUDIT_SEAL_LEN];
+	char sql[1024], hh[2 * AUDIT_HASH_LEN + 1], hs[2 * AUDIT_SEAL_LEN + 1];
+	long last = td_sql(&d, "SELECT max(id) FROM audit");
+	long first = td_sql(&d, "SELECT min(time) FROM audit");
+
+	(void)state;
+	key_file(&stolen, 0);
+	assert_int_equal(audit_key_seek_epoch(&stolen, stolen.epoch + 5), 0);
+	randombytes_buf(hash, sizeof(hash));
+	audit_key_seal(&stolen, hash, seal);
+	sodium_bin2hex(hh, sizeof(hh), hash, sizeof(hash));
+	sodium_bin2hex(hs, sizeof(hs), seal, sizeof(seal));
+	t_fmt(sql, "DELETE FROM audit; INSERT OR REPLACE INTO "
+	      "audit_checkpoint (k, id, hash, seal, time) VALUES (1, %ld, "
+	      "x'%s', x'%s', %ld)", last + 1, hh, hs, first);
+	tamper(sql);
+	assert_int_equal(audit_key_seek(&stolen, (uint64_t)last + 2), 0);
+	key_file(&stolen, 1);
+	assert_int_equal(td_start(&d), 0);
+	assert_broken("the checkpoint of record");
+	audit_key_wipe(&stolen);
 }
 
 /* The last records removed: the daemon refuses to start (its key is
@@ -509,6 +641,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reordered, fresh, stop),
 		cmocka_unit_test_setup_teardown(test_resealed_with_later_key,
 						fresh, stop),
+		cmocka_unit_test_setup_teardown(test_backdated, fresh, stop),
+		cmocka_unit_test_setup_teardown(test_checkpoint_moved, fresh,
+						stop),
+		cmocka_unit_test_setup_teardown(test_checkpoint_forged, fresh,
+						stop),
 		cmocka_unit_test_setup_teardown(test_truncated, fresh, stop),
 		cmocka_unit_test_setup_teardown(test_key_lags_after_crash,
 						fresh, stop),
