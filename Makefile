@@ -6,7 +6,8 @@
 # `make deps` installs the Debian packages the build and tests need.
 
 # The one place the version is written: debian/changelog's first line.
-# It changes with the wire protocol and the schema (tests/test_version.sh).
+# It changes with the wire protocol and the schema (tests/test_version.sh);
+# every object depends on the file, so a new version rebuilds them all.
 VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); print $$2 }' \
 	debian/changelog)
 PKG_CONFIG ?= pkg-config
@@ -95,7 +96,7 @@ DAEMON_OBJ := $(call obj,$(DAEMON_SRC),thread)
 DAEMON_COMMON := $(call obj,$(COMMON_SRC),thread)
 $(BUILD)/policyd: LDFLAGS += -fsanitize=thread
 
-$(BUILD)/thread/%.o: %.c
+$(BUILD)/thread/%.o: %.c debian/changelog
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(TSAN_OPT) -fPIE -Ipolicyd -Ipolicyctl \
 		$(call pc_cflags,$(DAEMON_PKGS)) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -143,13 +144,13 @@ DEB_DEPS := debhelper dpkg-dev lintian
 .PHONY: all deps deps-fuzz install-packages check demo fuzz bench clean
 all: $(PROGRAMS)
 
-$(BUILD)/pie/%.o: %.c
+$(BUILD)/pie/%.o: %.c debian/changelog
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -fPIE -Ipolicyd -Ipolicyctl \
 		$(call pc_cflags,$(DAEMON_PKGS) $(CTL_PKGS)) \
 		$(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/pic/%.o: %.c
+$(BUILD)/pic/%.o: %.c debian/changelog
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -fPIC $(call pc_cflags,$(MODULE_PKGS)) \
 		$(CFLAGS) -MMD -MP -c $< -o $@

@@ -53,7 +53,7 @@ enroll_secret(struct request *rq, const struct store_user *u,
 		ev.result = "pending";
 		rc = store_totp_pending(rq->d->store, u->id, sealed,
 					sizeof(sealed), time(NULL), &ev);
-		audit_done(&ev);
+		request_audit_done(rq, &ev);
 		if (rc != STORE_OK)
 			goto out;
 	}
@@ -139,7 +139,7 @@ confirm_audited(struct request *rq, int64_t user_id, uint64_t step)
 	request_audit(rq, &ev, "totp-confirm", 1);
 	ev.result = "ok";
 	rc = store_totp_confirm(rq->d->store, user_id, (int64_t)step, &ev);
-	audit_done(&ev);
+	request_audit_done(rq, &ev);
 	return rc;
 }
 
@@ -246,7 +246,7 @@ reset_audited(struct request *rq, int64_t user_id)
 	request_audit(rq, &ev, "totp-reset", 1);
 	ev.result = "ok";
 	rc = store_totp_delete(rq->d->store, user_id, &ev);
-	audit_done(&ev);
+	request_audit_done(rq, &ev);
 	return rc;
 }
 

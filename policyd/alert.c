@@ -37,6 +37,7 @@ static struct {
 		char kind[16];
 		time_t last;		/* when one of the kind last ran */
 		unsigned suppressed;	/* events since, without one */
+		int64_t first;		/* the oldest of those's seq */
 		struct held newest;	/* the newest of those */
 	} seen[KINDS];
 } alerts = { .lock = PTHREAD_MUTEX_INITIALIZER, .interval = 60 };
@@ -140,9 +141,9 @@ set_env(char *buf, size_t size, const char *name, const char *v)
  * newest). */
 static void
 spawn(const char *command, const char *kind, const struct audit_rec *r,
-      unsigned suppressed, int summary)
+      unsigned suppressed, int64_t first, int summary)
 {
-	char env[14][320], *envp[15];
+	char env[15][320], *envp[16];
 	char *argv[] = { (char *)command, (char *)kind, NULL };
 	posix_spawnattr_t attr;
 	sigset_t none, all;
@@ -168,9 +169,13 @@ spawn(const char *command, const char *kind, const struct audit_rec *r,
 	snprintf(env[12], sizeof(env[12]), "POLICYD_SUMMARY=%d", summary);
 	snprintf(env[13], sizeof(env[13]), "PATH=/usr/sbin:/usr/bin:/sbin:"
 		 "/bin");
-	for (int i = 0; i < 14; i++)
+	/* A summary names the first of its events too: none of them is
+	 * hidden between two others (policyctl audit shows them all). */
+	snprintf(env[14], sizeof(env[14]), "POLICYD_FIRST_SEQ=%lld",
+		 (long long)(summary ? first : r->id));
+	for (int i = 0; i < 15; i++)
 		envp[i] = env[i];
-	envp[14] = NULL;
+	envp[15] = NULL;
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_init(&attr);
@@ -201,12 +206,13 @@ alert_fire(const char *kind, const struct audit_rec *r)
 		alerts.seen[i].last = now;
 		run = 1;
 	} else {
-		alerts.seen[i].suppressed++;
+		if (alerts.seen[i].suppressed++ == 0)
+			alerts.seen[i].first = r->id;
 		hold(&alerts.seen[i].newest, r);
 	}
 	pthread_mutex_unlock(&alerts.lock);
 	if (run)
-		spawn(command, kind, r, 0, 0);
+		spawn(command, kind, r, 0, 0, 0);
 }
 
 void
@@ -217,6 +223,7 @@ alert_flush(void)
 	struct audit_rec r;
 
 	for (int i = 0; i < KINDS; i++) {
+		int64_t first = 0;
 		unsigned n = 0;
 
 		pthread_mutex_lock(&alerts.lock);
@@ -224,6 +231,7 @@ alert_flush(void)
 		if (alerts.seen[i].suppressed > 0 &&
 		    now - alerts.seen[i].last >= (time_t)alerts.interval) {
 			n = alerts.seen[i].suppressed;
+			first = alerts.seen[i].first;
 			alerts.seen[i].suppressed = 0;
 			alerts.seen[i].last = now;
 			held_record(&alerts.seen[i].newest, &r);
@@ -232,6 +240,6 @@ alert_flush(void)
 		}
 		pthread_mutex_unlock(&alerts.lock);
 		if (n > 0 && command[0] != '\0')
-			spawn(command, kind, &r, n, 1);
+			spawn(command, kind, &r, n, first, 1);
 	}
 }

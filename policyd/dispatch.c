@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "dispatch.h"
 #include "frame.h"
@@ -253,6 +254,16 @@ read_user(struct request *rq)
 		return -1;
 	audit_unknown_name(rq->d->totp_key, rq->user, rq->unknown);
 	return 0;
+}
+
+int
+request_audit_done(const struct request *rq, struct audit_rec *ev)
+{
+	int committed = audit_done(ev);
+
+	if (committed && rq->peer->sock == SOCK_ADMIN)
+		alert_fire("admin", ev);
+	return committed;
 }
 
 const char *

@@ -112,6 +112,11 @@ struct audit_rec;
  * into the wrong field. */
 void request_audit(struct request *rq, struct audit_rec *r,
 		   const char *event, int known);
+/* audit_done, and, for a request on admin.sock whose record was
+ * committed, the "admin" alert: every change an administrator makes is
+ * alerted, the ones that take over an account (a password set, a second
+ * factor enrolled or removed) first of all.  Returns audit_done's. */
+int request_audit_done(const struct request *rq, struct audit_rec *ev);
 /* name if the store has a user of that name (or it is empty), else its
  * pseudonym, in buf (audit_unknown_name): how a record names it. */
 const char *request_name(struct request *rq, const char *name,

@@ -147,7 +147,7 @@ password_set(struct request *rq, const struct store_user *u, const char *pw,
 	ev.reason = who;
 	rc = store_password_change(rq->d->store, u, phc, time(NULL),
 				   rq->set.policy.history, &ev);
-	audit_done(&ev);
+	request_audit_done(rq, &ev);
 	wipe(phc, sizeof(phc));
 	if (rc == STORE_CHANGED)
 		log_warn("password of user %s changed meanwhile; not "

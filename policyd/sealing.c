@@ -59,9 +59,24 @@ sealing_start(const struct cfg *c, struct store *st, uid_t uid, char *err,
 	}
 	rc = sealkey_open(path, uid, &key, &fd, err, errsz);
 	if (rc == -2) {
-		log_warn("the audit trail is not sealed (no %s): run policyd "
-			 "--setup-seal with the daemon stopped", path);
-		return 0;
+		int64_t first = 0;
+
+		if (store_audit_first_sealed(st, &first) != STORE_OK ||
+		    first == 0) {
+			log_warn("the audit trail is not sealed (no %s): run "
+				 "policyd --setup-seal with the daemon "
+				 "stopped", path);
+			return 0;
+		}
+		/* A sealed trail whose key went: what follows would not be
+		 * sealed.  Said, alerted, and not started. */
+		snprintf(err, errsz, "%s is missing, but the audit trail is "
+			 "sealed from record %lld: restore the file from a "
+			 "backup, or seal from now on with policyd "
+			 "--setup-seal (the daemon stopped; keep both "
+			 "verification keys)", path, (long long)first);
+		tampered(err);
+		return -1;
 	}
 	if (rc != 0)
 		return -1;

@@ -200,7 +200,7 @@ second_new_codes(struct request *rq, int64_t user_id, uint32_t n,
 				    (const uint8_t(*)[STORE_CODE_HASH])hashes,
 				    n, &ev) == STORE_OK)
 			status = PROTO_OK;
-		audit_done(&ev);
+		request_audit_done(rq, &ev);
 	}
 out:
 	if (hashes != NULL)

@@ -247,6 +247,8 @@ void store_health(struct store *st, struct store_health *h);
  * moves the audit seal's key to the current minute. */
 void store_maintain(struct store *st);
 
+/* The id of the first sealed record (or checkpoint), 0 if none. */
+int store_audit_first_sealed(struct store *st, int64_t *id);
 /* The id the next record will have. */
 int store_audit_next_id(struct store *st, int64_t *id);
 /* Where the chain starts: the checkpoint a purge left (id, hash, seal),

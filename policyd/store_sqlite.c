@@ -151,6 +151,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			" FROM audit ORDER BY id",
 	[S_KEY_CHECK_GET] = "SELECT value FROM key_check WHERE k = 1",
 	[S_KEY_CHECK_ADD] = "INSERT INTO key_check (k, value) VALUES (1, ?1)",
+	[S_AUDIT_FIRST_SEALED] = "SELECT min(id) FROM (SELECT id FROM audit"
+				 " WHERE seal IS NOT NULL UNION ALL SELECT id"
+				 " FROM audit_checkpoint WHERE seal IS NOT"
+				 " NULL)",
 	[S_AUDIT_FROM] = "SELECT id, hash, seal, time FROM audit WHERE id >= ?1"
 			 " ORDER BY id",
 	[S_AUDIT_QUERY] = "SELECT id, time, event, actor_uid, actor, user,"

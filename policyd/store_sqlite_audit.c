@@ -204,6 +204,22 @@ chain_start(struct store *st, struct audit_rec *cp)
 }
 
 int
+store_audit_first_sealed(struct store *st, int64_t *id)
+{
+	struct store *rs;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rs = sq_reader(st)) == NULL)
+		return STORE_ERROR;
+	s = rs->stmt[S_AUDIT_FIRST_SEALED];
+	rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sq_release(rs, s);
+	return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+int
 store_audit_next_id(struct store *st, int64_t *id)
 {
 	uint8_t head[AUDIT_HASH_LEN];

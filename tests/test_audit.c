@@ -415,7 +415,8 @@ test_alert_command(void **state)
 			      "$POLICYD_EVENT $POLICYD_USER $POLICYD_ACTOR "
 			      "time=$POLICYD_TIME seq=$POLICYD_SEQ "
 			      "n=$POLICYD_SUPPRESSED "
-			      "summary=$POLICYD_SUMMARY\" >> %s\\n' > %s && "
+			      "summary=$POLICYD_SUMMARY "
+			      "first=$POLICYD_FIRST_SEQ\" >> %s\\n' > %s && "
 			      "chmod 755 %s", log, script, script), 0);
 	snprintf(extra, sizeof(extra), "[audit]\nalert_command = %s\n"
 		 "alert_interval = 2s\nalert_unknown_burst = 3\n", script);
@@ -454,6 +455,19 @@ test_alert_command(void **state)
 			       "(unknown:[0-9a-f]\\{8\\}) ", 1));
 	assert_true(td_log_has(&d, "[warning] alert_unknown_name: 3 failed "
 			       "logins of names that are not users"));
+	/* What takes an account over is alerted like any admin change: a
+	 * password set, a second factor enrolled and removed; the summary
+	 * of the two held back names the first of them as well. */
+	sleep(3);
+	ctl(PW2 "\n", "passwd alerted --password-stdin", 0);
+	assert_true(lines_with(log, "admin admin password-change alerted ",
+			       1));
+	ctl(NULL, "totp enroll alerted", 0);
+	ctl(NULL, "totp reset alerted", 0);
+	snprintf(want, sizeof(want), "admin admin totp-reset alerted .* n=2 "
+		 "summary=1 first=%ld", td_sql(&d, "SELECT id FROM audit "
+		 "WHERE event = 'totp-enroll' AND user = 'alerted'"));
+	assert_true(lines_with(log, want, 1));
 	assert_int_equal(td_restart(&d, NULL), 0);
 }
 

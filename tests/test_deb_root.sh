@@ -122,6 +122,15 @@ echo '# changed by the administrator' >> /etc/policyd/policyd.conf
 check "reinstall" apt install -y -q --reinstall /tmp/policyd.deb
 check "a changed configuration is kept" \
 	grep -qx '# changed by the administrator' /etc/policyd/policyd.conf
+# A store gone missing beside its key (a file system not mounted): an
+# upgrade makes no empty one in its place.
+mv /var/lib/policyd/policyd.db /var/lib/policyd/policyd.db.away
+check "reinstall with the store away" \
+	apt install -y -q --reinstall /tmp/policyd.deb
+check "no new store was made in its place" \
+	test ! -e /var/lib/policyd/policyd.db
+check "... and it said so" grep -q 'is missing: nothing made afresh' /tmp/apt.log
+mv /var/lib/policyd/policyd.db.away /var/lib/policyd/policyd.db
 check "apt-get remove" apt remove -y -q policyd
 check "remove takes the profile out of the stacks" \
 	sh -c '! grep -q policyd /etc/pam.d/common-*'

@@ -98,6 +98,16 @@ assert_broken(const char *why)
 		fail_msg("'%s' not in '%s'", why, out);
 }
 
+/* With the key file gone the daemon refuses to start; an intruder then
+ * sets sealing up afresh (its new verification key is not ours). */
+static void
+reseal_setup(void)
+{
+	assert_int_not_equal(td_start(&d), 0);
+	assert_int_equal(t_sh("%s/policyd --setup-seal -c %s > /dev/null "
+			      "2>&1", t_build(), d.conf), 0);
+}
+
 /* SQL on the stopped daemon's store, as an intruder with root would. */
 static void
 tamper(const char *sql)
@@ -296,9 +306,11 @@ test_deleted(void **state)
 	/* The host's own key is past the trail's end now. */
 	assert_int_not_equal(td_start(&d), 0);
 	assert_true(td_log_has(&d, "records were removed from its end"));
-	/* And with that key file gone too, the verification key finds
-	 * the first record moved. */
+	/* And with that key file gone too (refused as well) and sealing
+	 * set up again, the verification key finds the first record
+	 * moved. */
 	t_sh("rm -f %s/db/seal.key", d.dir);
+	reseal_setup();
 	assert_int_equal(td_start(&d), 0);
 	assert_int_equal(verify(""), 0);
 	assert_broken("its seal is not the one of its position's key");
@@ -388,6 +400,21 @@ test_backdated(void **state)
 	assert_int_equal(verify("--key %s", vkey), 0);
 	audit_key_wipe(&honest);
 	audit_key_wipe(&stolen);
+}
+
+/* The key file of a sealed trail removed: the daemon does not go on
+ * unsealed; it refuses to start and says what to do. */
+static void
+test_key_file_removed(void **state)
+{
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	t_fmt(path, "%s/db/seal.key", d.dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_not_equal(td_start(&d), 0);
+	assert_true(td_log_has(&d, "is missing, but the audit trail is sealed "
+			       "from record"));
 }
 
 /* The checkpoint moved onto a genuine record and the records before it
@@ -505,6 +532,7 @@ test_truncated(void **state)
 	 * (and grows again from the cut: each verify is a record too); the
 	 * anchor does not. */
 	t_sh("rm -f %s/db/seal.key", d.dir);
+	reseal_setup();
 	assert_int_equal(td_start(&d), 0);
 	assert_int_equal(verify(""), 0);
 	events(3);
@@ -645,6 +673,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoint_moved, fresh,
 						stop),
 		cmocka_unit_test_setup_teardown(test_checkpoint_forged, fresh,
+						stop),
+		cmocka_unit_test_setup_teardown(test_key_file_removed, fresh,
 						stop),
 		cmocka_unit_test_setup_teardown(test_truncated, fresh, stop),
 		cmocka_unit_test_setup_teardown(test_key_lags_after_crash,

@@ -533,7 +533,7 @@ test_stop_and_restart(void **state)
 	assert_int_equal(td_stop(&t), 0);
 	assert_int_equal(t_sh("test \"$(sqlite3 -cmd '.timeout 5000' %s 'PRAGMA integrity_check; "
 			      "PRAGMA user_version; PRAGMA journal_mode')\" = "
-			      "\"$(printf 'ok\\n9\\nwal')\"", t.db), 0);
+			      "\"$(printf 'ok\\n10\\nwal')\"", t.db), 0);
 }
 
 static void

@@ -29,7 +29,7 @@
 #define PW "Correct-horse-42"
 /* PRAGMA application_id of a policyd store: "PLCY" in ASCII. */
 #define APP_ID 0x504c4359L
-#define VERSION 9
+#define VERSION 10
 
 /* A store a daemon made and left: started in t_dir()/name, one user,
  * stopped. */
@@ -99,6 +99,7 @@ test_older_store_migrated(void **state)
 	made_store(&t, "older");
 	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
 		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN time;"
 		      " PRAGMA application_id = 0;"
 		      " PRAGMA user_version = 6;");
 	assert_int_equal(td_start(&t), 0);
@@ -196,6 +197,7 @@ test_tampered_older_store_untouched(void **state)
 	made_store(&t, "older-tampered");
 	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
 		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN time;"
 		      " PRAGMA application_id = 0;"
 		      " PRAGMA user_version = 6;"
 		      "CREATE TRIGGER t AFTER INSERT ON failures"
@@ -563,6 +565,7 @@ test_older_store_gets_key_check(void **state)
 	key_path(&t, key, sizeof(key));
 	shell_sql(&t, "DROP TABLE key_check; ALTER TABLE audit DROP COLUMN seal;"
 		      " ALTER TABLE audit_checkpoint DROP COLUMN seal;"
+		      " ALTER TABLE audit_checkpoint DROP COLUMN time;"
 		      " PRAGMA user_version = 7;");
 	assert_int_equal(t_sh("%s/policyd -t -c %s | grep -qF 'no check "
 			      "value of its key yet'", t_build(), t.conf), 0);
