@@ -722,13 +722,17 @@ format_value(const struct cfg *c, const struct key *k, char *buf, size_t size)
 void
 cfg_describe(const struct cfg *c, cfg_describe_fn *fn, void *arg)
 {
-	char name[96], value[PATH_MAX], text[2 * PATH_MAX + 32];
+	char name[96], value[PATH_MAX], text[2 * PATH_MAX + 128];
 
 	for (size_t i = 0; i < NKEYS; i++) {
 		snprintf(name, sizeof(name), "config.%s.%s", keys[i].section,
 			 keys[i].name);
 		format_value(c, &keys[i], value, sizeof(value));
-		if (c->set_line[i] == 0)
+		if (c->pending[i])
+			snprintf(text, sizeof(text), "%s (in force since the "
+				 "start; %s now says otherwise, from the next "
+				 "start)", value, c->source);
+		else if (c->set_line[i] == 0)
 			snprintf(text, sizeof(text), "%s (default)", value);
 		else
 			snprintf(text, sizeof(text), "%s (%s:%u)", value,
@@ -740,10 +744,11 @@ cfg_describe(const struct cfg *c, cfg_describe_fn *fn, void *arg)
 void
 cfg_take_sources(struct cfg *c, const struct cfg *next)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (memcmp((const char *)c + keys[i].offset,
-			   (const char *)next + keys[i].offset,
-			   keys[i].size) == 0)
-			c->set_line[i] = next->set_line[i];
+	for (size_t i = 0; i < NKEYS; i++) {
+		c->pending[i] = memcmp((const char *)c + keys[i].offset,
+				       (const char *)next + keys[i].offset,
+				       keys[i].size) != 0;
+		c->set_line[i] = next->set_line[i];
+	}
 	memcpy(c->source, next->source, sizeof(c->source));
 }

@@ -103,6 +103,9 @@ struct cfg {
 	 * the line that set each key of config.c's table (0: the default). */
 	char source[PATH_MAX];
 	uint32_t set_line[CFG_MAX_KEYS];
+	/* After a reload: the file now says another value for the key,
+	 * which takes effect only at the next start. */
+	uint8_t pending[CFG_MAX_KEYS];
 };
 
 void cfg_defaults(struct cfg *c);
@@ -148,9 +151,10 @@ int cfg_load_stream(FILE *fp, const char *name, struct cfg *c, char *err,
 typedef void cfg_describe_fn(void *arg, const char *name, const char *text);
 void cfg_describe(const struct cfg *c, cfg_describe_fn *fn, void *arg);
 
-/* After a reload copied some of next's values into c: each key whose
- * value c now holds as next does takes next's line; the others (bound
- * at start) keep the line that set the value still in force. */
+/* After a reload copied some of next's values into c: each key takes
+ * next's line; those whose value c does not hold as next does (bound at
+ * start) are marked pending: their value is the one in force, the file's
+ * comes at the next start. */
 void cfg_take_sources(struct cfg *c, const struct cfg *next);
 
 /* Parses a duration such as "30s", "15m", "12h", "1d", or "0", into

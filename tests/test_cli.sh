@@ -382,6 +382,18 @@ until grep -q "configuration reloaded" "$T/policyd.log" || [ $i -gt 250 ]; do
 	sleep 0.02
 done
 has "$T/policyd.log" "policyd.conf:11: min_length = 8 is below the recommended 12" "a reload warns of a weak min_length"
+# status after a reload: a key it took names its new line; one bound at
+# start (the database) keeps its value and says the file's comes later.
+cp "$T/policyd.conf" "$T/policyd.conf.before"
+sed -i "1i # a comment that moves every line down" "$T/policyd.conf"
+sed -i "s|^database = .*|database = $T/db/elsewhere.db|" "$T/policyd.conf"
+expect 0 "policyctl reload with a database change" $CTL reload
+expect 0 "status after it" $CTL status
+tr -s ' ' < "$T/out" > "$T/status"
+has "$T/status" "config.password.min_length 8 ($T/policyd.conf:12)" "a reloaded key names its line in the new file"
+has "$T/status" "config.daemon.database $T/db/policyd.db (in force since the start; $T/policyd.conf now says otherwise, from the next start)" "a key bound at start says the file's value waits for the next start"
+cp "$T/policyd.conf.before" "$T/policyd.conf"
+expect 0 "policyctl reload back" $CTL reload
 
 # Nothing ever printed or logged a password.
 for f in "$T/out" "$T/err" "$T/policyd.log"; do
