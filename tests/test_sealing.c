@@ -265,6 +265,19 @@ stop(void **state)
 	return 0;
 }
 
+/* After the disk image test, whether it passed or not: no loop mount is
+ * left behind. */
+static int
+stop_and_unmount(void **state)
+{
+	char mnt[PATH_MAX + 32];
+
+	stop(state);
+	t_fmt(mnt, "%s/disk/db", t_dir());
+	t_sh("mountpoint -q %s && umount %s; true", mnt, mnt);
+	return 0;
+}
+
 /* Untouched, the trail verifies, chain and seals, and the daemon's own
  * chain check agrees; the record before sealing began is said. */
 static void
@@ -705,7 +718,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_key_lags_after_crash,
 						fresh, stop),
 		cmocka_unit_test_teardown(test_setup_later, stop),
-		cmocka_unit_test_teardown(test_old_keys_gone_from_disk, stop),
+		cmocka_unit_test_teardown(test_old_keys_gone_from_disk,
+					  stop_and_unmount),
 	};
 
 	if (sodium_init() < 0)
