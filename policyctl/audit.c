@@ -158,16 +158,6 @@ parse_filters(int argc, char **argv, struct filters *f, int *json)
 	return 0;
 }
 
-static void
-text_of(const struct wfield *rec, uint8_t tag, char *out, size_t size)
-{
-	struct wfield f;
-
-	out[0] = '\0';
-	if (wire_find_in(rec, tag, &f) == 0)
-		wire_str(&f, out, size);
-}
-
 /* One record as a line of the table. */
 static void
 print_row(const struct wfield *rec, char v[8][PROTO_MAX_TEXT + 1],
@@ -198,7 +188,7 @@ print_record(const struct wfield *rec, json_t *arr)
 	char v[8][PROTO_MAX_TEXT + 1], when[32];
 
 	for (int i = 0; i < 8; i++)
-		text_of(rec, tags[i], v[i], sizeof(v[i]));
+		field_text(rec, tags[i], v[i], sizeof(v[i]));
 	format_time(field_u64(NULL, rec, PROTO_T_TIME), when, sizeof(when));
 	json_t *o;
 

@@ -68,6 +68,9 @@ int cmd_simple(struct ctl *c, uint8_t type, const char *name,
 
 /* show.c: listing and showing. */
 void format_time(uint64_t t, char *buf, size_t size);
+/* The text field tag of a record into out ("" when absent). */
+void field_text(const struct wfield *rec, uint8_t tag, char *out,
+		size_t size);
 uint64_t field_u64(const struct wmsg *m, const struct wfield *rec,
 		   uint8_t tag);
 int cmd_list(struct ctl *c);

@@ -116,8 +116,6 @@ int report_text(const struct report *r, FILE *fp);
  * out of memory or if writing failed. */
 int report_html(const struct report *r, FILE *fp);
 
-/* "2026-12-06T08:15:00Z", or "-" for 0. */
-void report_time(uint64_t t, char *buf, size_t size);
 /* Whole days from t to now (0 if t is later). */
 uint64_t report_days(uint64_t now, uint64_t t);
 

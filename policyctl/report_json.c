@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "jsonout.h"
 #include "report_json.h"
 #include "text.h"
@@ -22,7 +23,7 @@ jtime(uint64_t t)
 
 	if (t == 0)
 		return json_null();
-	report_time(t, buf, sizeof(buf));
+	format_time(t, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -137,7 +138,7 @@ per_day(const struct report *r)
 	char day[32];
 
 	for (size_t i = 0; i < r->ndays; i++) {
-		report_time((r->since / 86400 + i) * 86400, day, sizeof(day));
+		format_time((r->since / 86400 + i) * 86400, day, sizeof(day));
 		day[10] = '\0';
 		jpush(list, json_pack(
 			"{s:s,s:o,s:o,s:o}", "day", day, "logins",

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl.h"
 #include "report.h"
 #include "text.h"
 
@@ -18,18 +19,6 @@ vis(char *buf, const char *s)
 {
 	text_vis(buf, VIS, s);
 	return buf;
-}
-
-void
-report_time(uint64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, size, "-");
-	else
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 uint64_t
@@ -52,7 +41,7 @@ account_line(const struct report *r, const struct account *a, FILE *fp)
 {
 	char last[32], name[VIS], flags[96];
 
-	report_time(a->last_login, last, sizeof(last));
+	format_time(a->last_login, last, sizeof(last));
 	snprintf(flags, sizeof(flags), "%s%s%s%s",
 		 a->never_used ? " never-used" : a->idle ? " idle" : "",
 		 a->no_factor ? " no-second-factor" : "",
@@ -112,7 +101,7 @@ events(const struct events *l, const char *title, FILE *fp)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct event *e = &l->v[i];
 
-		report_time(e->time, when, sizeof(when));
+		format_time(e->time, when, sizeof(when));
 		fprintf(fp, "    %s  %-16s %-16s %s%s%s%s%s%s%s\n", when,
 			vis(ev, e->event), vis(user, e->user),
 			e->host[0] ? "from " : "", vis(host, e->host),
@@ -133,7 +122,7 @@ per_day(const struct report *r, FILE *fp)
 
 		if (d->logins + d->failures + d->lockouts == 0)
 			continue;
-		report_time((r->since / 86400 + i) * 86400, day, sizeof(day));
+		format_time((r->since / 86400 + i) * 86400, day, sizeof(day));
 		fprintf(fp, "    %.10s  %6llu %6llu %6llu\n", day,
 			(unsigned long long)d->logins,
 			(unsigned long long)d->failures,
@@ -146,8 +135,8 @@ activity(const struct report *r, FILE *fp)
 {
 	char since[32], now[32];
 
-	report_time(r->since, since, sizeof(since));
-	report_time(r->now, now, sizeof(now));
+	format_time(r->since, since, sizeof(since));
+	format_time(r->now, now, sizeof(now));
 	fprintf(fp, "WHAT HAPPENED (%s to %s)\n  logins: %llu; failures: "
 		"%llu (%llu for names policyd does not know); lockouts: "
 		"%llu; admin actions: %zu; unusual logins: %zu\n", since, now,
@@ -191,7 +180,7 @@ report_text(const struct report *r, FILE *fp)
 {
 	char now[32];
 
-	report_time(r->now, now, sizeof(now));
+	format_time(r->now, now, sizeof(now));
 	fprintf(fp, "policyd access review, %s\n\n", now);
 	accounts(r, fp);
 	activity(r, fp);

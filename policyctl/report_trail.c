@@ -132,16 +132,6 @@ push(struct events *l, const struct event *e)
 	return 0;
 }
 
-static void
-text_of(const struct wfield *rec, uint8_t tag, char *out, size_t size)
-{
-	struct wfield f;
-
-	out[0] = '\0';
-	if (wire_find_in(rec, tag, &f) == 0)
-		wire_str(&f, out, size);
-}
-
 /* The events an administrator causes, from admin.sock; a record with a
  * PAM service (a user's own password change) is no admin action. */
 static int
@@ -242,13 +232,13 @@ one_record(const struct wfield *rec, void *arg)
 	memset(&e, 0, sizeof(e));
 	e.id = field_u64(NULL, rec, PROTO_T_ID);
 	e.time = field_u64(NULL, rec, PROTO_T_TIME);
-	text_of(rec, PROTO_T_EVENT, e.event, sizeof(e.event));
-	text_of(rec, PROTO_T_USER, e.user, sizeof(e.user));
-	text_of(rec, PROTO_T_RHOST, e.host, sizeof(e.host));
-	text_of(rec, PROTO_T_ACTOR, e.actor, sizeof(e.actor));
-	text_of(rec, PROTO_T_RESULT, e.result, sizeof(e.result));
-	text_of(rec, PROTO_T_REASON, e.reason, sizeof(e.reason));
-	text_of(rec, PROTO_T_SERVICE, service, sizeof(service));
+	field_text(rec, PROTO_T_EVENT, e.event, sizeof(e.event));
+	field_text(rec, PROTO_T_USER, e.user, sizeof(e.user));
+	field_text(rec, PROTO_T_RHOST, e.host, sizeof(e.host));
+	field_text(rec, PROTO_T_ACTOR, e.actor, sizeof(e.actor));
+	field_text(rec, PROTO_T_RESULT, e.result, sizeof(e.result));
+	field_text(rec, PROTO_T_REASON, e.reason, sizeof(e.reason));
+	field_text(rec, PROTO_T_SERVICE, service, sizeof(service));
 	in_window = e.time >= r->since && e.time <= r->now;
 	if (strcmp(e.event, "auth") == 0 && strcmp(e.result, "ok") == 0)
 		return login(r, &e, in_window);

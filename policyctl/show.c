@@ -173,6 +173,16 @@ cmd_list(struct ctl *c)
 	return c->json ? jprint(list) : 0;
 }
 
+void
+field_text(const struct wfield *rec, uint8_t tag, char *out, size_t size)
+{
+	struct wfield f;
+
+	out[0] = '\0';
+	if (wire_find_in(rec, tag, &f) == 0)
+		wire_str(&f, out, size);
+}
+
 uint64_t
 field_u64(const struct wmsg *m, const struct wfield *rec, uint8_t tag)
 {
