@@ -279,6 +279,8 @@ request_name(struct request *rq, const char *name,
 	WIPE_OBJ(u);
 	if (rc == STORE_OK)
 		return name;
+	if (name == rq->user)
+		return rq->unknown;	/* read_user made it already */
 	audit_unknown_name(rq->d->totp_key, name, buf);
 	return buf;
 }
